@@ -1,0 +1,300 @@
+"""The deployment config: one typed, validated model read by the CDK app, the Lambdas, the CLI and the
+local runtime. Invalid config fails at load with one message naming the field and what is allowed."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from datetime import date
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sp_api.base import Marketplaces
+
+from vendorcast.reports.catalogue import (
+    OPTION_DISTRIBUTOR_VIEW,
+    OPTION_REPORT_PERIOD,
+    OPTION_SELLING_PROGRAM,
+    DistributorView,
+    ReportPeriod,
+    ReportSpec,
+    ReportType,
+    SellingProgram,
+    report_spec,
+)
+
+
+class ConfigError(ValueError):
+    """The config cannot be used; the message names the field and what to write there instead."""
+
+
+class SpApiRegion(StrEnum):
+    NA = "NA"
+    EU = "EU"
+    FE = "FE"
+
+
+def _region_of_endpoint(endpoint: str) -> SpApiRegion:
+    return SpApiRegion(endpoint.split("sellingpartnerapi-")[1][:2].upper())
+
+
+# marketplaceId -> (country code, SP-API region), from python-amazon-sp-api's Marketplaces enum.
+MARKETPLACES: dict[str, tuple[str, SpApiRegion]] = {
+    m.marketplace_id: (m.name, _region_of_endpoint(m.endpoint)) for m in Marketplaces
+}
+
+# Periods re-pulled on every restatement pass unless the report config says otherwise.
+DEFAULT_RESTATEMENT_LOOKBACK: dict[ReportPeriod, int] = {
+    ReportPeriod.DAY: 14,
+    ReportPeriod.WEEK: 4,
+    ReportPeriod.MONTH: 2,
+    ReportPeriod.QUARTER: 1,
+    ReportPeriod.YEAR: 0,
+}
+
+_Strict = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class ReportConfig(BaseModel):
+    """One report stream to pull: a report type with fixed options."""
+
+    model_config = _Strict
+
+    report_type: ReportType
+    report_period: ReportPeriod | None = None
+    distributor_view: DistributorView | None = None
+    selling_program: SellingProgram | None = None
+    # Closed periods re-requested on each restatement pass (Amazon restates recent figures).
+    restatement_lookback_periods: Annotated[int, Field(ge=0, le=400)] | None = None
+    # Fewer periods per createReport than the catalogue's maximum (smaller documents).
+    max_periods_per_request: Annotated[int, Field(ge=1)] | None = None
+
+    @model_validator(mode="after")
+    def _check_options(self) -> ReportConfig:
+        spec = self.spec
+        if spec.hourly:
+            raise ValueError(
+                f"{self.report_type} is an hourly real-time report, which vendorcast does not pull on a "
+                "schedule yet; remove it or use a periodic report type"
+            )
+        # Reuse the catalogue's check so that config, planner and emulator agree on the option matrix.
+        spec.validate_options(self.report_options)
+        if self.report_period and self.max_periods_per_request:
+            limit = spec.max_periods_per_request[self.report_period]
+            if self.max_periods_per_request > limit:
+                raise ValueError(
+                    f"max_periods_per_request {self.max_periods_per_request} is above the limit of {limit} "
+                    f"{self.report_period} periods per request for {self.report_type}"
+                )
+        return self
+
+    @property
+    def spec(self) -> ReportSpec:
+        return report_spec(self.report_type)
+
+    @property
+    def report_options(self) -> dict[str, str]:
+        """reportOptions exactly as sent to createReport (a JSON object of strings)."""
+        options = {
+            OPTION_REPORT_PERIOD: self.report_period,
+            OPTION_DISTRIBUTOR_VIEW: self.distributor_view,
+            OPTION_SELLING_PROGRAM: self.selling_program,
+        }
+        return {key: str(value) for key, value in options.items() if value is not None}
+
+    @property
+    def stream_name(self) -> str:
+        """Stable, readable id of this stream: the report type and its option values."""
+        values = list(self.report_options.values())
+        return "/".join([self.report_type.value, *values]) if values else self.report_type.value
+
+    @property
+    def restatement_periods(self) -> int:
+        if self.restatement_lookback_periods is not None:
+            return self.restatement_lookback_periods
+        return DEFAULT_RESTATEMENT_LOOKBACK[self.report_period] if self.report_period else 0
+
+    @property
+    def periods_per_request(self) -> int:
+        if self.report_period is None:
+            return 1
+        return self.max_periods_per_request or self.spec.max_periods_per_request[self.report_period]
+
+
+def default_reports() -> list[ReportConfig]:
+    """The streams a vendor's forecasting needs, pulled weekly; Amazon's forecast is snapshotted weekly."""
+    week = ReportPeriod.WEEK
+    return [
+        ReportConfig(report_type=ReportType.SALES, report_period=week,
+                     distributor_view=DistributorView.MANUFACTURING, selling_program=SellingProgram.RETAIL),
+        ReportConfig(report_type=ReportType.SALES, report_period=week,
+                     distributor_view=DistributorView.SOURCING, selling_program=SellingProgram.RETAIL),
+        ReportConfig(report_type=ReportType.TRAFFIC, report_period=week),
+        ReportConfig(report_type=ReportType.INVENTORY, report_period=week,
+                     distributor_view=DistributorView.MANUFACTURING, selling_program=SellingProgram.RETAIL),
+        ReportConfig(report_type=ReportType.NET_PURE_PRODUCT_MARGIN, report_period=ReportPeriod.DAY),
+        ReportConfig(report_type=ReportType.NET_PURE_PRODUCT_MARGIN, report_period=week),
+        ReportConfig(report_type=ReportType.FORECASTING, selling_program=SellingProgram.RETAIL),
+    ]
+
+
+class AccountConfig(BaseModel):
+    """A Vendor Central account authorized for vendorcast."""
+
+    model_config = _Strict
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+    region: SpApiRegion
+    marketplace_ids: Annotated[list[str], Field(min_length=1)]
+    # Secrets Manager secret (JSON with refresh_token, lwa_app_id, lwa_client_secret).
+    secret_name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9/_+=.@-]+$")]
+    backfill_start: date
+    reports: list[ReportConfig] = Field(default_factory=default_reports)
+
+    @field_validator("marketplace_ids")
+    @classmethod
+    def _known_marketplaces(cls, ids: list[str]) -> list[str]:
+        for marketplace_id in ids:
+            if marketplace_id not in MARKETPLACES:
+                known = ", ".join(f"{mid} ({cc})" for mid, (cc, _) in sorted(MARKETPLACES.items(), key=lambda i: i[1]))
+                raise ValueError(f"unknown marketplace id {marketplace_id!r}; known: {known}")
+        if len(set(ids)) != len(ids):
+            raise ValueError("marketplace ids must not repeat")
+        return ids
+
+    @model_validator(mode="after")
+    def _marketplaces_in_region(self) -> AccountConfig:
+        for marketplace_id in self.marketplace_ids:
+            country, region = MARKETPLACES[marketplace_id]
+            if region != self.region:
+                raise ValueError(
+                    f"marketplace {marketplace_id} ({country}) is served by SP-API region {region}, "
+                    f"not {self.region}; set region = \"{region}\" or use a separate account entry"
+                )
+        streams = [r.stream_name for r in self.reports]
+        duplicates = sorted({s for s in streams if streams.count(s) > 1})
+        if duplicates:
+            raise ValueError(f"report streams listed twice: {', '.join(duplicates)}")
+        return self
+
+
+class ScheduleConfig(BaseModel):
+    """EventBridge schedule expressions and the timing rules of the ingestion."""
+
+    model_config = _Strict
+
+    request_reports: str = "cron(0 6 * * ? *)"
+    poll_reports: str = "rate(15 minutes)"
+    # A request with no notification after this long is checked with getReport by poll_reports.
+    poll_after_minutes: Annotated[int, Field(ge=1)] = 30
+    # A report still unfinished after this long is given up (marked failed, operator alerted).
+    report_timeout_hours: Annotated[int, Field(ge=1)] = 48
+    # A window that failed because its data was not yet available is requested again after this long.
+    retry_not_available_after_hours: Annotated[int, Field(ge=1)] = 12
+    # Attempts per window (FATAL not-yet-available, lost reports) before it is given up.
+    max_attempts: Annotated[int, Field(ge=1, le=50)] = 6
+
+    @field_validator("request_reports", "poll_reports")
+    @classmethod
+    def _schedule_expression(cls, value: str) -> str:
+        if not (value.startswith("rate(") or value.startswith("cron(")) or not value.endswith(")"):
+            raise ValueError(f"{value!r} is not an EventBridge schedule expression; use rate(...) or cron(...)")
+        return value
+
+
+class LocalConfig(BaseModel):
+    """Settings of the embedded runtime (no AWS account)."""
+
+    model_config = _Strict
+
+    # Simulated seconds per wall-clock second, shared by the SP-API emulator and the pipeline.
+    time_scale: Annotated[float, Field(gt=0, le=100_000)] = 600.0
+
+
+class VendorcastConfig(BaseModel):
+    model_config = _Strict
+
+    accounts: Annotated[list[AccountConfig], Field(min_length=1)]
+    schedules: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    local: LocalConfig = Field(default_factory=LocalConfig)
+
+    @model_validator(mode="after")
+    def _unique_accounts(self) -> VendorcastConfig:
+        names = [a.name for a in self.accounts]
+        if len(set(names)) != len(names):
+            raise ValueError(f"account names must be unique, got {names}")
+        return self
+
+    def account(self, name: str) -> AccountConfig:
+        for account in self.accounts:
+            if account.name == name:
+                return account
+        raise ConfigError(f"no account named {name!r} in the config; accounts: {[a.name for a in self.accounts]}")
+
+    @cached_property
+    def as_json(self) -> str:
+        return self.model_dump_json()
+
+
+def _field_path(location: tuple[Any, ...], data: Any) -> str:
+    """accounts[0].reports[2].selling_program, naming list items by their `name` when they have one."""
+    parts: list[str] = []
+    node = data
+    for item in location:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            if isinstance(node, list) and item < len(node) and isinstance(node[item], dict):
+                if "name" in node[item]:
+                    label = f"[{item}] ({node[item]['name']})"
+                elif "report_type" in node[item]:
+                    label = f"[{item}] ({node[item]['report_type']})"
+            parts.append(label)
+        elif isinstance(item, str) and not item.startswith("function-after"):
+            parts.append(f".{item}" if parts else item)
+        node = node[item] if isinstance(node, list | dict) and _has(node, item) else None
+    return "".join(parts)
+
+
+def _has(node: list | dict, key: Any) -> bool:
+    if isinstance(node, dict):
+        return key in node
+    return isinstance(key, int) and key < len(node)
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting (check its spelling)"
+    return message
+
+
+def parse_config(data: dict[str, Any], source: str = "config") -> VendorcastConfig:
+    try:
+        return VendorcastConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = _field_path(first["loc"], data) or "(top level)"
+        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{source}: {path}: {_message(first)}{more}") from None
+
+
+def load_config(path: str | Path) -> VendorcastConfig:
+    """Read and validate a TOML config file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found; copy vendorcast.example.toml to start") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(data, source=str(path))
+
+
+def config_from_json(text: str) -> VendorcastConfig:
+    """The config as the Lambdas receive it (JSON from the SSM parameter)."""
+    return parse_config(json.loads(text), source="config parameter")

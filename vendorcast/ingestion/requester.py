@@ -1,0 +1,120 @@
+"""request_reports: plan the due report windows of every account and create them, recording each request
+in the ledger first so that a re-run (or a racing run) never requests the same window twice."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from vendorcast.config import AccountConfig
+from vendorcast.ingestion.context import IngestionContext
+from vendorcast.ingestion.ledger import LedgerConflict, LedgerEntry, RequestStatus
+from vendorcast.reports.windows import PULL_INITIAL, ReportWindow, plan_report_windows, stream_key
+from vendorcast.spapi.errors import SpApiAuthError, SpApiBadRequest, SpApiError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RequestSummary:
+    requested: int = 0
+    retried: int = 0
+    failed: int = 0
+    deferred: int = 0  # due, but left for the next run (time budget or throttling)
+    request_keys: list[str] = field(default_factory=list)
+
+
+@dataclass(order=True)
+class _Due:
+    # Newest data first: the most recent weeks matter most to a forecast, the backfill can trail.
+    sort_key: tuple[int, str]
+    entry: LedgerEntry = field(compare=False)
+    account: AccountConfig = field(compare=False)
+    is_retry: bool = field(compare=False)
+
+
+def _new_entry(account: str, marketplace_id: str, stream: str, window: ReportWindow, now: datetime) -> LedgerEntry:
+    return LedgerEntry(
+        request_key=window.request_key(account, marketplace_id), stream=stream, account=account,
+        marketplace_id=marketplace_id, window=window, status=RequestStatus.REQUESTING,
+        due_at=now.isoformat(timespec="seconds"),
+    )
+
+
+def due_requests(ctx: IngestionContext, now: datetime) -> list[_Due]:
+    """Every window that needs a createReport now: newly planned ones and retries whose time has come."""
+    due: list[_Due] = []
+    now_iso = now.isoformat(timespec="seconds")
+    for account in ctx.config.accounts:
+        for marketplace_id in account.marketplace_ids:
+            for report in account.reports:
+                stream = stream_key(account.name, marketplace_id, report)
+                entries = ctx.ledger.stream_entries(stream)
+                covered = [(e.window.start, e.window.end) for e in entries if e.window.pull == PULL_INITIAL]
+                windows = plan_report_windows(
+                    report, backfill_start=account.backfill_start, now=now, covered=covered,
+                    requested_pulls={e.window.pull for e in entries},
+                )
+                for window in windows:
+                    entry = _new_entry(account.name, marketplace_id, stream, window, now)
+                    due.append(_Due((-window.end.toordinal(), entry.request_key), entry, account, False))
+                for entry in entries:
+                    # RETRY_LATER when due; REQUESTING left behind by an interrupted run.
+                    if entry.status in (RequestStatus.RETRY_LATER, RequestStatus.REQUESTING) and entry.due_at <= now_iso:
+                        due.append(_Due((-entry.window.end.toordinal(), entry.request_key), entry, account, True))
+    return sorted(due)
+
+
+def request_due_reports(ctx: IngestionContext, has_time: Callable[[], bool] = lambda: True) -> RequestSummary:
+    """Create the due reports, newest first, until done or `has_time()` says the run must end."""
+    schedules = ctx.config.schedules
+    poll_after = timedelta(minutes=schedules.poll_after_minutes)
+    summary = RequestSummary()
+    due = due_requests(ctx, ctx.clock.now())
+    for index, item in enumerate(due):
+        if not has_time():
+            summary.deferred += len(due) - index
+            break
+        entry, now = item.entry, ctx.clock.now()
+        if item.is_retry and entry.attempts >= schedules.max_attempts:
+            _give_up(ctx, entry, now, f"gave up after {entry.attempts} attempts; last reason: {entry.reason}")
+            summary.failed += 1
+            continue
+        try:
+            ctx.ledger.claim(entry, now, stale_after=poll_after)
+        except LedgerConflict:
+            continue  # another run got there first
+        api = ctx.reports_api(item.account, entry.marketplace_id)
+        try:
+            report_id = api.create_report(entry.window)
+        except SpApiAuthError:
+            ctx.ledger.mark_retry_later(entry, None, now, now + poll_after, "credentials refused")
+            raise
+        except SpApiBadRequest as exc:
+            _give_up(ctx, entry, now, f"Amazon rejected the request: {exc}")
+            summary.failed += 1
+            continue
+        except SpApiError as exc:
+            # Throttled or failing after bounded retries: leave the rest for the next run.
+            ctx.ledger.mark_retry_later(entry, None, now, now + poll_after, str(exc))
+            summary.deferred += len(due) - index
+            log.warning("stopping this run after %s; %d request(s) deferred", exc, len(due) - index)
+            break
+        ctx.ledger.mark_requested(entry, report_id, ctx.clock.now(), poll_after)
+        log.info("requested %s as report %s", entry.request_key, report_id)
+        summary.request_keys.append(entry.request_key)
+        if item.is_retry:
+            summary.retried += 1
+        else:
+            summary.requested += 1
+    return summary
+
+
+def _give_up(ctx: IngestionContext, entry: LedgerEntry, now: datetime, reason: str) -> None:
+    if entry.status is not RequestStatus.REQUESTING:
+        ctx.ledger.claim(entry, now, stale_after=timedelta(0))
+    ctx.ledger.mark_failed(entry, None, now, reason)
+    ctx.alerts.send(f"vendorcast: {entry.window.report_type} failed for {entry.account}",
+                    f"{entry.request_key}: {reason}")

@@ -1,0 +1,38 @@
+"""Where things live in the lake bucket: the one place that builds S3 keys for the landing and raw zones."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from vendorcast.reports.windows import ReportWindow
+from vendorcast.resources import LANDING_PREFIX, RAW_PREFIX
+
+
+def table_name(report_type: str) -> str:
+    """GET_VENDOR_SALES_REPORT -> vendor_sales_report: the raw table of a report type."""
+    name = report_type.lower()
+    return name[len("get_"):] if name.startswith("get_") else name
+
+
+def _partitions(account: str, marketplace_id: str, window: ReportWindow) -> str:
+    # Hive-style partitions, so Glue and DuckDB read option values as columns.
+    parts = [f"account={account}", f"marketplace_id={marketplace_id}"]
+    parts += [f"{key.lower()}={quote(value, safe='')}" for key, value in window.report_options]
+    return "/".join(parts)
+
+
+def _file_stem(window: ReportWindow, report_id: str) -> str:
+    return f"{window.start}_{window.end}_{window.pull}_{report_id}"
+
+
+def landing_key(account: str, marketplace_id: str, window: ReportWindow, report_id: str, compressed: bool) -> str:
+    """The document exactly as SP-API served it."""
+    suffix = ".json.gz" if compressed else ".json"
+    return (f"{LANDING_PREFIX}/{table_name(window.report_type)}/{_partitions(account, marketplace_id, window)}/"
+            f"{_file_stem(window, report_id)}{suffix}")
+
+
+def raw_key(account: str, marketplace_id: str, window: ReportWindow, report_id: str) -> str:
+    """One typed Parquet file per document."""
+    return (f"{RAW_PREFIX}/{table_name(window.report_type)}/{_partitions(account, marketplace_id, window)}/"
+            f"{_file_stem(window, report_id)}.parquet")

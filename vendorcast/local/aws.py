@@ -1,0 +1,146 @@
+"""The AWS emulator of the embedded runtime: a moto server on 127.0.0.1 holding the same buckets, tables,
+queues, topics, secrets and parameters the stacks create, named from vendorcast.resources."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from vendorcast import resources as r
+from vendorcast.config import VendorcastConfig
+
+REGION = "us-east-1"
+# Local queues hand a failed message back after this many seconds (AWS: six times the function timeout).
+LOCAL_VISIBILITY_TIMEOUT = 2
+
+
+@dataclass
+class LocalAws:
+    """A running moto server and the resources vendorcast needs in it."""
+
+    server: ThreadedMotoServer
+    endpoint_url: str
+    queue_url: str = ""
+    dlq_url: str = ""
+    topic_arn: str = ""
+
+    @classmethod
+    def start(cls) -> LocalAws:
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        port = server._server.server_port  # moto exposes no public accessor for a port-0 server
+        return cls(server, f"http://127.0.0.1:{port}")
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def environment(self) -> dict[str, str]:
+        """What makes boto3 (and Powertools) in this process talk to the emulator."""
+        port = self.endpoint_url.rsplit(":", 1)[1]
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            # moto's Step Functions interpreter calls back into the server on this port.
+            "MOTO_PORT": port,
+        }
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def resource(self, service: str) -> Any:
+        return boto3.resource(service, endpoint_url=self.endpoint_url, region_name=REGION,
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def create_resources(self, config: VendorcastConfig, credentials: dict[str, dict[str, str]]) -> None:
+        """Create what the stacks create; `credentials` maps each account's secret name to its value."""
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket=r.LAKE_BUCKET)
+
+        dynamodb = self.client("dynamodb")
+        dynamodb.create_table(
+            TableName=r.LEDGER_TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": name, "AttributeType": "S"}
+                for name in (r.LEDGER_PARTITION_KEY, r.LEDGER_STREAM_KEY, r.LEDGER_REPORT_KEY,
+                             r.LEDGER_STATUS_KEY, r.LEDGER_STATUS_SORT_KEY)
+            ],
+            KeySchema=[{"AttributeName": r.LEDGER_PARTITION_KEY, "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[
+                _index(r.LEDGER_STREAM_INDEX, r.LEDGER_STREAM_KEY, r.LEDGER_PARTITION_KEY),
+                _index(r.LEDGER_REPORT_INDEX, r.LEDGER_REPORT_KEY),
+                _index(r.LEDGER_STATUS_INDEX, r.LEDGER_STATUS_KEY, r.LEDGER_STATUS_SORT_KEY),
+            ],
+        )
+        dynamodb.create_table(
+            TableName=r.IDEMPOTENCY_TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        )
+
+        sqs = self.client("sqs")
+        self.dlq_url = sqs.create_queue(QueueName=r.REPORT_EVENTS_DLQ)["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=self.dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.queue_url = sqs.create_queue(
+            QueueName=r.REPORT_EVENTS_QUEUE,
+            Attributes={
+                "VisibilityTimeout": str(LOCAL_VISIBILITY_TIMEOUT),
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
+                                             "maxReceiveCount": str(r.REPORT_EVENTS_MAX_RECEIVE_COUNT)}),
+            },
+        )["QueueUrl"]
+
+        self.topic_arn = self.client("sns").create_topic(Name=r.OPS_TOPIC)["TopicArn"]
+
+        secrets = self.client("secretsmanager")
+        for name, value in credentials.items():
+            secrets.create_secret(Name=name, SecretString=json.dumps(value))
+
+        self.client("ssm").put_parameter(Name=r.CONFIG_PARAMETER, Value=config.model_dump_json(),
+                                         Type="String", Overwrite=True)
+
+    def function_environment(self) -> dict[str, str]:
+        """The variables the stacks set on the ingestion functions."""
+        return {
+            r.ENV_CONFIG_PARAMETER: r.CONFIG_PARAMETER,
+            r.ENV_LEDGER_TABLE: r.LEDGER_TABLE,
+            r.ENV_IDEMPOTENCY_TABLE: r.IDEMPOTENCY_TABLE,
+            r.ENV_LAKE_BUCKET: r.LAKE_BUCKET,
+            r.ENV_REPORT_EVENTS_QUEUE_URL: self.queue_url,
+            r.ENV_REPORT_EVENTS_DLQ_URL: self.dlq_url,
+            r.ENV_OPS_TOPIC_ARN: self.topic_arn,
+            r.ENV_POWERTOOLS_SERVICE_NAME: r.SERVICE_NAME,
+        }
+
+
+def _index(name: str, hash_key: str, range_key: str | None = None) -> dict[str, Any]:
+    schema = [{"AttributeName": hash_key, "KeyType": "HASH"}]
+    if range_key:
+        schema.append({"AttributeName": range_key, "KeyType": "RANGE"})
+    return {"IndexName": name, "KeySchema": schema, "Projection": {"ProjectionType": "ALL"}}
+
+
+def apply_environment(values: dict[str, str]) -> dict[str, str | None]:
+    """Set environment variables, returning the previous values for `restore_environment`."""
+    previous = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    return previous
+
+
+def restore_environment(previous: dict[str, str | None]) -> None:
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

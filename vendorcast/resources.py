@@ -1,0 +1,58 @@
+"""The names that tie infrastructure to code: environment variable keys, resource names, lake prefixes.
+
+`stacks/` sets these environment variables on the functions it creates; `vendorcast/local/` creates the
+same resources in the AWS emulator under the local names below and sets the same variables.
+"""
+
+from __future__ import annotations
+
+# --- environment variable keys read by the Lambda handlers -------------------------------------------
+ENV_CONFIG_PARAMETER = "VENDORCAST_CONFIG_PARAMETER"  # SSM parameter holding the validated config (JSON)
+ENV_CONFIG_FILE = "VENDORCAST_CONFIG_FILE"  # a TOML file instead (CLI, local runs)
+ENV_LEDGER_TABLE = "VENDORCAST_LEDGER_TABLE"
+ENV_IDEMPOTENCY_TABLE = "VENDORCAST_IDEMPOTENCY_TABLE"
+ENV_LAKE_BUCKET = "VENDORCAST_LAKE_BUCKET"
+ENV_REPORT_EVENTS_QUEUE_URL = "VENDORCAST_REPORT_EVENTS_QUEUE_URL"
+ENV_REPORT_EVENTS_DLQ_URL = "VENDORCAST_REPORT_EVENTS_DLQ_URL"
+ENV_OPS_TOPIC_ARN = "VENDORCAST_OPS_TOPIC_ARN"  # operator alerts (terminal report failures)
+# Endpoint overrides: unset on AWS (Amazon's endpoints), set to the emulator locally.
+ENV_SPAPI_ENDPOINT = "VENDORCAST_SPAPI_ENDPOINT"
+ENV_LWA_TOKEN_URL = "VENDORCAST_LWA_TOKEN_URL"
+# The shared scaled clock (see vendorcast.clock); unset on AWS.
+ENV_CLOCK_SIM_ANCHOR = "VENDORCAST_CLOCK_SIM_ANCHOR"
+ENV_CLOCK_REAL_ANCHOR = "VENDORCAST_CLOCK_REAL_ANCHOR"
+ENV_TIME_SCALE = "VENDORCAST_TIME_SCALE"
+# Powertools' own keys.
+ENV_POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+SERVICE_NAME = "vendorcast"
+
+# --- resource names used by the embedded runtime (CloudFormation generates its own on AWS) ------------
+LOCAL_PREFIX = "vendorcast"
+LEDGER_TABLE = f"{LOCAL_PREFIX}-report-requests"
+IDEMPOTENCY_TABLE = f"{LOCAL_PREFIX}-idempotency"
+LAKE_BUCKET = f"{LOCAL_PREFIX}-lake"
+REPORT_EVENTS_QUEUE = f"{LOCAL_PREFIX}-report-events"
+REPORT_EVENTS_DLQ = f"{LOCAL_PREFIX}-report-events-dlq"
+OPS_TOPIC = f"{LOCAL_PREFIX}-ops"
+CONFIG_PARAMETER = f"/{LOCAL_PREFIX}/config"
+
+# --- ledger (DynamoDB) key schema ----------------------------------------------------------------------
+LEDGER_PARTITION_KEY = "request_key"
+LEDGER_STREAM_INDEX = "by_stream"  # partition: stream (account/marketplace/report config)
+LEDGER_STREAM_KEY = "stream"
+LEDGER_REPORT_INDEX = "by_report_id"  # partition: report_id
+LEDGER_REPORT_KEY = "report_id"
+LEDGER_STATUS_INDEX = "by_status"  # partition: status, sort: due_at (when to look at the entry next)
+LEDGER_STATUS_KEY = "status"
+LEDGER_STATUS_SORT_KEY = "due_at"
+
+# --- SQS ------------------------------------------------------------------------------------------------
+REPORT_EVENTS_MAX_RECEIVE_COUNT = 5
+# SP-API's notification principal for North America (EU/FE accounts listed in the reference are unverified).
+SPAPI_NOTIFICATION_PRINCIPAL_ACCOUNT = "437568002678"
+
+# --- the lake's zones -----------------------------------------------------------------------------------
+LANDING_PREFIX = "landing"
+RAW_PREFIX = "raw"
+CURATED_PREFIX = "curated"
+FORECAST_PREFIX = "forecast"
