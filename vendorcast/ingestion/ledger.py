@@ -66,6 +66,7 @@ class LedgerEntry:
     raw_key: str | None = None
     rows: int | None = None
     last_updated_date: str | None = None
+    created_at: str | None = None  # when the window was first claimed
     updated_at: str | None = None
 
     def to_item(self) -> dict[str, Any]:
@@ -90,6 +91,7 @@ class LedgerEntry:
             "raw_key": self.raw_key,
             "rows": self.rows,
             "last_updated_date": self.last_updated_date,
+            "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
         return {k: v for k, v in item.items() if v is not None}
@@ -122,6 +124,7 @@ class LedgerEntry:
             raw_key=item.get("raw_key"),
             rows=int(rows) if rows is not None else None,
             last_updated_date=item.get("last_updated_date"),
+            created_at=item.get("created_at"),
             updated_at=item.get("updated_at"),
         )
 
@@ -186,6 +189,7 @@ class RequestLedger:
         entry.attempts += 1
         entry.due_at = _iso(now + stale_after)
         entry.updated_at = _iso(now)
+        entry.created_at = entry.created_at or entry.updated_at
         condition = (
             Attr(LEDGER_PARTITION_KEY).not_exists()
             | (Attr(LEDGER_STATUS_KEY).is_in([RequestStatus.RETRY_LATER.value, RequestStatus.REQUESTING.value])
@@ -200,9 +204,10 @@ class RequestLedger:
         return entry
 
     def _transition(self, request_key: str, expected: dict[str, Any], changes: dict[str, Any]) -> None:
-        names = {f"#k{i}": k for i, k in enumerate(changes)}
-        values = {f":v{i}": v for i, v in enumerate(changes.values())}
-        sets = ", ".join(f"#k{i} = :v{i}" for i in range(len(changes)))
+        # boto3 names the condition's placeholders #n0/:v0...; ours must not collide with them.
+        names = {f"#set{i}": k for i, k in enumerate(changes)}
+        values = {f":set{i}": v for i, v in enumerate(changes.values())}
+        sets = ", ".join(f"#set{i} = :set{i}" for i in range(len(changes)))
         condition = None
         for key, value in expected.items():
             clause = Attr(key).is_in(value) if isinstance(value, list) else Attr(key).eq(value)

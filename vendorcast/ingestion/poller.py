@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from vendorcast.ingestion.context import IngestionContext
 from vendorcast.ingestion.events import poller_notification

@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from vendorcast.config import AccountConfig
 from vendorcast.ingestion.context import IngestionContext
 from vendorcast.ingestion.ledger import LedgerConflict, LedgerEntry, RequestStatus
+from vendorcast.reports.catalogue import ReportPeriod
+from vendorcast.reports.periods import period_start
 from vendorcast.reports.windows import PULL_INITIAL, ReportWindow, plan_report_windows, stream_key
 from vendorcast.spapi.errors import SpApiAuthError, SpApiBadRequest, SpApiError
 
@@ -47,22 +49,27 @@ def due_requests(ctx: IngestionContext, now: datetime) -> list[_Due]:
     """Every window that needs a createReport now: newly planned ones and retries whose time has come."""
     due: list[_Due] = []
     now_iso = now.isoformat(timespec="seconds")
+    week_start = datetime.combine(period_start(now.date(), ReportPeriod.WEEK), time.min, UTC).isoformat()
     for account in ctx.config.accounts:
         for marketplace_id in account.marketplace_ids:
             for report in account.reports:
                 stream = stream_key(account.name, marketplace_id, report)
                 entries = ctx.ledger.stream_entries(stream)
-                covered = [(e.window.start, e.window.end) for e in entries if e.window.pull == PULL_INITIAL]
+                initial = [e for e in entries if e.window.pull == PULL_INITIAL]
                 windows = plan_report_windows(
-                    report, backfill_start=account.backfill_start, now=now, covered=covered,
+                    report, backfill_start=account.backfill_start, now=now,
+                    covered=[(e.window.start, e.window.end) for e in initial],
                     requested_pulls={e.window.pull for e in entries},
+                    pulled_this_week=[(e.window.start, e.window.end) for e in initial
+                                      if (e.created_at or now_iso) >= week_start],
                 )
                 for window in windows:
                     entry = _new_entry(account.name, marketplace_id, stream, window, now)
                     due.append(_Due((-window.end.toordinal(), entry.request_key), entry, account, False))
                 for entry in entries:
                     # RETRY_LATER when due; REQUESTING left behind by an interrupted run.
-                    if entry.status in (RequestStatus.RETRY_LATER, RequestStatus.REQUESTING) and entry.due_at <= now_iso:
+                    retry = entry.status in (RequestStatus.RETRY_LATER, RequestStatus.REQUESTING)
+                    if retry and entry.due_at <= now_iso:
                         due.append(_Due((-entry.window.end.toordinal(), entry.request_key), entry, account, True))
     return sorted(due)
 

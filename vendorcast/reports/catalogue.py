@@ -134,9 +134,7 @@ class ReportSpec:
         """Amazon's JSON schema of this report's document."""
         import json
 
-        path = importlib_resources.files("vendorcast.spapi.models").joinpath(
-            "schemas", "reports", self.schema_file
-        )
+        path = importlib_resources.files("vendorcast.spapi").joinpath("models", "schemas", "reports", self.schema_file)
         return json.loads(path.read_text(encoding="utf-8"))
 
 

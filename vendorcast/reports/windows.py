@@ -100,6 +100,7 @@ def plan_report_windows(
     now: datetime,
     covered: Iterable[tuple[date, date]] = (),
     requested_pulls: Iterable[str] = (),
+    pulled_this_week: Iterable[tuple[date, date]] = (),
 ) -> list[ReportWindow]:
     """The createReport calls due now for one report stream, fewest calls first.
 
@@ -107,6 +108,8 @@ def plan_report_windows(
       landed or empty): their periods are not requested again as initial pulls.
     - `requested_pulls`: the `pull` tags already in the ledger for this stream, so that one week's
       restatement pass or forecast snapshot is requested once.
+    - `pulled_this_week`: covered windows first requested since this week's Sunday; they are fresh, so
+      the restatement pass leaves them out (a backfill is not re-pulled the week it runs).
     Periods are whole and aligned (weeks Sunday to Saturday), published (availability lag), within
     Amazon's look-back, and packed into as few requests as each type's maximum span allows.
     """
@@ -145,12 +148,14 @@ def plan_report_windows(
         ReportWindow(report.report_type, options, period, s, e, PULL_INITIAL) for s, e in _chunk(initial, size)
     ]
 
-    # Restatement pass: once per week, re-pull the most recent published periods that an earlier
-    # initial pull already covered (the periods in this plan's initial pulls are fresh anyway).
+    # Restatement pass: once per week, re-pull the most recent published periods that an initial pull
+    # of an earlier week covered (periods pulled this week, or planned now, are fresh anyway).
+    fresh = list(pulled_this_week)
     lookback = report.restatement_periods
     tag = f"{PULL_RESTATE_PREFIX}{week_of_now}"
     if lookback and tag not in pulls:
-        recent = [p for p in available[-lookback:] if is_covered(*p)]
+        recent = [p for p in available[-lookback:]
+                  if is_covered(*p) and not any(s <= p[0] and p[1] <= e for s, e in fresh)]
         windows += [ReportWindow(report.report_type, options, period, s, e, tag) for s, e in _chunk(recent, size)]
     return windows
 

@@ -9,7 +9,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -91,8 +91,8 @@ def load_credentials(secret_name: str) -> dict[str, str]:
 class LwaTokenClient(AccessTokenClient):
     """LWA token exchange whose cache honours each token's `expires_in` (the library's uses a fixed TTL)."""
 
-    _tokens: dict[str, tuple[dict[str, Any], float]] = {}
-    _lock = threading.Lock()
+    _tokens: ClassVar[dict[str, tuple[dict[str, Any], float]]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def get_auth(self) -> AccessTokenResponse:
         key = self._get_cache_key()

@@ -52,8 +52,10 @@ class TokenBucket:
         while True:
             with self._lock:
                 self._refill()
-                if self.tokens >= 1.0:
-                    self.tokens -= 1.0
+                # The epsilon absorbs float rounding: after sleeping exactly the computed wait the
+                # refill may come to 0.9999999, and a sub-nanosecond sleep would not move the clock.
+                if self.tokens >= 1.0 - 1e-9:
+                    self.tokens = max(0.0, self.tokens - 1.0)
                     return waited
                 wait = (1.0 - self.tokens) / self.plan.rate
             self.clock.sleep(wait)

@@ -1,0 +1,41 @@
+# vendorcast: `make demo` runs the pipeline locally, `make test` runs every check.
+# Both set themselves up: a .venv with the locked dependencies (uv is installed into .tools if missing).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: setup test lint unit integration demo bench clean
+
+setup: $(VENV)/.synced
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+$(VENV)/.synced: pyproject.toml uv.lock $(if $(findstring .tools,$(UV)),.tools/bin/uv)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: lint
+	$(VENV)/bin/pytest
+
+unit: setup
+	$(VENV)/bin/pytest tests/unit
+
+integration: setup
+	$(VENV)/bin/pytest tests/integration
+
+demo: setup
+	$(VENV)/bin/vendorcast demo
+
+bench: setup
+	$(VENV)/bin/python bench/parse_reports.py
+
+clean:
+	rm -rf $(VENV) .tools demo-output .pytest_cache .ruff_cache

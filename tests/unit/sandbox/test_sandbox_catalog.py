@@ -1,0 +1,83 @@
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import vendorcast.spapi
+from vendorcast.sandbox.catalog import INCLUDED_DATA, SimulatedCatalog
+
+MODELS = Path(vendorcast.spapi.__file__).parent / "models" / "openapi"
+TODAY = date(2025, 6, 18)
+
+
+def validator(model: str, definition: str) -> jsonschema.Draft4Validator:
+    definitions = json.loads((MODELS / model).read_text())["definitions"]
+    return jsonschema.Draft4Validator({"$ref": f"#/definitions/{definition}", "definitions": definitions})
+
+
+@pytest.fixture(scope="module")
+def catalog(sim) -> SimulatedCatalog:
+    return SimulatedCatalog(sim)
+
+
+def test_items_validate_against_the_catalog_items_model(catalog):
+    item_validator = validator("catalogItems_2022-04-01.json", "Item")
+    listed = catalog.listed_asins(TODAY)
+    assert catalog.parents, "the vendor should have variation families"
+    for asin in listed:
+        item = catalog.item(asin, list(INCLUDED_DATA), TODAY)
+        errors = list(item_validator.iter_errors(item))
+        assert not errors, (asin, errors[0].message)
+
+
+def test_included_data_selects_the_datasets(catalog, sim):
+    asin = sim.asins[0]
+    assert set(catalog.item(asin, ["summaries"], TODAY)) == {"asin", "summaries"}
+    item = catalog.item(asin, ["identifiers", "salesRanks", "vendorDetails"], TODAY)
+    assert set(item) == {"asin", "identifiers", "salesRanks", "vendorDetails"}
+    assert item["identifiers"][0]["marketplaceId"] == sim.marketplace_id
+    assert {i["identifierType"] for i in item["identifiers"][0]["identifiers"]} == {"EAN", "UPC"}
+
+
+def test_content_changes_show_up_on_their_day(catalog):
+    changes = [c for c in catalog.changes() if c.attribute == "item_name" and c.day < TODAY]
+    assert changes
+    change = changes[0]
+    before = catalog.item(change.asin, ["summaries"], change.day - timedelta(days=1))
+    after = catalog.item(change.asin, ["summaries"], change.day)
+    assert before["summaries"][0]["itemName"] == change.old_value
+    assert after["summaries"][0]["itemName"] == change.new_value
+    kinds = {c.attribute for c in catalog.changes()}
+    assert {"item_name", "main_product_image_locator", "bullet_point"} <= kinds
+
+
+def test_variation_parents_list_their_children(catalog):
+    parent = next(iter(catalog.parents.values()))
+    item = catalog.item(parent.asin, ["summaries", "relationships"], TODAY)
+    assert item["summaries"][0]["itemClassification"] == "VARIATION_PARENT"
+    children = item["relationships"][0]["relationships"][0]["childAsins"]
+    assert children and set(children) <= set(parent.child_asins)
+    child = catalog.item(children[0], ["relationships"], TODAY)
+    assert child["relationships"][0]["relationships"][0]["parentAsins"] == [parent.asin]
+
+
+def test_search_by_identifier_and_keywords(catalog, sim):
+    product = sim.products[0]
+    assert catalog.find([product.ean], "EAN", TODAY, None) == [product.asin]
+    assert catalog.find([product.asin, "B000000000"], "ASIN", TODAY, None) == [product.asin]
+    brand_word = product.brand.split()[0]
+    found = catalog.search([brand_word], [], [], TODAY)
+    assert product.asin in found or product.launch_date - timedelta(days=30) > TODAY
+    refinements = catalog.refinements(found, TODAY)
+    assert sum(b["numberOfResults"] for b in refinements["brands"]) == len(found)
+
+
+def test_unlisted_asins_are_not_found(catalog, sim):
+    with pytest.raises(KeyError):
+        catalog.item("B000000000", ["summaries"], TODAY)
+    future = next((p for p in sim.products if p.launch_date > TODAY + timedelta(days=60)), None)
+    if future is not None:
+        with pytest.raises(KeyError):
+            catalog.item(future.asin, ["summaries"], TODAY)

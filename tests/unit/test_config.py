@@ -1,0 +1,84 @@
+"""Config validation: one clear message naming the field and what is allowed."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from vendorcast.config import ConfigError, load_config, parse_config
+
+EXAMPLE = Path(__file__).parents[2] / "vendorcast.example.toml"
+
+
+def example() -> dict:
+    return tomllib.loads(EXAMPLE.read_text())
+
+
+def test_example_config_loads_with_all_catalogue_streams() -> None:
+    config = load_config(EXAMPLE)
+    streams = [r.stream_name for r in config.accounts[0].reports]
+    assert "GET_VENDOR_SALES_REPORT/WEEK/SOURCING/RETAIL" in streams
+    assert "GET_VENDOR_NET_PURE_PRODUCT_MARGIN_REPORT/DAY" in streams
+    assert "GET_VENDOR_FORECASTING_REPORT/RETAIL" in streams
+
+
+def test_reports_default_to_the_catalogue_when_not_listed() -> None:
+    data = example()
+    del data["accounts"][0]["reports"]
+    config = parse_config(data)
+    assert len(config.accounts[0].reports) == 7
+
+
+def test_business_is_not_valid_for_the_inventory_report() -> None:
+    data = example()
+    data["accounts"][0]["reports"][3]["selling_program"] = "BUSINESS"
+    with pytest.raises(ConfigError) as error:
+        parse_config(data)
+    message = str(error.value)
+    assert "accounts[0] (acme-us).reports[3] (GET_VENDOR_INVENTORY_REPORT)" in message
+    assert "does not accept sellingProgram=BUSINESS; use RETAIL or FRESH" in message
+
+
+@pytest.mark.parametrize("path, value, expected", [
+    (("accounts", 0, "region"), "US", "region: Input should be 'NA', 'EU' or 'FE'"),
+    (("accounts", 0, "marketplace_ids"), ["A1PA6795UKMFR9"], "(DE) is served by SP-API region EU, not NA"),
+    (("accounts", 0, "marketplace_ids"), ["XYZ"], "unknown marketplace id 'XYZ'"),
+    (("accounts", 0, "name"), "Acme US", "name: String should match pattern"),
+    (("accounts", 0, "backfil_start"), "2024-01-01", "backfil_start: unknown setting (check its spelling)"),
+    (("schedules", "poll_reports"), "every 5 minutes", "is not an EventBridge schedule expression"),
+    (("accounts", 0, "reports", 0, "report_type"), "GET_VENDOR_SALES", "report_type: Input should be"),
+    (("accounts", 0, "reports", 2, "distributor_view"), "SOURCING",
+     "GET_VENDOR_TRAFFIC_REPORT does not accept reportOptions.distributorView"),
+    (("accounts", 0, "reports", 0, "report_period"), None, "requires reportOptions reportPeriod"),
+])
+def test_invalid_config_names_the_field_and_the_fix(path: tuple, value: object, expected: str) -> None:
+    data = example()
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    if value is None:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    with pytest.raises(ConfigError) as error:
+        parse_config(data)
+    assert expected in str(error.value)
+    assert "\n" not in str(error.value), "one message, one line"
+
+
+def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"not found; copy vendorcast\.example\.toml"):
+        load_config(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[accounts]\nname=")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
+
+
+def test_json_round_trip_is_what_the_lambdas_read() -> None:
+    from vendorcast.config import config_from_json
+
+    config = load_config(EXAMPLE)
+    assert config_from_json(config.model_dump_json()) == config

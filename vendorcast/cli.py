@@ -1,0 +1,142 @@
+"""The `vendorcast` command: validate and plan a config, parse a report file, run the SP-API emulator, and
+run the pipeline locally with no AWS account."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+
+from vendorcast.config import ConfigError, load_config
+from vendorcast.reports.catalogue import UnknownReportType
+from vendorcast.spapi.errors import SpApiError
+
+DEFAULT_CONFIG = "vendorcast.toml"
+
+
+def _config_path(path: str | None) -> Path:
+    if path:
+        return Path(path)
+    return Path(DEFAULT_CONFIG) if Path(DEFAULT_CONFIG).exists() else Path("vendorcast.example.toml")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """vendorcast: demand-forecasting data lake for Amazon Vendor Central."""
+
+
+@cli.command("validate-config")
+@click.argument("config", required=False)
+def validate_config(config: str | None) -> None:
+    """Check a config file (default: vendorcast.toml, else the example) and summarise it."""
+    path = _config_path(config)
+    loaded = load_config(path)
+    for account in loaded.accounts:
+        click.echo(f"{account.name}: {account.region} {', '.join(account.marketplace_ids)}, "
+                   f"backfill from {account.backfill_start}, secret {account.secret_name}")
+        for report in account.reports:
+            click.echo(f"  {report.stream_name}")
+    click.echo(f"{path}: OK")
+
+
+@cli.command("plan")
+@click.option("--config", "config_path", help="config file (default: vendorcast.toml, else the example)")
+@click.option("--now", "now_text", help="plan as of this UTC time (ISO 8601); default: now")
+def plan(config_path: str | None, now_text: str | None) -> None:
+    """Show the createReport calls a first run would make (a dry run; nothing is requested)."""
+    from vendorcast.reports.windows import plan_report_windows
+
+    config = load_config(_config_path(config_path))
+    now = datetime.fromisoformat(now_text).replace(tzinfo=UTC) if now_text else datetime.now(UTC)
+    total = 0
+    for account in config.accounts:
+        for report in account.reports:
+            windows = plan_report_windows(report, backfill_start=account.backfill_start, now=now)
+            total += len(windows) * len(account.marketplace_ids)
+            span = f"{windows[0].start} .. {windows[-1].end}" if windows else "nothing due"
+            click.echo(f"{account.name} {report.stream_name}: {len(windows)} request(s), {span}")
+    click.echo(f"{total} createReport call(s) in all; at Amazon's 1 per minute after a burst of 15, "
+               f"about {max(0, total - 15)} minute(s)")
+
+
+@cli.command("parse-report")
+@click.option("--report-type", required=True, help="e.g. GET_VENDOR_SALES_REPORT")
+@click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="report document, .json or .json.gz")
+@click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Parquet file to write")
+def parse_report(report_type: str, input_path: Path, output_path: Path) -> None:
+    """Parse a report document into the typed Parquet of the raw zone."""
+    from vendorcast.reports.parsers import parse_report_file
+
+    summary = parse_report_file(report_type, input_path, output_path)
+    click.echo(f"{output_path}: {summary.rows} rows, {summary.asins} ASINs, {summary.periods} periods "
+               f"in {summary.seconds:.2f} s")
+
+
+@cli.group()
+def sandbox() -> None:
+    """The SP-API emulator: a simulated vendor behind Amazon's APIs, on 127.0.0.1."""
+
+
+@sandbox.command("serve")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--asins", default=50, show_default=True)
+@click.option("--port", default=8765, show_default=True)
+@click.option("--time-scale", default=1.0, show_default=True, help="simulated seconds per real second")
+@click.option("--faults", type=click.Choice(["none", "realistic", "heavy"]), default="none", show_default=True)
+def sandbox_serve(seed: int, asins: int, port: int, time_scale: float, faults: str) -> None:
+    """Serve LWA, Reports, Catalog Items and Vendor Orders for a simulated vendor until Ctrl-C."""
+    from vendorcast.sandbox.server import serve
+    from vendorcast.sandbox.settings import FaultSettings, SandboxSettings
+
+    serve(SandboxSettings(seed=seed, n_asins=asins, port=port, faults=FaultSettings.preset(faults)), scale=time_scale)
+
+
+@sandbox.command("export-truth")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--asins", default=50, show_default=True)
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), required=True)
+def sandbox_export_truth(seed: int, asins: int, start: datetime, end: datetime, output: Path) -> None:
+    """Write the simulator's ground truth (demand, sales, inventory, Amazon's forecasts) as Parquet."""
+    from vendorcast.sandbox.truth import export_truth
+
+    for path in export_truth(seed, asins, start.date(), end.date(), output):
+        click.echo(path)
+
+
+@cli.command("demo")
+@click.option("--asins", default=50, show_default=True, help="ASINs of the simulated vendor")
+@click.option("--weeks", default=104, show_default=True, help="weeks of history to backfill")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--faults", type=click.Choice(["none", "realistic", "heavy"]), default="realistic", show_default=True)
+@click.option("--time-scale", default=None, type=float, help="simulated seconds per real second")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"),
+              show_default=True)
+def demo(asins: int, weeks: int, seed: int, faults: str, time_scale: float | None, output: Path) -> None:
+    """Run the pipeline end to end on this machine: AWS emulator + SP-API emulator, a full backfill."""
+    from vendorcast.local.demo import run_demo
+
+    run_demo(asins=asins, weeks=weeks, seed=seed, faults=faults, time_scale=time_scale, output=output,
+             today=date.today())
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (ConfigError, UnknownReportType, SpApiError, ValueError, FileNotFoundError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""The embedded runtime: AWS emulator + SP-API emulator + the Lambda handlers in-process, driven the way AWS
+drives them. The SQS event source runs in its own thread (as Lambda's poller does) while a scheduler invokes
+the scheduled functions on the shared, scaled clock."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any
+
+from vendorcast import resources as r
+from vendorcast.clock import ScaledClock, use_clock
+from vendorcast.config import VendorcastConfig
+from vendorcast.ingestion.ledger import LedgerEntry, RequestLedger
+from vendorcast.local.aws import LocalAws, apply_environment, restore_environment
+from vendorcast.local.lambdas import SqsEventSource, invoke_scheduled, load_handler
+from vendorcast.sandbox.server import LWA_TOKEN_PATH, SandboxServer
+from vendorcast.sandbox.settings import NotificationTarget, SandboxSettings
+from vendorcast.spapi.client import LwaTokenClient
+
+log = logging.getLogger(__name__)
+
+# Locally the scheduled functions run more often than their AWS schedules (re-runs are no-ops), so that
+# retries and overdue reports are picked up within a few simulated hours rather than a day.
+REQUEST_EVERY = timedelta(hours=1)
+POLL_EVERY = timedelta(minutes=15)
+
+
+@dataclass
+class Progress:
+    """What a progress display needs: ledger entries by status, events processed, time."""
+
+    by_status: dict[str, int] = field(default_factory=dict)
+    events: int = 0
+    sim_now: datetime | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def finished(self) -> int:
+        return sum(n for s, n in self.by_status.items() if s in ("LANDED", "NO_DATA", "FAILED"))
+
+
+class LocalPipeline:
+    """`with LocalPipeline(config, sandbox_settings, clock) as pipeline: pipeline.run_until_settled()`."""
+
+    def __init__(self, config: VendorcastConfig, sandbox: SandboxSettings, clock: ScaledClock) -> None:
+        self.config = config
+        self.clock = clock
+        self.sandbox_settings = sandbox
+        self.aws: LocalAws | None = None
+        self.sandbox: SandboxServer | None = None
+        self._previous_env: dict[str, str | None] = {}
+        self._events_thread: threading.Thread | None = None
+        self._stop_events = threading.Event()
+        self._events_processed = 0
+        self._event_errors: list[BaseException] = []
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> LocalPipeline:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self.aws = LocalAws.start()
+        self._previous_env = apply_environment(self.aws.environment())
+        secrets = {account.secret_name: {
+            "refresh_token": self.sandbox_settings.refresh_token,
+            "lwa_app_id": self.sandbox_settings.lwa_client_id,
+            "lwa_client_secret": self.sandbox_settings.lwa_client_secret,
+        } for account in self.config.accounts}
+        self.aws.create_resources(self.config, secrets)
+        settings = self.sandbox_settings.model_copy(update={"notifications": NotificationTarget(
+            queue_url=self.aws.queue_url, endpoint_url=self.aws.endpoint_url)})
+        self.sandbox = SandboxServer(settings, self.clock)
+        base_url = self.sandbox.start()
+        self._previous_env.update(apply_environment({
+            **self.aws.function_environment(),
+            **self.clock.environment(),
+            r.ENV_SPAPI_ENDPOINT: base_url,
+            r.ENV_LWA_TOKEN_URL: f"{base_url}{LWA_TOKEN_PATH}",
+        }))
+        use_clock(self.clock)
+        LwaTokenClient.forget_tokens()
+        self._request_reports = load_handler("request_reports")
+        self._poll_reports = load_handler("poll_reports")
+        process_reports = load_handler("process_reports")
+        self._event_source = SqsEventSource(self.aws.client("sqs"), self.aws.queue_url, process_reports,
+                                            "process_reports")
+        self._stop_events.clear()
+        self._events_thread = threading.Thread(target=self._consume_events, name="sqs-event-source", daemon=True)
+        self._events_thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop_events.set()
+        if self._events_thread:
+            self._events_thread.join(timeout=30)
+        if self.sandbox:
+            self.sandbox.stop()
+        if self.aws:
+            self.aws.stop()
+        use_clock(None)
+        restore_environment(self._previous_env)
+
+    def __enter__(self) -> LocalPipeline:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ the functions, as AWS calls them
+    def request_reports(self) -> dict[str, Any]:
+        return invoke_scheduled(self._request_reports, "request_reports", self.clock.now())
+
+    def poll_reports(self) -> dict[str, Any]:
+        return invoke_scheduled(self._poll_reports, "poll_reports", self.clock.now())
+
+    def _consume_events(self) -> None:
+        while not self._stop_events.is_set():
+            try:
+                received = self._event_source.poll_once(wait_seconds=0)
+            except Exception as exc:  # the handler reports per-record failures; this is the runtime breaking
+                log.exception("the SQS event source failed")
+                self._event_errors.append(exc)
+                received = 0
+            self._events_processed += received
+            if not received:
+                self._stop_events.wait(0.05)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def ledger(self) -> RequestLedger:
+        assert self.aws is not None
+        return RequestLedger(r.LEDGER_TABLE, self.aws.resource("dynamodb"))
+
+    def queue_depth(self, queue_url: str | None = None) -> int:
+        assert self.aws is not None
+        attributes = self.aws.client("sqs").get_queue_attributes(
+            QueueUrl=queue_url or self.aws.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                            "ApproximateNumberOfMessagesDelayed"],
+        )["Attributes"]
+        return sum(int(v) for v in attributes.values())
+
+    def progress(self) -> Progress:
+        counts: dict[str, int] = {}
+        for entry in self.ledger.all_entries():
+            counts[entry.status.value] = counts.get(entry.status.value, 0) + 1
+        return Progress(counts, self._events_processed, self.clock.now())
+
+    def entries(self) -> list[LedgerEntry]:
+        return self.ledger.all_entries()
+
+    # ------------------------------------------------------------------ running
+    def run_until_settled(self, timeout: float = 600.0, on_progress: Callable[[Progress], None] | None = None,
+                          ) -> Progress:
+        """Run the schedules until every planned window is terminal, nothing more is due, and the queue is
+        empty; raise TimeoutError after `timeout` real seconds."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        next_request = next_poll = self.clock.now()
+        while True:
+            if self._event_errors:
+                raise RuntimeError("the SQS event source failed") from self._event_errors[0]
+            now = self.clock.now()
+            requested_now = False
+            if now >= next_request:
+                summary = self.request_reports()
+                requested_now = bool(summary["requested"] or summary["retried"] or summary["deferred"])
+                next_request = self.clock.now() + REQUEST_EVERY
+            if now >= next_poll:
+                self.poll_reports()
+                next_poll = self.clock.now() + POLL_EVERY
+            progress = self.progress()
+            if on_progress:
+                on_progress(progress)
+            settled = (progress.total > 0 and progress.finished == progress.total and not requested_now
+                       and self.queue_depth() == 0)
+            if settled and self._nothing_due():
+                return progress
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the local pipeline did not settle in {timeout:.0f} s: {progress.by_status}")
+            time.sleep(0.2)
+
+    def _nothing_due(self) -> bool:
+        from vendorcast.ingestion.context import IngestionContext
+        from vendorcast.ingestion.requester import due_requests
+
+        return not due_requests(IngestionContext.from_environment(), self.clock.now())
