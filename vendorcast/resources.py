@@ -11,6 +11,7 @@ ENV_CONFIG_PARAMETER = "VENDORCAST_CONFIG_PARAMETER"  # SSM parameter holding th
 ENV_CONFIG_FILE = "VENDORCAST_CONFIG_FILE"  # a TOML file instead (CLI, local runs)
 ENV_LEDGER_TABLE = "VENDORCAST_LEDGER_TABLE"
 ENV_IDEMPOTENCY_TABLE = "VENDORCAST_IDEMPOTENCY_TABLE"
+ENV_RATE_LIMIT_TABLE = "VENDORCAST_RATE_LIMIT_TABLE"  # SP-API token buckets shared by all functions
 ENV_LAKE_BUCKET = "VENDORCAST_LAKE_BUCKET"
 ENV_REPORT_EVENTS_QUEUE_URL = "VENDORCAST_REPORT_EVENTS_QUEUE_URL"
 ENV_REPORT_EVENTS_DLQ_URL = "VENDORCAST_REPORT_EVENTS_DLQ_URL"
@@ -30,6 +31,7 @@ SERVICE_NAME = "vendorcast"
 LOCAL_PREFIX = "vendorcast"
 LEDGER_TABLE = f"{LOCAL_PREFIX}-report-requests"
 IDEMPOTENCY_TABLE = f"{LOCAL_PREFIX}-idempotency"
+RATE_LIMIT_TABLE = f"{LOCAL_PREFIX}-rate-limits"
 LAKE_BUCKET = f"{LOCAL_PREFIX}-lake"
 REPORT_EVENTS_QUEUE = f"{LOCAL_PREFIX}-report-events"
 REPORT_EVENTS_DLQ = f"{LOCAL_PREFIX}-report-events-dlq"
@@ -45,6 +47,9 @@ LEDGER_REPORT_KEY = "report_id"
 LEDGER_STATUS_INDEX = "by_status"  # partition: status, sort: due_at (when to look at the entry next)
 LEDGER_STATUS_KEY = "status"
 LEDGER_STATUS_SORT_KEY = "due_at"
+
+# --- rate-limit table (DynamoDB): one item per selling partner and SP-API operation ---------------------
+RATE_LIMIT_KEY = "bucket"
 
 # --- SQS ------------------------------------------------------------------------------------------------
 REPORT_EVENTS_MAX_RECEIVE_COUNT = 5

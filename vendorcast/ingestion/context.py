@@ -20,6 +20,7 @@ from vendorcast.resources import (
     ENV_LAKE_BUCKET,
     ENV_LEDGER_TABLE,
     ENV_OPS_TOPIC_ARN,
+    ENV_RATE_LIMIT_TABLE,
     ENV_REPORT_EVENTS_DLQ_URL,
     ENV_REPORT_EVENTS_QUEUE_URL,
 )
@@ -56,7 +57,8 @@ class IngestionContext:
     clock: Clock
     endpoints: SpApiEndpoints = field(default_factory=SpApiEndpoints.from_environment)
     credentials: dict[str, dict[str, str]] = field(default_factory=dict)  # tests only; else Secrets Manager
-    limiter: RateLimiter = field(default_factory=RateLimiter)
+    rate_limit_table: Any | None = None  # DynamoDB table of shared token buckets; None: in-process buckets
+    _limiters: dict[str, RateLimiter] = field(default_factory=dict)
     _apis: dict[tuple[str, str], ReportsApi] = field(default_factory=dict)
 
     @classmethod
@@ -72,13 +74,18 @@ class IngestionContext:
             sqs=boto3.client("sqs"),
             alerts=OperatorAlerts(topic, boto3.client("sns") if topic else None),
             clock=get_clock(),
+            rate_limit_table=boto3.resource("dynamodb").Table(_required_env(ENV_RATE_LIMIT_TABLE)),
         )
 
     def reports_api(self, account: AccountConfig, marketplace_id: str) -> ReportsApi:
         """One Reports client per account and marketplace, sharing this process's rate limiter."""
         key = (account.name, marketplace_id)
         if key not in self._apis:
+            # Amazon's usage plans are per selling partner: one set of buckets per account.
+            if account.name not in self._limiters:
+                self._limiters[account.name] = RateLimiter(self.clock, table=self.rate_limit_table,
+                                                           scope=account.name)
             session = SpApiSession(account, marketplace_id, credentials=self.credentials.get(account.name),
-                                   endpoints=self.endpoints, limiter=self.limiter, clock=self.clock)
+                                   endpoints=self.endpoints, limiter=self._limiters[account.name], clock=self.clock)
             self._apis[key] = ReportsApi(session)
         return self._apis[key]

@@ -89,6 +89,13 @@ class LocalAws:
             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         )
 
+        dynamodb.create_table(
+            TableName=r.RATE_LIMIT_TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": r.RATE_LIMIT_KEY, "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": r.RATE_LIMIT_KEY, "KeyType": "HASH"}],
+        )
+
         sqs = self.client("sqs")
         self.dlq_url = sqs.create_queue(QueueName=r.REPORT_EVENTS_DLQ)["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=self.dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -116,6 +123,7 @@ class LocalAws:
             r.ENV_CONFIG_PARAMETER: r.CONFIG_PARAMETER,
             r.ENV_LEDGER_TABLE: r.LEDGER_TABLE,
             r.ENV_IDEMPOTENCY_TABLE: r.IDEMPOTENCY_TABLE,
+            r.ENV_RATE_LIMIT_TABLE: r.RATE_LIMIT_TABLE,
             r.ENV_LAKE_BUCKET: r.LAKE_BUCKET,
             r.ENV_REPORT_EVENTS_QUEUE_URL: self.queue_url,
             r.ENV_REPORT_EVENTS_DLQ_URL: self.dlq_url,

@@ -18,6 +18,7 @@ from vendorcast.config import VendorcastConfig
 from vendorcast.ingestion.ledger import LedgerEntry, RequestLedger
 from vendorcast.local.aws import LocalAws, apply_environment, restore_environment
 from vendorcast.local.lambdas import SqsEventSource, invoke_scheduled, load_handler
+from vendorcast.redaction import register_secret
 from vendorcast.sandbox.server import LWA_TOKEN_PATH, SandboxServer
 from vendorcast.sandbox.settings import NotificationTarget, SandboxSettings
 from vendorcast.spapi.client import LwaTokenClient
@@ -72,6 +73,9 @@ class LocalPipeline:
             "lwa_app_id": self.sandbox_settings.lwa_client_id,
             "lwa_client_secret": self.sandbox_settings.lwa_client_secret,
         } for account in self.config.accounts}
+        # Creating the secrets logs their values at DEBUG (botocore): redact them from the start.
+        register_secret(self.sandbox_settings.refresh_token)
+        register_secret(self.sandbox_settings.lwa_client_secret)
         self.aws.create_resources(self.config, secrets)
         settings = self.sandbox_settings.model_copy(update={"notifications": NotificationTarget(
             queue_url=self.aws.queue_url, endpoint_url=self.aws.endpoint_url)})

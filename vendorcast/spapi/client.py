@@ -24,6 +24,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from vendorcast.clock import Clock, get_clock
 from vendorcast.config import AccountConfig
+from vendorcast.redaction import register_secret
 from vendorcast.resources import ENV_LWA_TOKEN_URL, ENV_SPAPI_ENDPOINT
 from vendorcast.spapi.errors import (
     SpApiAuthError,
@@ -38,8 +39,10 @@ from vendorcast.spapi.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
-# The library logs request headers (the access token) at DEBUG: keep it quiet whatever the root level.
-for _name in ("sp_api", "sp_api.base.client", "sp_api.auth", "httpx", "httpcore"):
+# These log request headers (the access token) or response bodies (botocore.parsers logs Secrets Manager's
+# GetSecretValue response, before vendorcast.redaction knows the values) at DEBUG: keep them quiet whatever
+# the root level.
+for _name in ("sp_api", "sp_api.base.client", "sp_api.auth", "httpx", "httpcore", "botocore.parsers"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
 CREDENTIAL_KEYS = ("refresh_token", "lwa_app_id", "lwa_client_secret")
@@ -85,7 +88,10 @@ def load_credentials(secret_name: str) -> dict[str, str]:
             f"Secrets Manager secret {secret_name!r} lacks {', '.join(missing)}; it needs the keys "
             f"{', '.join(CREDENTIAL_KEYS)}"
         )
-    return {key: str(secret[key]) for key in CREDENTIAL_KEYS}
+    credentials = {key: str(secret[key]) for key in CREDENTIAL_KEYS}
+    for key in ("refresh_token", "lwa_client_secret"):
+        register_secret(credentials[key])
+    return credentials
 
 
 class LwaTokenClient(AccessTokenClient):
@@ -102,6 +108,7 @@ class LwaTokenClient(AccessTokenClient):
             if cached and cached[1] > clock.monotonic() + TOKEN_RENEWAL_MARGIN:
                 return AccessTokenResponse(**cached[0])
         token = self._request(self.scheme + self.host + self.path, self.data, self.headers)
+        register_secret(token.get("access_token"))
         expires_at = clock.monotonic() + float(token.get("expires_in", 3600))
         with self._lock:
             self._tokens[key] = (token, expires_at)
@@ -229,6 +236,8 @@ class SpApiSession:
     def client(self, api_class: Callable[..., Client], **kwargs: Any) -> Client:
         """An SP-API client of `api_class` (e.g. sp_api.api.Reports) pointed at the configured endpoints."""
         credentials = self._credentials or load_credentials(self.account.secret_name)
+        for key in ("refresh_token", "lwa_client_secret"):
+            register_secret(credentials.get(key))
         client = api_class(
             marketplace=_marketplace(self.marketplace_id),
             credentials=credentials,
