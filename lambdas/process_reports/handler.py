@@ -23,7 +23,9 @@ from vendorcast.ingestion.report_events import handle_record
 from vendorcast.resources import ENV_IDEMPOTENCY_TABLE, SERVICE_NAME
 
 logger = Logger(service=SERVICE_NAME)
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose every record failed is still a partial-batch response, not a failed invocation: the
+# messages go back to the queue either way, and invocation errors are kept for real breakage.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 idempotency = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
 _context: IngestionContext | None = None
 

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 FAILURE_REASON_ATTRIBUTE = "vendorcast_failure_reason"
 
 
-def dead_letter(ctx: IngestionContext, body: str, message_id: str, reason: str) -> None:
+def dead_letter(ctx: IngestionContext, body: str, message_id: str, reason: str, receive_count: int) -> None:
     """Move a message to the DLQ with its reason (the queue's redrive policy is the backstop)."""
     if not ctx.dlq_url:
         raise RuntimeError(f"message {message_id} failed for good ({reason}) and no DLQ is configured")
@@ -26,6 +26,7 @@ def dead_letter(ctx: IngestionContext, body: str, message_id: str, reason: str) 
         MessageAttributes={
             FAILURE_REASON_ATTRIBUTE: {"DataType": "String", "StringValue": reason[:4000]},
             "source_message_id": {"DataType": "String", "StringValue": message_id},
+            "receive_count": {"DataType": "Number", "StringValue": str(receive_count)},
         },
     )
     log.error("message %s moved to the dead-letter queue: %s", message_id, reason)
@@ -50,6 +51,6 @@ def handle_record(
         if isinstance(exc, MalformedEvent) and receive_count < max_receives:
             log.warning("malformed message %s (receive %d of %d): %s", message_id, receive_count, max_receives, exc)
         if receive_count >= max_receives:
-            dead_letter(ctx, body, message_id, reason)
+            dead_letter(ctx, body, message_id, reason, receive_count)
             return None
         raise

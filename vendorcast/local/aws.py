@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import httpx
 from moto.server import ThreadedMotoServer
 
 from vendorcast import resources as r
@@ -34,7 +35,10 @@ class LocalAws:
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
         port = server._server.server_port  # moto exposes no public accessor for a port-0 server
-        return cls(server, f"http://127.0.0.1:{port}")
+        endpoint = f"http://127.0.0.1:{port}"
+        # moto keeps its state per process, not per server: start from an empty account every time.
+        httpx.post(f"{endpoint}/moto-api/reset", timeout=30.0).raise_for_status()
+        return cls(server, endpoint)
 
     def stop(self) -> None:
         self.server.stop()

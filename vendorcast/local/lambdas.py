@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from types import ModuleType
 from typing import Any
 
 from vendorcast.local.aws import REGION
+
+log = logging.getLogger(__name__)
 
 ACCOUNT = "123456789012"
 
@@ -85,6 +88,8 @@ class SqsEventSource:
         self.handler = handler
         self.function_name = function_name
         self.batch_size = batch_size
+        # (received message ids, failed message ids) per invocation, for whoever watches the run.
+        self.batches: list[tuple[list[str], list[str]]] = []
         attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]
         self.queue_arn = attributes["QueueArn"]
 
@@ -96,8 +101,15 @@ class SqsEventSource:
         ).get("Messages", [])
         if not messages:
             return 0
-        response = self.handler.handler(sqs_event(messages, self.queue_arn), LocalLambdaContext(self.function_name))
+        try:
+            response = self.handler.handler(sqs_event(messages, self.queue_arn),
+                                            LocalLambdaContext(self.function_name))
+        except Exception:
+            # A failed invocation returns the whole batch to the queue, as Lambda's poller does.
+            log.exception("%s failed; its %d message(s) return to the queue", self.function_name, len(messages))
+            response = {"batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in messages]}
         failed = {item["itemIdentifier"] for item in (response or {}).get("batchItemFailures", [])}
+        self.batches.append(([m["MessageId"] for m in messages], sorted(failed)))
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
             self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[

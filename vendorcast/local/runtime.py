@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
+from aws_lambda_powertools.utilities import parameters
+
 from vendorcast import resources as r
 from vendorcast.clock import ScaledClock, use_clock
 from vendorcast.config import VendorcastConfig
@@ -88,6 +90,8 @@ class LocalPipeline:
             r.ENV_LWA_TOKEN_URL: f"{base_url}{LWA_TOKEN_PATH}",
         }))
         use_clock(self.clock)
+        # Caches that outlive a run in this process (secrets, access tokens) belong to the previous one.
+        parameters.clear_caches()
         LwaTokenClient.forget_tokens()
         self._request_reports = load_handler("request_reports")
         self._poll_reports = load_handler("poll_reports")
@@ -123,6 +127,21 @@ class LocalPipeline:
 
     def poll_reports(self) -> dict[str, Any]:
         return invoke_scheduled(self._poll_reports, "poll_reports", self.clock.now())
+
+    def stop_event_source(self) -> None:
+        """Stop the background SQS poller (tests then call `process_events` themselves)."""
+        self._stop_events.set()
+        if self._events_thread:
+            self._events_thread.join(timeout=30)
+            self._events_thread = None
+
+    @property
+    def event_source(self) -> SqsEventSource:
+        return self._event_source
+
+    def process_events(self, wait_seconds: int = 0) -> int:
+        """One receive + invoke of process_reports, as Lambda's SQS poller does; returns messages received."""
+        return self._event_source.poll_once(wait_seconds)
 
     def _consume_events(self) -> None:
         while not self._stop_events.is_set():
