@@ -97,3 +97,40 @@ def test_refused_credentials_stop_the_run_with_one_clear_message_and_lose_nothin
         assert len(entries) == 1
         assert entries[0].status is RequestStatus.RETRY_LATER
         assert entries[0].reason == "credentials refused"
+
+
+def test_terminal_failures_alert_the_operator_once_and_cancelled_reports_record_no_data() -> None:
+    config = parse_config({"accounts": [
+        {   # Amazon answers FRESH requests of a vendor without grocery items with CANCELLED (no data).
+            "name": "acme-us", "region": "NA", "marketplace_ids": ["ATVPDKIKX0DER"],
+            "secret_name": "vendorcast/acme-us/spapi",
+            "backfill_start": (START.date() - timedelta(weeks=3)).isoformat(),
+            "reports": [{"report_type": "GET_VENDOR_SALES_REPORT", "report_period": "WEEK",
+                         "distributor_view": "MANUFACTURING", "selling_program": "FRESH"}],
+        },
+        {   # The vendor sells in the US only: Amazon fails reports for Canada for good.
+            "name": "acme-ca", "region": "NA", "marketplace_ids": ["A2EUQ1WTGCTBG2"],
+            "secret_name": "vendorcast/acme-ca/spapi",
+            "backfill_start": (START.date() - timedelta(weeks=3)).isoformat(),
+            "reports": [{"report_type": "GET_VENDOR_TRAFFIC_REPORT", "report_period": "WEEK"}],
+        },
+    ]})
+    sandbox = SandboxSettings(seed=5, n_asins=5, history_start=date(2025, 1, 1))
+    with LocalPipeline(config, sandbox, ScaledClock.starting_at(START, 600)) as pipeline:
+        sqs, sns = pipeline.aws.client("sqs"), pipeline.aws.client("sns")
+        inbox = sqs.create_queue(QueueName="operator-inbox")["QueueUrl"]
+        inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=pipeline.aws.topic_arn, Protocol="sqs", Endpoint=inbox_arn,
+                      Attributes={"RawMessageDelivery": "true"})
+        pipeline.run_until_settled(timeout=120)
+
+        entries = {e.account: e for e in pipeline.entries()}
+        assert len(pipeline.entries()) == 2, "each failed window is requested once, not again and again"
+        assert entries["acme-us"].status is RequestStatus.NO_DATA
+        failed = entries["acme-ca"]
+        assert failed.status is RequestStatus.FAILED
+        assert failed.reason.startswith("WRONG_MARKETPLACE: ")
+        alerts = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10).get("Messages", [])
+        assert len(alerts) == 1
+        assert failed.request_key in alerts[0]["Body"] and "WRONG_MARKETPLACE" in alerts[0]["Body"]
+        assert not pipeline.aws.client("s3").list_objects_v2(Bucket=r.LAKE_BUCKET, Prefix="raw/").get("Contents")
