@@ -238,7 +238,9 @@ class RequestLedger:
     def _finish(self, entry: LedgerEntry, report_id: str | None, now: datetime, changes: dict[str, Any]) -> None:
         expected: dict[str, Any] = {LEDGER_STATUS_KEY: [RequestStatus.REQUESTED.value, RequestStatus.REQUESTING.value]}
         if report_id is not None:
-            expected[LEDGER_REPORT_KEY] = report_id
+            # A report id is current only while REQUESTED: once the window is claimed again (REQUESTING, the
+            # old id still stored), a late event for the superseded report must not finish it.
+            expected = {LEDGER_STATUS_KEY: RequestStatus.REQUESTED.value, LEDGER_REPORT_KEY: report_id}
         self._transition(entry.request_key, expected, {**changes, "updated_at": _iso(now)})
 
     def mark_landed(self, entry: LedgerEntry, report_id: str, now: datetime, *, landing_key: str, raw_key: str,

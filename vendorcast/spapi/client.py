@@ -265,6 +265,8 @@ class SpApiSession:
                 if isinstance(error, SpApiThrottled):
                     bucket.drain()
                 raise error from None
+            finally:
+                bucket.settle()
 
         def log_retry(state: RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome else None

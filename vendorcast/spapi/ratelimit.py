@@ -70,6 +70,13 @@ class TokenBucket:
             self.clock.sleep(wait)
             waited += wait
 
+    def settle(self) -> None:
+        """The call that took a token has ended. Amazon counted it when the request arrived, which can be as
+        late as now (the first call also waits for the LWA token): refill from now on only, so our bucket
+        never runs ahead of Amazon's and the next paced call is not throttled."""
+        with self._lock:
+            self.updated = max(self.updated, self.clock.monotonic())
+
     def drain(self) -> None:
         """Amazon said 429: its bucket is empty whatever ours thinks, so empty ours too."""
         with self._lock:
@@ -79,6 +86,8 @@ class TokenBucket:
 
 class Bucket(Protocol):
     def acquire(self) -> float: ...
+
+    def settle(self) -> None: ...
 
     def drain(self) -> None: ...
 
@@ -128,6 +137,13 @@ class SharedTokenBucket:
             wait = (1.0 - tokens) / self.plan.rate
             self.clock.sleep(wait)
             waited += wait
+
+    def settle(self) -> None:
+        """The call that took a token has ended: refill from now on only (see TokenBucket.settle). Best
+        effort: if another function took a token meanwhile, its write stands."""
+        item = self.table.get_item(Key={RATE_LIMIT_KEY: self.key}, ConsistentRead=True).get("Item")
+        if item is not None:
+            self._write(float(item["tokens"]), int(item["version"]))
 
     def drain(self) -> None:
         self._write(0.0, None)

@@ -46,3 +46,13 @@ def test_limiter_keeps_one_bucket_per_operation() -> None:
     limiter = RateLimiter(ManualClock())
     assert limiter.bucket("getReport") is limiter.bucket("getReport")
     assert limiter.bucket("getReport") is not limiter.bucket("createReport")
+
+
+def test_a_settled_call_refills_only_from_its_end() -> None:
+    """Amazon counts a call when it arrives, up to the moment it answers: time in flight earns no token."""
+    clock = ManualClock()
+    bucket = TokenBucket(UsagePlan(1.0, 1), clock)
+    assert bucket.acquire() == 0.0
+    clock.sleep(0.4)  # the request is in flight
+    bucket.settle()
+    assert bucket.acquire() == 1.0  # a whole interval after the end of the previous call
