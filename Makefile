@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: setup test lint unit integration demo bench clean
+.PHONY: setup test lint unit integration demo bench clean synth
 
 setup: $(VENV)/.synced
 
@@ -30,6 +30,11 @@ unit: setup
 
 integration: setup
 	$(VENV)/bin/pytest tests/integration
+
+# Every CDK stack into cdk.out/ (vendorcast.toml, else the example config), offline: no AWS credentials,
+# no Docker, no network; the Lambda bundles are skipped (`npx cdk deploy` builds them).
+synth: setup
+	VENDORCAST_SKIP_BUNDLING=1 $(VENV)/bin/python app.py
 
 demo: setup
 	$(VENV)/bin/vendorcast demo

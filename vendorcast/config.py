@@ -4,6 +4,7 @@ local runtime. Invalid config fails at load with one message naming the field an
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from datetime import date
 from enum import StrEnum
@@ -186,7 +187,9 @@ class ScheduleConfig(BaseModel):
 
     model_config = _Strict
 
-    request_reports: str = "cron(0 6 * * ? *)"
+    # Hourly: a run with nothing due costs a few reads, and a backfill (capped per run by the function
+    # timeout, at Amazon's one createReport a minute) finishes in hours instead of days.
+    request_reports: str = "rate(1 hour)"
     poll_reports: str = "rate(15 minutes)"
     # A request with no notification after this long is checked with getReport by poll_reports.
     poll_after_minutes: Annotated[int, Field(ge=1)] = 30
@@ -205,6 +208,33 @@ class ScheduleConfig(BaseModel):
         return value
 
 
+# A plain shape check: SNS itself confirms each address by e-mail before it delivers anything.
+_EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AlertsConfig(BaseModel):
+    """Who is told what: e-mail recipients of the SNS topics, and how long a silent pipeline may stay silent."""
+
+    model_config = _Strict
+
+    # Subscribed to the alert topic (catalog changes, forecast summaries) and the ops topic (alarms).
+    emails: list[str] = Field(default_factory=list)
+    # Alarm when no report has landed for this many days (a CloudWatch alarm looks back at most 7 days).
+    no_report_landed_days: Annotated[int, Field(ge=1, le=7)] = 7
+
+    @field_validator("emails")
+    @classmethod
+    def _email_addresses(cls, emails: list[str]) -> list[str]:
+        for email in emails:
+            if not _EMAIL_ADDRESS.match(email) or len(email) > 254:
+                raise ValueError(f"{email!r} is not an e-mail address; write it as name@example.com")
+        lowered = [e.lower() for e in emails]
+        duplicates = sorted({e for e in lowered if lowered.count(e) > 1})
+        if duplicates:
+            raise ValueError(f"e-mail addresses listed twice: {', '.join(duplicates)}")
+        return emails
+
+
 class LocalConfig(BaseModel):
     """Settings of the embedded runtime (no AWS account)."""
 
@@ -219,6 +249,7 @@ class VendorcastConfig(BaseModel):
 
     accounts: Annotated[list[AccountConfig], Field(min_length=1)]
     schedules: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     local: LocalConfig = Field(default_factory=LocalConfig)
 
     @model_validator(mode="after")

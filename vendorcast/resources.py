@@ -56,6 +56,10 @@ REPORT_EVENTS_MAX_RECEIVE_COUNT = 5
 # SP-API's notification principal for North America (EU/FE accounts listed in the reference are unverified).
 SPAPI_NOTIFICATION_PRINCIPAL_ACCOUNT = "437568002678"
 
+# --- the structured log line process_reports writes per event; an alarm counts the landed ones ---------
+PROCESSED_EVENT_MESSAGE = "report event processed"
+LANDED_ACTION = "landed"
+
 # --- the lake's zones -----------------------------------------------------------------------------------
 LANDING_PREFIX = "landing"
 RAW_PREFIX = "raw"

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from vendorcast.ingestion.context import IngestionContext
 from vendorcast.ingestion.processor import ProcessOutcome
 from vendorcast.ingestion.report_events import handle_record
-from vendorcast.resources import ENV_IDEMPOTENCY_TABLE, SERVICE_NAME
+from vendorcast.resources import ENV_IDEMPOTENCY_TABLE, PROCESSED_EVENT_MESSAGE, SERVICE_NAME
 
 logger = Logger(service=SERVICE_NAME)
 # A batch whose every record failed is still a partial-batch response, not a failed invocation: the
@@ -54,7 +54,7 @@ def record_handler(record: SQSRecord) -> None:
     receive_count = int(record.attributes.approximate_receive_count or 1)
     outcome = handle_record(_ingestion(), record.body, record.message_id, receive_count, run_once=_run_once)
     if outcome:
-        logger.info("report event processed", extra={"action": outcome.action, "request_key": outcome.request_key,
+        logger.info(PROCESSED_EVENT_MESSAGE, extra={"action": outcome.action, "request_key": outcome.request_key,
                                                       "rows": outcome.rows})
 
 

@@ -22,6 +22,7 @@ from vendorcast.reports.parsers import (
     parse_report_document,
     write_parquet,
 )
+from vendorcast.resources import LANDED_ACTION
 from vendorcast.spapi.reports import ReportsApi
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def _land(ctx: IngestionContext, api: ReportsApi, entry: LedgerEntry, report_id:
     ctx.ledger.mark_landed(entry, report_id, ctx.clock.now(), landing_key=landing, raw_key=key,
                            rows=table.num_rows, last_updated_date=last_updated.isoformat() if last_updated else None)
     log.info("landed %s: %d rows at s3://%s/%s", entry.request_key, table.num_rows, ctx.bucket, key)
-    return ProcessOutcome("landed", entry.request_key, table.num_rows)
+    return ProcessOutcome(LANDED_ACTION, entry.request_key, table.num_rows)
 
 
 def _fatal(ctx: IngestionContext, api: ReportsApi, entry: LedgerEntry, report_id: str, document_id: str | None,

@@ -1,0 +1,118 @@
+"""Monitoring: alarms to the ops topic (a dead letter, function errors and throttles, no report landed for
+the configured number of days) and one CloudWatch dashboard of the pipeline."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from stacks.alerts import AlertsStack
+from stacks.ingestion import IngestionStack
+from vendorcast.config import AlertsConfig
+from vendorcast.resources import LANDED_ACTION, PROCESSED_EVENT_MESSAGE
+
+# process_reports logs this message, with `action`, for every event it handles
+# (lambdas/process_reports/handler.py); a landed document is counted from that line.
+REPORTS_LANDED_METRIC = "ReportsLanded"
+FUNCTION_ALARM_PERIOD = Duration.minutes(5)
+AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+
+
+def metrics_namespace(prefix: str) -> str:
+    """Custom metrics of one deployment (metric filters cannot add a constant dimension)."""
+    return f"vendorcast/{prefix}"
+
+
+class MonitoringStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, ingestion: IngestionStack, alerts: AlertsStack,
+                 alerts_config: AlertsConfig, namespace: str, dashboard_name: str, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self._notify = actions.SnsAction(alerts.ops_topic)
+        self.alarms: list[cloudwatch.Alarm] = []
+
+        dead_letters = ingestion.report_events.dead_letters.metric_approximate_number_of_messages_visible(
+            period=FUNCTION_ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM)
+        self._alarm("ReportEventsDeadLetters", dead_letters,
+                    "A report event failed for good and waits in the dead-letter queue (its failure reason is a "
+                    "message attribute); fix the cause, then redrive it to the report-events queue.",
+                    notify_recovery=True)
+
+        for function in ingestion.functions:
+            name = function.node.id
+            self._alarm(f"{name}Errors", function.function.metric_errors(period=FUNCTION_ALARM_PERIOD),
+                        f"vendorcast {name} failed; its log group has the error.")
+            self._alarm(f"{name}Throttles", function.function.metric_throttles(period=FUNCTION_ALARM_PERIOD),
+                        f"vendorcast {name} was throttled (a run still going when the next one started, or the "
+                        "account's Lambda concurrency is used up).")
+
+        logs.MetricFilter(
+            self, "ReportsLandedFilter",
+            log_group=ingestion.process_reports.log_group,
+            filter_pattern=logs.FilterPattern.all(
+                logs.FilterPattern.string_value("$.message", "=", PROCESSED_EVENT_MESSAGE),
+                logs.FilterPattern.string_value("$.action", "=", LANDED_ACTION),
+            ),
+            metric_namespace=namespace,
+            metric_name=REPORTS_LANDED_METRIC,
+            metric_value="1",
+        )
+        days = alerts_config.no_report_landed_days
+        self.reports_landed = cloudwatch.Metric(namespace=namespace, metric_name=REPORTS_LANDED_METRIC,
+                                                statistic=cloudwatch.Stats.SUM, period=Duration.days(1))
+        self._alarm("NoReportLanded", self.reports_landed,
+                    f"No report document has landed in the lake for {days} day(s): check the request_reports and "
+                    "process_reports logs, the ledger's failed requests and the SP-API credentials.",
+                    threshold=1, comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                    evaluation_periods=days, missing=cloudwatch.TreatMissingData.BREACHING, notify_recovery=True)
+
+        self.dashboard = self._dashboard(dashboard_name, ingestion)
+
+    def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str, *, threshold: float = 1,
+               comparison: cloudwatch.ComparisonOperator = AT_LEAST, evaluation_periods: int = 1,
+               missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
+               notify_recovery: bool = False) -> None:
+        """An alarm to the ops topic; `notify_recovery` also mails when a lasting condition clears."""
+        alarm = cloudwatch.Alarm(self, construct_id, metric=metric, threshold=threshold,
+                                 comparison_operator=comparison, evaluation_periods=evaluation_periods,
+                                 treat_missing_data=missing, alarm_description=description)
+        alarm.add_alarm_action(self._notify)
+        if notify_recovery:
+            alarm.add_ok_action(self._notify)
+        self.alarms.append(alarm)
+
+    def _dashboard(self, name: str, ingestion: IngestionStack) -> cloudwatch.Dashboard:
+        queue = ingestion.report_events
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=name,
+                                         default_interval=Duration.days(14))
+        dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24, height=4),
+        )
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="Report documents landed per day", left=[self.reports_landed], width=8),
+            cloudwatch.GraphWidget(
+                title="Report events", width=8,
+                left=[queue.queue.metric_approximate_number_of_messages_visible(label="waiting"),
+                      queue.dead_letters.metric_approximate_number_of_messages_visible(label="dead letters")],
+                right=[queue.queue.metric_approximate_age_of_oldest_message(label="oldest (s)")],
+            ),
+            cloudwatch.GraphWidget(
+                title="Function errors and throttles", width=8,
+                left=[metric for function in ingestion.functions for metric in (
+                    function.function.metric_errors(label=f"{function.node.id} errors"),
+                    function.function.metric_throttles(label=f"{function.node.id} throttles"))],
+            ),
+        )
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Invocations", width=12,
+                left=[f.function.metric_invocations(label=f.node.id) for f in ingestion.functions],
+            ),
+            cloudwatch.GraphWidget(
+                title="Duration p95 (ms)", width=12,
+                left=[f.function.metric_duration(statistic="p95", label=f.node.id) for f in ingestion.functions],
+            ),
+        )
+        return dashboard
