@@ -60,6 +60,13 @@ SPAPI_NOTIFICATION_PRINCIPAL_ACCOUNT = "437568002678"
 PROCESSED_EVENT_MESSAGE = "report event processed"
 LANDED_ACTION = "landed"
 
+# --- the lake: Glue Data Catalog database, Athena workgroup, the publishing job's durable state --------
+GLUE_DATABASE = "vendorcast_lake"
+ATHENA_WORKGROUP = "vendorcast-lake"
+PUBLISH_STATE_PREFIX = "_state/publish_lake"
+ENV_GLUE_DATABASE = "VENDORCAST_GLUE_DATABASE"
+ENV_ATHENA_WORKGROUP = "VENDORCAST_ATHENA_WORKGROUP"
+
 # --- the lake's zones -----------------------------------------------------------------------------------
 LANDING_PREFIX = "landing"
 RAW_PREFIX = "raw"
