@@ -12,6 +12,7 @@ import click
 from vendorcast.config import ConfigError, load_config
 from vendorcast.reports.catalogue import UnknownReportType
 from vendorcast.spapi.errors import SpApiError
+from vendorcast.spapi.notifications import SubscriptionConflict
 
 DEFAULT_CONFIG = "vendorcast.toml"
 
@@ -77,6 +78,30 @@ def parse_report(report_type: str, input_path: Path, output_path: Path) -> None:
 
 
 @cli.group()
+def notifications() -> None:
+    """SP-API notifications for the deployed pipeline."""
+
+
+@notifications.command("subscribe")
+@click.option("--config", "config_path", help="config file (default: vendorcast.toml, else the example)")
+@click.option("--account", "account_name", required=True, help="account name from the config")
+@click.option("--queue-arn", required=True, help="the report-events queue (output ReportEventsQueueArn)")
+def notifications_subscribe(config_path: str | None, account_name: str, queue_arn: str) -> None:
+    """Have SP-API send this account's REPORT_PROCESSING_FINISHED to the queue (safe to run again).
+
+    Reads the account's LWA credentials from its Secrets Manager secret with your AWS credentials."""
+    from vendorcast.spapi.client import SpApiSession
+    from vendorcast.spapi.notifications import subscribe_report_notifications
+
+    account = load_config(_config_path(config_path)).account(account_name)
+    for marketplace_id in account.marketplace_ids[:1]:  # one subscription per selling partner and region
+        result = subscribe_report_notifications(SpApiSession(account, marketplace_id), queue_arn)
+        verb = "subscribed" if result.created_subscription else "already subscribed"
+        click.echo(f"{account.name}: {verb} (destination {result.destination_id}, "
+                   f"subscription {result.subscription_id})")
+
+
+@cli.group()
 def sandbox() -> None:
     """The SP-API emulator: a simulated vendor behind Amazon's APIs, on 127.0.0.1."""
 
@@ -133,7 +158,7 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except (ConfigError, UnknownReportType, SpApiError, ValueError, FileNotFoundError) as exc:
+    except (ConfigError, UnknownReportType, SpApiError, SubscriptionConflict, ValueError, FileNotFoundError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
 

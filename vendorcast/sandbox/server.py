@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from vendorcast.clock import Clock, ScaledClock, SystemClock
 from vendorcast.sandbox.api_catalog import CatalogApi
+from vendorcast.sandbox.api_notifications import NotificationsApi
 from vendorcast.sandbox.api_reports import DOCUMENT_ROUTE, ReportsApi
 from vendorcast.sandbox.api_vendor_orders import VendorOrdersApi
 from vendorcast.sandbox.faults import Fault, FaultInjector
@@ -77,6 +78,7 @@ class SandboxServer:
             self._reports_api,
             CatalogApi(self._simulation.covering, clock, settings.marketplace_id),
             VendorOrdersApi(self._simulation.covering, clock),
+            NotificationsApi(),
         ]
         self._handlers: dict[str, Callable[..., Response]] = {}
         rules = [

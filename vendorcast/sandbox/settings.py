@@ -85,6 +85,11 @@ DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
     "getPurchaseOrders": RateLimit(rate=10.0, burst=10),
     "getPurchaseOrder": RateLimit(rate=10.0, burst=10),
     "getPurchaseOrdersStatus": RateLimit(rate=10.0, burst=10),
+    "createDestination": RateLimit(rate=1.0, burst=5),
+    "getDestinations": RateLimit(rate=1.0, burst=5),
+    "deleteDestination": RateLimit(rate=1.0, burst=5),
+    "createSubscription": RateLimit(rate=1.0, burst=5),
+    "getSubscription": RateLimit(rate=1.0, burst=5),
 }
 
 

@@ -95,24 +95,30 @@ def load_credentials(secret_name: str) -> dict[str, str]:
 
 
 class LwaTokenClient(AccessTokenClient):
-    """LWA token exchange whose cache honours each token's `expires_in` (the library's uses a fixed TTL)."""
+    """LWA token exchange whose cache honours each token's `expires_in` (the library's uses a fixed TTL),
+    for seller-authorized and grantless (Notifications destinations) tokens alike."""
 
     _tokens: ClassVar[dict[str, tuple[dict[str, Any], float]]] = {}
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def get_auth(self) -> AccessTokenResponse:
-        key = self._get_cache_key()
+    def _cached_token(self, key: str, form: dict[str, Any]) -> AccessTokenResponse:
         clock = get_clock()
         with self._lock:
             cached = self._tokens.get(key)
             if cached and cached[1] > clock.monotonic() + TOKEN_RENEWAL_MARGIN:
                 return AccessTokenResponse(**cached[0])
-        token = self._request(self.scheme + self.host + self.path, self.data, self.headers)
+        token = self._request(self.scheme + self.host + self.path, form, self.headers)
         register_secret(token.get("access_token"))
         expires_at = clock.monotonic() + float(token.get("expires_in", 3600))
         with self._lock:
             self._tokens[key] = (token, expires_at)
         return AccessTokenResponse(**token)
+
+    def get_auth(self) -> AccessTokenResponse:
+        return self._cached_token(self._get_cache_key(), self.data)
+
+    def get_grantless_auth(self, scope: str = "sellingpartnerapi::notifications") -> AccessTokenResponse:
+        return self._cached_token(self._get_cache_key(scope), self.grantless_data(scope))
 
     @classmethod
     def forget_tokens(cls) -> None:

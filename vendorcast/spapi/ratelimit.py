@@ -33,6 +33,10 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     "searchCatalogItems": UsagePlan(2.0, 2),
     "getPurchaseOrders": UsagePlan(10.0, 10),
     "getPurchaseOrdersStatus": UsagePlan(10.0, 10),
+    "createDestination": UsagePlan(1.0, 5),
+    "getDestinations": UsagePlan(1.0, 5),
+    "createSubscription": UsagePlan(1.0, 5),
+    "getSubscription": UsagePlan(1.0, 5),
 }
 
 
