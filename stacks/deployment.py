@@ -17,12 +17,18 @@ from stacks.lake_storage import LakeStorageStack
 from stacks.monitoring import MonitoringStack, metrics_namespace
 from stacks.nag import check_aws_solutions
 from stacks.packaging import REPO_ROOT
+from stacks.publish_lake_job import WORKER_TYPES, PublishWorkers
+from stacks.publishing import PublishingStack
 from vendorcast.config import ConfigError, VendorcastConfig, load_config
 
 DEFAULT_PREFIX = "Vendorcast"
 # `npx cdk deploy -c config=path/to/vendorcast.toml -c prefix=AcmeUs`
 CONFIG_CONTEXT_KEY = "config"
 PREFIX_CONTEXT_KEY = "prefix"
+# `-c publish_worker_type=G.2X -c publish_workers=4`: the Glue job's default workers (G.1X, 2).
+PUBLISH_WORKER_TYPE_CONTEXT_KEY = "publish_worker_type"
+PUBLISH_WORKERS_CONTEXT_KEY = "publish_workers"
+MAX_PUBLISH_WORKERS = 100
 # `VENDORCAST_SKIP_BUNDLING=1`: stage the Lambda sources as they are instead of installing dependencies
 # (offline synth and tests; a deploy must bundle).
 SKIP_BUNDLING_ENV = "VENDORCAST_SKIP_BUNDLING"
@@ -60,21 +66,41 @@ def new_app(*, outdir: str | None = None, skip_bundling: bool | None = None) -> 
                post_cli_context={BUNDLING_STACKS_CONTEXT_KEY: []} if skip_bundling else None)
 
 
+def publish_workers(worker_type: object = None, count: object = None) -> PublishWorkers:
+    """The Glue job's workers from the context values (strings on the command line), checked."""
+    default = PublishWorkers()
+    worker_type = default.worker_type if worker_type is None else str(worker_type)
+    if worker_type not in WORKER_TYPES:
+        raise ConfigError(f"context {PUBLISH_WORKER_TYPE_CONTEXT_KEY}: {worker_type!r} is not a Glue worker type "
+                          f"for Spark jobs; use one of {', '.join(WORKER_TYPES)}")
+    try:
+        workers = default.count if count is None else int(str(count))
+    except ValueError:
+        workers = 0
+    if not 2 <= workers <= MAX_PUBLISH_WORKERS:
+        raise ConfigError(f"context {PUBLISH_WORKERS_CONTEXT_KEY}: {count!r} must be a whole number from 2 (a "
+                          f"Glue Spark job's minimum) to {MAX_PUBLISH_WORKERS}")
+    return PublishWorkers(worker_type=worker_type, count=workers)
+
+
 @dataclass(frozen=True)
 class VendorcastStacks:
     lake: LakeStorageStack
     alerts: AlertsStack
     ingestion: IngestionStack
+    publishing: PublishingStack
     monitoring: MonitoringStack
 
-    def all(self) -> tuple[LakeStorageStack, AlertsStack, IngestionStack, MonitoringStack]:
-        return (self.lake, self.alerts, self.ingestion, self.monitoring)
+    def all(self) -> tuple[LakeStorageStack, AlertsStack, IngestionStack, PublishingStack, MonitoringStack]:
+        return (self.lake, self.alerts, self.ingestion, self.publishing, self.monitoring)
 
 
-def add_vendorcast_stacks(app: App, config: VendorcastConfig, prefix: str = DEFAULT_PREFIX) -> VendorcastStacks:
+def add_vendorcast_stacks(app: App, config: VendorcastConfig, prefix: str = DEFAULT_PREFIX,
+                          workers: PublishWorkers | None = None) -> VendorcastStacks:
     """Every vendorcast stack, in any account and region (the CLI's credentials pick them at deploy time),
     with cdk-nag's AWS Solutions checks on the whole app."""
     prefix = check_prefix(prefix)
+    workers = workers or PublishWorkers()
     env = Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION"))
     lake = LakeStorageStack(app, f"{prefix}-Lake", prefix=prefix, env=env,
                             description="vendorcast lake storage: lake and Athena buckets, Glue database, workgroup")
@@ -82,11 +108,13 @@ def add_vendorcast_stacks(app: App, config: VendorcastConfig, prefix: str = DEFA
                          description="vendorcast alerts: alert and ops SNS topics")
     ingestion = IngestionStack(app, f"{prefix}-Ingestion", config=config, lake=lake, alerts=alerts, env=env,
                                description="vendorcast ingestion: SP-API report requests into the lake")
-    monitoring = MonitoringStack(app, f"{prefix}-Monitoring", ingestion=ingestion, alerts=alerts,
-                                 alerts_config=config.alerts, namespace=metrics_namespace(prefix),
+    publishing = PublishingStack(app, f"{prefix}-Publishing", config=config, lake=lake, workers=workers, env=env,
+                                 description="vendorcast publishing: the Glue job that builds the curated tables")
+    monitoring = MonitoringStack(app, f"{prefix}-Monitoring", ingestion=ingestion, publishing=publishing,
+                                 alerts=alerts, alerts_config=config.alerts, namespace=metrics_namespace(prefix),
                                  dashboard_name=f"{prefix}-pipeline", env=env,
                                  description="vendorcast monitoring: alarms and the pipeline dashboard")
-    stacks = VendorcastStacks(lake, alerts, ingestion, monitoring)
+    stacks = VendorcastStacks(lake, alerts, ingestion, publishing, monitoring)
     for stack in stacks.all():
         Tags.of(stack).add("project", "vendorcast")
         Tags.of(stack).add("vendorcast:deployment", prefix)
@@ -97,5 +125,7 @@ def add_vendorcast_stacks(app: App, config: VendorcastConfig, prefix: str = DEFA
 def synthesize(app: App) -> None:
     """Read the config the context names, build the stacks, write the cloud assembly."""
     config = load_config(deployment_config_path(app.node.try_get_context(CONFIG_CONTEXT_KEY)))
-    add_vendorcast_stacks(app, config, app.node.try_get_context(PREFIX_CONTEXT_KEY) or DEFAULT_PREFIX)
+    workers = publish_workers(app.node.try_get_context(PUBLISH_WORKER_TYPE_CONTEXT_KEY),
+                              app.node.try_get_context(PUBLISH_WORKERS_CONTEXT_KEY))
+    add_vendorcast_stacks(app, config, app.node.try_get_context(PREFIX_CONTEXT_KEY) or DEFAULT_PREFIX, workers)
     app.synth()

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 
 from stacks.encryption import grant_key_via
-from stacks.lake_storage import lake_objects_arn
+from stacks.lake_storage import lake_bucket_arn, lake_object_arn, lake_objects_arn
 from stacks.ledger import IngestionTables
-from stacks.nag import acknowledge_wildcard_resource
+from stacks.nag import acknowledge, acknowledge_wildcard_resource
 
 
 def _allow(grantee: iam.IGrantable, actions: Iterable[str], resources: Iterable[str]) -> None:
@@ -85,3 +87,95 @@ def grant_write_lake_zones(grantee: iam.IGrantable, prefix: str, key: kms.IKey, 
 def grant_publish_operator_alerts(grantee: iam.IGrantable, topic: sns.ITopic, key: kms.IKey) -> None:
     _allow(grantee, ["sns:Publish"], [topic.topic_arn])
     grant_key_via(grantee, key, "sns", "kms:Decrypt", "kms:GenerateDataKey")
+
+
+def _lake_zone_objects(prefix: str, zone: str) -> list[str]:
+    """Every object under `zone/`, and the keys by which Hadoop's S3 file systems (Spark in the Glue job) probe
+    the zone and its parents as directories before listing or writing: `zone` and its `zone_$folder$` marker."""
+    parts = zone.split("/")
+    directories = ["/".join(parts[:depth]) for depth in range(len(parts), 0, -1)]
+    keys = [key for directory in directories for key in (directory, f"{directory}_$folder$")]
+    return [lake_objects_arn(prefix, zone), *(lake_object_arn(prefix, key) for key in keys)]
+
+
+def grant_list_lake(grantee: iam.IGrantable, prefix: str) -> None:
+    """List the lake bucket (and look up its region, as Hadoop's S3 clients do). Not narrowed by an s3:prefix
+    condition on purpose: S3 answers a request for a missing object with 404 only to a caller whose ListBucket
+    holds without one (403 otherwise), and Spark tells a missing path from a forbidden one by that status. The
+    keys name report types, accounts and dates; the data stays behind the per-zone object grants."""
+    _allow(grantee, ["s3:GetBucketLocation", "s3:ListBucket"], [lake_bucket_arn(prefix)])
+
+
+def grant_read_lake_zones(grantee: iam.IGrantable, prefix: str, key: kms.IKey, zones: Iterable[str]) -> None:
+    """Read objects under the given zones of the lake bucket of deployment `prefix`."""
+    for zone in zones:
+        objects = _lake_zone_objects(prefix, zone)
+        _allow(grantee, ["s3:GetObject"], objects)
+        acknowledge_wildcard_resource(
+            grantee.grant_principal, objects[0],
+            f"The publishing job reads every file under {zone}/ that landed since its last run, keys built at run "
+            "time; the grant is GetObject on that one zone of the lake bucket only.")
+    grant_key_via(grantee, key, "s3", "kms:Decrypt")
+
+
+def grant_replace_lake_zones(grantee: iam.IGrantable, prefix: str, key: kms.IKey, zones: Iterable[str]) -> None:
+    """Read, write and delete objects under the given zones (a dynamic partition overwrite replaces a
+    partition's files; multipart uploads of large Parquet files are aborted when a write fails)."""
+    for zone in zones:
+        objects = _lake_zone_objects(prefix, zone)
+        _allow(grantee, ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"], objects)
+        acknowledge_wildcard_resource(
+            grantee.grant_principal, objects[0],
+            f"The publishing job rewrites the partitions and files under {zone}/ that a run touches, keys built at "
+            "run time; the grant covers that one zone of the lake bucket only.")
+    # Uploading in parts under SSE-KMS needs Decrypt as well as GenerateDataKey.
+    grant_key_via(grantee, key, "s3", "kms:Decrypt", "kms:GenerateDataKey")
+
+
+# What the publishing job calls in the Glue Data Catalog (vendorcast.lake.glue_catalog): look up, create and
+# update its tables; list, register and drop their partitions. Never the database (the lake stack owns it),
+# never dropping a table.
+PUBLISH_CATALOG_ACTIONS = ("glue:BatchCreatePartition", "glue:BatchDeletePartition", "glue:CreateTable",
+                           "glue:GetPartitions", "glue:GetTable", "glue:UpdateTable")
+
+
+def catalog_database_arns(database: str) -> list[str]:
+    """The ARNs Glue checks for a call on one database's tables and partitions: the account's catalog, the
+    database, and its tables (partitions are authorized on their table)."""
+    base = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+    return [f"{base}:catalog", f"{base}:database/{database}", f"{base}:table/{database}/*"]
+
+
+def grant_publish_lake_catalog(grantee: iam.IGrantable, database: str) -> None:
+    """Create and update the tables of `database` and their partitions (the Glue catalog is not encrypted by
+    vendorcast: its encryption is an account-wide setting)."""
+    arns = catalog_database_arns(database)
+    _allow(grantee, PUBLISH_CATALOG_ACTIONS, arns)
+    acknowledge_wildcard_resource(
+        grantee.grant_principal, arns[-1],
+        f"The publishing job creates and updates the curated tables of the {database} database, whose names come "
+        "from the table contract (vendorcast.lake.tables); the grant covers that one database's tables only.")
+
+
+def grant_read_assets(grantee: iam.IGrantable, assets: Iterable[s3_assets.Asset]) -> None:
+    """Read the given deployment assets (a Glue job's script and libraries), each one object exactly."""
+    _allow(grantee, ["s3:GetObject"], [asset.bucket.arn_for_objects(asset.s3_object_key) for asset in assets])
+
+
+# Glue job metrics (`--enable-metrics`) are put by the job itself, into this namespace.
+GLUE_METRICS_NAMESPACE = "Glue"
+
+
+def grant_run_glue_job(grantee: iam.IGrantable) -> None:
+    """What a Glue job's role needs besides its data: read the job's security configuration when a run starts
+    (Glue does it with the job's role), and put the job's metrics. Neither action has resource-level
+    permissions; the metrics are limited to Glue's namespace."""
+    _allow(grantee, ["glue:GetSecurityConfiguration"], ["*"])
+    grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+        actions=["cloudwatch:PutMetricData"], resources=["*"],
+        conditions={"StringEquals": {"cloudwatch:namespace": GLUE_METRICS_NAMESPACE}},
+    ))
+    acknowledge(grantee.grant_principal, "AwsSolutions-IAM5[Resource::*]",
+                "Glue GetSecurityConfiguration and CloudWatch PutMetricData have no resource-level permissions: a "
+                "Glue job's role reads its own security configuration to start a run, and puts its job metrics "
+                f"only into the {GLUE_METRICS_NAMESPACE} namespace (a condition).")

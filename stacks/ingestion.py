@@ -101,7 +101,7 @@ class IngestionStack(Stack):
             environment={**environment,
                          ENV_IDEMPOTENCY_TABLE: self.tables.idempotency.table_name,
                          ENV_REPORT_EVENTS_DLQ_URL: self.report_events.dead_letters.queue_url},
-            timeout=PROCESS_REPORTS_TIMEOUT, memory_size=2048,
+            timeout=PROCESS_REPORTS_TIMEOUT, memory_size=3008,
         )
         self.functions = (self.request_reports, self.poll_reports, self.process_reports)
 

@@ -43,9 +43,18 @@ def lake_bucket_name(prefix: str) -> str:
     return f"{prefix.lower()}-lake-{Aws.ACCOUNT_ID}-{Aws.REGION}"
 
 
+def lake_bucket_arn(prefix: str) -> str:
+    return f"arn:{Aws.PARTITION}:s3:::{lake_bucket_name(prefix)}"
+
+
 def lake_objects_arn(prefix: str, zone: str) -> str:
     """The ARN of every object under one zone (`landing`, `raw`, ...) of the lake bucket."""
-    return f"arn:{Aws.PARTITION}:s3:::{lake_bucket_name(prefix)}/{zone}/*"
+    return f"{lake_bucket_arn(prefix)}/{zone}/*"
+
+
+def lake_object_arn(prefix: str, key: str) -> str:
+    """The ARN of one object of the lake bucket."""
+    return f"{lake_bucket_arn(prefix)}/{key}"
 
 
 def _private_bucket(scope: Construct, construct_id: str, **props: object) -> s3.Bucket:

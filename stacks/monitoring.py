@@ -1,16 +1,23 @@
 """Monitoring: alarms to the ops topic (a dead letter, function errors and throttles, no report landed for
-the configured number of days) and one CloudWatch dashboard of the pipeline."""
+the configured number of days), an e-mail for each failed run of the lake's publishing job, and one
+CloudWatch dashboard of the pipeline."""
 
 from __future__ import annotations
 
+import jsii
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_events as events
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.alerts import AlertsStack
+from stacks.grants import GLUE_METRICS_NAMESPACE
 from stacks.ingestion import IngestionStack
+from stacks.publish_lake_job import PublishLakeJob
+from stacks.publishing import PublishingStack
 from vendorcast.config import AlertsConfig
 from vendorcast.resources import LANDED_ACTION, PROCESSED_EVENT_MESSAGE
 
@@ -19,6 +26,21 @@ from vendorcast.resources import LANDED_ACTION, PROCESSED_EVENT_MESSAGE
 REPORTS_LANDED_METRIC = "ReportsLanded"
 FUNCTION_ALARM_PERIOD = Duration.minutes(5)
 AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+# The ends of a Glue job run that need a person (SUCCEEDED and STOPPED, a person's own doing, do not).
+GLUE_RUN_FAILED_STATES = ("FAILED", "TIMEOUT", "ERROR")
+
+
+@jsii.implements(events.IRuleTarget)
+class _OpsTopicTarget:
+    """A rule's message to the ops topic. Unlike aws_events_targets.SnsTopic it adds no topic policy: the alerts
+    stack already lets this account's rules publish, and only this account's (aws:SourceAccount)."""
+
+    def __init__(self, topic: sns.ITopic, message: events.RuleTargetInput) -> None:
+        self._topic = topic
+        self._message = message
+
+    def bind(self, rule: events.IRule, id: str | None = None) -> events.RuleTargetConfig:
+        return events.RuleTargetConfig(arn=self._topic.topic_arn, input=self._message)
 
 
 def metrics_namespace(prefix: str) -> str:
@@ -27,8 +49,9 @@ def metrics_namespace(prefix: str) -> str:
 
 
 class MonitoringStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, ingestion: IngestionStack, alerts: AlertsStack,
-                 alerts_config: AlertsConfig, namespace: str, dashboard_name: str, **kwargs: object) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, ingestion: IngestionStack,
+                 publishing: PublishingStack, alerts: AlertsStack, alerts_config: AlertsConfig, namespace: str,
+                 dashboard_name: str, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self._notify = actions.SnsAction(alerts.ops_topic)
         self.alarms: list[cloudwatch.Alarm] = []
@@ -68,7 +91,29 @@ class MonitoringStack(Stack):
                     threshold=1, comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
                     evaluation_periods=days, missing=cloudwatch.TreatMissingData.BREACHING, notify_recovery=True)
 
-        self.dashboard = self._dashboard(dashboard_name, ingestion)
+        self.publish_lake_failed = self._notify_failed_runs(publishing.publish_lake, alerts)
+
+        self.dashboard = self._dashboard(dashboard_name, ingestion, publishing.publish_lake)
+
+    def _notify_failed_runs(self, job: PublishLakeJob, alerts: AlertsStack) -> events.Rule:
+        """One e-mail to the ops topic per failed run, naming the run and Glue's reason (a CloudWatch alarm on
+        the same events would only add a second, vaguer mail)."""
+        run, state, reason = (events.EventField.from_path(f"$.detail.{field}")
+                              for field in ("jobRunId", "state", "message"))
+        message = (f"vendorcast: the lake's publishing job {job.job_name} ended {state} in run {run}: {reason} "
+                   f"Its log streams start with the run id in the CloudWatch log group "
+                   f"{job.log_groups['error'].log_group_name}. The curated tables keep what the last good run "
+                   "published; the next scheduled run picks up from there, or start one now with "
+                   f"aws glue start-job-run --job-name {job.job_name}")
+        return events.Rule(
+            self, "PublishLakeFailed",
+            description=f"vendorcast: e-mail the ops topic when a run of {job.job_name} fails",
+            event_pattern=events.EventPattern(
+                source=["aws.glue"], detail_type=["Glue Job State Change"],
+                detail={"jobName": [job.job_name], "state": list(GLUE_RUN_FAILED_STATES)},
+            ),
+            targets=[_OpsTopicTarget(alerts.ops_topic, events.RuleTargetInput.from_text(message))],
+        )
 
     def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str, *, threshold: float = 1,
                comparison: cloudwatch.ComparisonOperator = AT_LEAST, evaluation_periods: int = 1,
@@ -83,7 +128,7 @@ class MonitoringStack(Stack):
             alarm.add_ok_action(self._notify)
         self.alarms.append(alarm)
 
-    def _dashboard(self, name: str, ingestion: IngestionStack) -> cloudwatch.Dashboard:
+    def _dashboard(self, name: str, ingestion: IngestionStack, job: PublishLakeJob) -> cloudwatch.Dashboard:
         queue = ingestion.report_events
         dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=name,
                                          default_interval=Duration.days(14))
@@ -115,4 +160,28 @@ class MonitoringStack(Stack):
                 left=[f.function.metric_duration(statistic="p95", label=f.node.id) for f in ingestion.functions],
             ),
         )
+        dashboard.add_widgets(self._publishing_widget(job))
         return dashboard
+
+    def _publishing_widget(self, job: PublishLakeJob) -> cloudwatch.GraphWidget:
+        """Failed runs of the publishing job per day, and its run time and input (Glue job metrics, all runs)."""
+        day = Duration.days(1)
+        failed_runs = cloudwatch.Metric(namespace="AWS/Events", metric_name="TriggeredRules",
+                                        dimensions_map={"RuleName": self.publish_lake_failed.rule_name},
+                                        statistic=cloudwatch.Stats.SUM, period=day, label="failed runs")
+
+        def job_metric(metric_name: str, kind: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(namespace=GLUE_METRICS_NAMESPACE, metric_name=metric_name,
+                                     dimensions_map={"JobName": job.job_name, "JobRunId": "ALL", "Type": kind},
+                                     statistic=cloudwatch.Stats.MAXIMUM, period=day)
+
+        return cloudwatch.GraphWidget(
+            title=f"Lake publishing ({job.job_name})", width=24,
+            left=[failed_runs,
+                  cloudwatch.MathExpression(expression="elapsed / 60000", label="longest run (minutes)", period=day,
+                                            using_metrics={"elapsed": job_metric(
+                                                "glue.driver.aggregate.elapsedTime", "count")})],
+            right=[cloudwatch.MathExpression(expression="read / 1048576", label="MiB read (largest run)", period=day,
+                                             using_metrics={"read": job_metric(
+                                                 "glue.driver.aggregate.bytesRead", "count")})],
+        )

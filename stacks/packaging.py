@@ -1,7 +1,8 @@
-"""Lambda packaging without Docker. The functions' third-party packages are pip-installed as the Lambda
+"""Packaging without Docker. The Lambda functions' third-party packages are pip-installed as the Lambda
 platform's wheels into one layer; each function's own asset holds the `vendorcast` library and its folder
-under `lambdas/`. Both are built by local bundling steps, which CDK skips when bundling is switched off
-(offline synth and tests), staging the source folder instead."""
+under `lambdas/`. The Glue job gets its script from `glue_jobs/` and the `vendorcast` wheel. Layer, function
+zips and wheel are built by local bundling steps, which CDK skips when bundling is switched off (offline synth
+and tests), staging the source folder instead."""
 
 from __future__ import annotations
 
@@ -9,18 +10,24 @@ import hashlib
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import jsii
-from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import AssetHashType, BundlingOptions, BundlingOutput, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDAS_DIR = REPO_ROOT / "lambdas"
 LIBRARY_DIR = REPO_ROOT / "vendorcast"
 REQUIREMENTS_FILE = LAMBDAS_DIR / "requirements.txt"
+PYPROJECT_FILE = REPO_ROOT / "pyproject.toml"
+GLUE_JOBS_DIR = REPO_ROOT / "glue_jobs"
+# Where `make setup` puts uv when the machine has none on its PATH (see the Makefile).
+PROJECT_UV = REPO_ROOT / ".tools" / "bin" / "uv"
 
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_12
 LAMBDA_ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -110,7 +117,7 @@ def _fingerprint(files: Iterable[Path], *extra: str) -> str:
 class _LocalBundling:
     """Runs a Python build step in place of Docker bundling; a failure stops the synth with pip's message."""
 
-    def __init__(self, build: Callable[[Path], None]) -> None:
+    def __init__(self, build: Callable[[Path], object]) -> None:
         self._build = build
 
     def try_bundle(self, output_dir: str, *, image: DockerImage) -> bool:
@@ -118,14 +125,20 @@ class _LocalBundling:
         return True
 
 
+def _bundling(build: Callable[[Path], object], output_type: BundlingOutput = BundlingOutput.AUTO_DISCOVER,
+              ) -> BundlingOptions:
+    # The image is required by the API but never used, since the local step always bundles.
+    return BundlingOptions(image=LAMBDA_RUNTIME.bundling_image, local=_LocalBundling(build), output_type=output_type)
+
+
 def _bundled_asset(source: Path, fingerprint: str, build: Callable[[Path], None]) -> lambda_.Code:
     # A custom hash keeps CDK from fingerprinting the source folder and lets it reuse a bundle already in
-    # cdk.out; the image is required by the API but never used, since the local step always bundles.
+    # cdk.out.
     return lambda_.Code.from_asset(
         str(source),
         asset_hash=fingerprint,
         asset_hash_type=AssetHashType.CUSTOM,
-        bundling=BundlingOptions(image=LAMBDA_RUNTIME.bundling_image, local=_LocalBundling(build)),
+        bundling=_bundling(build),
     )
 
 
@@ -151,3 +164,50 @@ class LambdaDependencies(Construct):
             compatible_architectures=[LAMBDA_ARCHITECTURE],
             description="vendorcast: third-party packages of the Python functions (lambdas/requirements.txt)",
         )
+
+
+def library_source_files() -> list[Path]:
+    """What the `vendorcast` wheel is built from: the project file and the whole library."""
+    library = [path for path in sorted(LIBRARY_DIR.rglob("*"))
+               if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"]
+    return [PYPROJECT_FILE, *library]
+
+
+def _uv() -> str:
+    found = shutil.which("uv") or (str(PROJECT_UV) if PROJECT_UV.is_file() else None)
+    if found is None:
+        raise RuntimeError("uv is needed to build the vendorcast wheel for the Glue job: run `make setup` first")
+    return found
+
+
+def build_library_wheel(target: Path) -> Path:
+    """Build the `vendorcast` wheel (pure Python, no dependencies inside) into `target`, named `.zip`.
+
+    The Glue job receives it through `--extra-py-files`, which PySpark puts on the Python path of the driver
+    and the executors only for `.zip`, `.egg` and `.jar` files (pyspark's SparkContext.PACKAGE_EXTENSIONS), and
+    for which Glue documents a `.zip` with the package at its root. A pure-Python wheel is exactly such a zip,
+    so the wheel goes in unchanged, under a `.zip` name; its dist-info keeps the package's version visible."""
+    with tempfile.TemporaryDirectory() as build_dir:
+        subprocess.run([_uv(), "build", "--wheel", "--quiet", "--out-dir", build_dir, str(REPO_ROOT)], check=True)
+        (wheel,) = Path(build_dir).glob("vendorcast-*-py3-none-any.whl")
+        target.mkdir(parents=True, exist_ok=True)
+        staged = target / f"{wheel.stem}.zip"
+        shutil.copyfile(wheel, staged)
+    return staged
+
+
+def library_wheel(scope: Construct, construct_id: str) -> s3_assets.Asset:
+    """The `vendorcast` wheel as an S3 asset (see build_library_wheel). Without bundling it stages the library
+    folder instead: a placeholder that keeps synth offline and fast and is never deployed."""
+    return s3_assets.Asset(
+        scope, construct_id,
+        path=str(LIBRARY_DIR),
+        asset_hash=_fingerprint(library_source_files(), "wheel"),
+        asset_hash_type=AssetHashType.CUSTOM,
+        bundling=_bundling(build_library_wheel, BundlingOutput.ARCHIVED),
+    )
+
+
+def glue_job_script(scope: Construct, construct_id: str, job: str) -> s3_assets.Asset:
+    """The entry script `glue_jobs/<job>.py` as an S3 asset, uploaded as it is."""
+    return s3_assets.Asset(scope, construct_id, path=str(GLUE_JOBS_DIR / f"{job}.py"))

@@ -77,6 +77,64 @@ def parse_report(report_type: str, input_path: Path, output_path: Path) -> None:
                f"in {summary.seconds:.2f} s")
 
 
+@cli.command("publish-lake")
+@click.argument("lake_dir", required=False, default="demo-output/lake",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--full-refresh", is_flag=True, help="rebuild every curated partition, not only the new ones")
+def publish_lake_command(lake_dir: Path, full_refresh: bool) -> None:
+    """Publish a local lake's raw/ zone into curated/ (what the Glue job does on AWS), incrementally."""
+    import json
+
+    from vendorcast.lake.publish import publish_lake_local
+
+    result = publish_lake_local(lake_dir, full_refresh=full_refresh)
+    click.echo(json.dumps(result.summary(), indent=2))
+    if not result.ok:
+        raise click.ClickException(f"{len(result.failures)} raw file(s) could not be published; the rest was")
+
+
+@cli.command("query")
+@click.argument("sql")
+@click.option("--lake", help="lake folder, or s3://bucket (default: demo-output/lake)")
+@click.option("--athena", is_flag=True, help="run in the deployed Athena workgroup instead of on the local lake")
+@click.option("--workgroup", help="Athena workgroup (default: $VENDORCAST_ATHENA_WORKGROUP, else vendorcast-lake)")
+@click.option("--database", help="Glue database (default: $VENDORCAST_GLUE_DATABASE, else vendorcast_lake)")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "parquet", "json"]), default="table",
+              show_default=True)
+@click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="file for csv, parquet or json (default: standard output)")
+@click.option("--dialect", type=click.Choice(["trino", "duckdb"]), default="trino", show_default=True,
+              help="SQL of a local query: trino (Athena's, translated to DuckDB) or duckdb (as is)")
+def query(sql: str, lake: str | None, athena: bool, workgroup: str | None, database: str | None,
+          output_format: str, output_path: Path | None, dialect: str) -> None:
+    """Run SQL on the lake's tables and v_* views: locally with DuckDB, or with --athena on Athena."""
+    from vendorcast.lake.query import run_query
+
+    run_query(sql, lake=lake, athena=athena, workgroup=workgroup, database=database, output_format=output_format,
+              output_path=output_path, dialect=dialect)
+
+
+@cli.command("publish-views")
+@click.option("--workgroup", help="Athena workgroup (default: $VENDORCAST_ATHENA_WORKGROUP, else vendorcast-lake)")
+@click.option("--database", help="Glue database (default: $VENDORCAST_GLUE_DATABASE, else vendorcast_lake)")
+@click.option("--lake-bucket", required=True, help="the lake bucket (output LakeBucketName)")
+def publish_views_command(workgroup: str | None, database: str | None, lake_bucket: str) -> None:
+    """Define the lake's tables in the Glue database, then create or replace the analysts' v_* views through
+    Athena (safe to run again)."""
+    import boto3
+
+    from vendorcast.lake.athena import AthenaTarget, publish_views, register_view_tables
+    from vendorcast.lake.glue_catalog import GlueCatalog
+    from vendorcast.lake.storage import LakeStorage
+
+    target = AthenaTarget.resolve(database, workgroup)
+    catalog = GlueCatalog(boto3.client("glue"), target.database, LakeStorage.s3(lake_bucket))
+    for name in register_view_tables(catalog):
+        click.echo(f"{target.database}.{name}: table defined")
+    for view in publish_views(target):
+        click.echo(f"{target.database}.{view.name}: created ({view.query_execution_id})")
+
+
 @cli.group()
 def notifications() -> None:
     """SP-API notifications for the deployed pipeline."""

@@ -55,9 +55,24 @@ def test_another_prefix_names_every_stack_and_passes_the_checks(tmp_path: Path) 
     stacks = add_vendorcast_stacks(app, load_config(REPO_ROOT / "vendorcast.example.toml"), "Acme-Eu2")
     app.synth()  # raises on an unacknowledged cdk-nag finding
     assert [stack.stack_name for stack in stacks.all()] == [
-        "Acme-Eu2-Lake", "Acme-Eu2-Alerts", "Acme-Eu2-Ingestion", "Acme-Eu2-Monitoring"]
+        "Acme-Eu2-Lake", "Acme-Eu2-Alerts", "Acme-Eu2-Ingestion", "Acme-Eu2-Publishing", "Acme-Eu2-Monitoring"]
     lake = json.loads((tmp_path / "Acme-Eu2-Lake.template.json").read_text())
     names = {resource["Properties"].get("Name") or resource["Properties"].get("DatabaseInput", {}).get("Name")
              for resource in lake["Resources"].values()
              if resource["Type"] in ("AWS::Athena::WorkGroup", "AWS::Glue::Database")}
     assert names == {"acme-eu2-lake", "acme_eu2_lake"}
+    publishing = json.loads((tmp_path / "Acme-Eu2-Publishing.template.json").read_text())
+    (job,) = [r["Properties"] for r in publishing["Resources"].values() if r["Type"] == "AWS::Glue::Job"]
+    assert (job["Name"], job["NonOverridableArguments"]["--GLUE_DATABASE"]) == ("acme-eu2-publish-lake",
+                                                                               "acme_eu2_lake")
+
+
+def test_publishing_workers_come_from_the_cdk_context(tmp_path: Path) -> None:
+    """`npx cdk deploy -c publish_workers=...` reaches the job; a bad value stops the synth naming the key."""
+    base = {**os.environ, "VENDORCAST_SKIP_BUNDLING": "1", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+            "CDK_OUTDIR": str(tmp_path)}
+    env = {**base, "CDK_CONTEXT_JSON": json.dumps({"publish_workers": "1"})}
+    result = subprocess.run([sys.executable, "app.py"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("vendorcast: context publish_workers: '1' must be")

@@ -79,11 +79,14 @@ def test_athena_workgroup_is_enforced_v3_encrypted_and_bounded(synthesized: Synt
     lake = synthesized.stacks.lake
     synthesized.template(_stack(synthesized)).has_resource_properties("AWS::Athena::WorkGroup", {
         "Name": athena_workgroup_name("Vendorcast"),
+        "State": "ENABLED",
         "WorkGroupConfiguration": {
             "EnforceWorkGroupConfiguration": True,
             "EngineVersion": {"SelectedEngineVersion": "Athena engine version 3"},
             "BytesScannedCutoffPerQuery": ATHENA_BYTES_SCANNED_CUTOFF,
+            "PublishCloudWatchMetricsEnabled": True,
             "ResultConfiguration": Match.object_like({
+                "ExpectedBucketOwner": {"Ref": "AWS::AccountId"},
                 "EncryptionConfiguration": {
                     "EncryptionOption": "SSE_KMS",
                     "KmsKey": {"Fn::GetAtt": [lake.get_logical_id(lake.key.node.default_child), "Arn"]},

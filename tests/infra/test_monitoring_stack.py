@@ -1,11 +1,13 @@
 """The monitoring stack's template: every alarm goes to the ops topic, the no-report-landed alarm counts the
-log line process_reports really writes, and there is one dashboard."""
+log line process_reports really writes, each failed run of the publishing job is mailed, and there is one
+dashboard, which shows the publishing job too."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
-from stacks.monitoring import REPORTS_LANDED_METRIC
+from stacks.monitoring import GLUE_RUN_FAILED_STATES, REPORTS_LANDED_METRIC
 from vendorcast.resources import LANDED_ACTION, PROCESSED_EVENT_MESSAGE
 
 if TYPE_CHECKING:
@@ -65,3 +67,46 @@ def test_no_report_landed_alarm_looks_back_the_configured_days(synthesized: Synt
 def test_one_dashboard(synthesized: Synthesized) -> None:
     (dashboard,) = synthesized.resources(_stack(synthesized), "AWS::CloudWatch::Dashboard").values()
     assert dashboard["Properties"]["DashboardName"] == "Vendorcast-pipeline"
+
+
+def test_each_failed_publishing_run_mails_the_ops_topic(synthesized: Synthesized) -> None:
+    (rule,) = synthesized.resources(_stack(synthesized), "AWS::Events::Rule").values()
+    properties = rule["Properties"]
+    assert properties["EventPattern"] == {
+        "source": ["aws.glue"], "detail-type": ["Glue Job State Change"],
+        "detail": {"jobName": ["vendorcast-publish-lake"], "state": list(GLUE_RUN_FAILED_STATES)},
+    }
+    assert set(GLUE_RUN_FAILED_STATES) == {"FAILED", "TIMEOUT", "ERROR"}
+    (target,) = properties["Targets"]
+    topic = target["Arn"]["Fn::GetStackOutput"]
+    assert topic["StackName"] == synthesized.stacks.alerts.stack_name and "OpsTopic" in topic["OutputName"]
+    transformer = target["InputTransformer"]
+    assert transformer["InputPathsMap"] == {"detail-jobRunId": "$.detail.jobRunId", "detail-state": "$.detail.state",
+                                            "detail-message": "$.detail.message"}
+    template = json.dumps(transformer["InputTemplate"])
+    for placeholder in ("<detail-jobRunId>", "<detail-state>", "<detail-message>",
+                        "aws glue start-job-run --job-name vendorcast-publish-lake"):
+        assert placeholder in template
+
+
+def test_ops_topic_takes_messages_from_this_accounts_rules_only(synthesized: Synthesized) -> None:
+    alerts = synthesized.stacks.alerts
+    topic = alerts.get_logical_id(alerts.ops_topic.node.default_child)
+    policies = [p["Properties"] for p in synthesized.resources(alerts.stack_name, "AWS::SNS::TopicPolicy").values()
+                if p["Properties"]["Topics"] == [{"Ref": topic}]]
+    (events_statement,) = [s for policy in policies for s in policy["PolicyDocument"]["Statement"]
+                           if s.get("Principal") == {"Service": "events.amazonaws.com"}]
+    assert events_statement["Action"] == "sns:Publish" and events_statement["Effect"] == "Allow"
+    assert events_statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    (key,) = synthesized.resources(alerts.stack_name, "AWS::KMS::Key").values()
+    principals = [s["Principal"] for s in key["Properties"]["KeyPolicy"]["Statement"]]
+    assert {"Service": "events.amazonaws.com"} in principals
+
+
+def test_dashboard_shows_the_publishing_job(synthesized: Synthesized) -> None:
+    (dashboard,) = synthesized.resources(_stack(synthesized), "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    (rule,) = synthesized.resources(_stack(synthesized), "AWS::Events::Rule")
+    assert "TriggeredRules" in body and json.dumps({"Ref": rule}) in body
+    for metric in ("glue.driver.aggregate.elapsedTime", "glue.driver.aggregate.bytesRead"):
+        assert f'\\"Glue\\",\\"{metric}\\",\\"JobName\\",\\"vendorcast-publish-lake\\",\\"JobRunId\\",\\"ALL\\"' in body

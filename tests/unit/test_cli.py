@@ -23,7 +23,7 @@ def vendorcast(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]
 def test_help_lists_the_commands() -> None:
     result = vendorcast("--help")
     assert result.returncode == 0
-    for command in ("demo", "parse-report", "plan", "sandbox", "validate-config"):
+    for command in ("demo", "parse-report", "plan", "publish-views", "query", "sandbox", "validate-config"):
         assert command in result.stdout
 
 

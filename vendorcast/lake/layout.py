@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from vendorcast.reports.windows import ReportWindow
 from vendorcast.resources import LANDING_PREFIX, RAW_PREFIX
+
+if TYPE_CHECKING:
+    # Only a type here: the window module brings in the config (pydantic, sp_api), which the Glue job lacks.
+    from vendorcast.reports.windows import ReportWindow
 
 
 def table_name(report_type: str) -> str:

@@ -26,6 +26,13 @@ from vendorcast.local.runtime import Progress as PipelineProgress
 from vendorcast.sandbox.settings import FaultSettings, SandboxSettings
 
 DEMO_ACCOUNT = "demo-vendor"
+EXAMPLE_QUERIES = (
+    "SELECT week_start, sum(units) AS units, sum(revenue) AS revenue FROM demand_weekly "
+    "GROUP BY 1 ORDER BY 1 DESC LIMIT 8",
+    "SELECT asin, week_start, units_wow_change, units_yoy_change FROM v_sales_trend "
+    "ORDER BY week_start DESC, asin LIMIT 10",
+    "SELECT asin, weeks_of_cover, stockout_risk FROM v_inventory_health ORDER BY weeks_of_cover LIMIT 10",
+)
 DEMO_SECRET = "vendorcast/demo-vendor/spapi"
 
 
@@ -99,6 +106,8 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
         notifications = Counter(f for n in pipeline.sandbox.notifications.values() for f in n.faults)
         report_faults = Counter(f for rep in pipeline.sandbox.served_reports.values() for f in rep.faults)
         dlq = pipeline.queue_depth(pipeline.aws.dlq_url)
+        console.print("Publishing the lake (raw/ to curated/, as the Glue job does) ...")
+        published = pipeline.publish_lake()
         output.mkdir(parents=True, exist_ok=True)
         files = export_lake(pipeline, output)
         simulated = final.sim_now - start if final.sim_now else timedelta(0)
@@ -123,6 +132,12 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
     }
     console.print("Faults the pipeline absorbed: " + "; ".join(f"{k}: {v}" for k, v in handled.items()))
     console.print(f"Ledger: {final.by_status}; dead-letter queue: {dlq} message(s)")
+    curated = Table(title="Curated tables (what Athena and the dashboards read)")
+    for column in ("table", "partitions", "rows"):
+        curated.add_column(column, justify="left" if column == "table" else "right")
+    for name, table in sorted(published.summary()["tables"].items()):
+        curated.add_row(name, str(table["partitions_written"]), f"{table['rows_written']:,}")
+    console.print(curated)
     console.print(f"Simulated {simulated} of Amazon's time in {elapsed:.0f} s "
                   f"(Amazon's createReport quota is about one a minute: the same backfill takes about that long "
                   f"for real).")
@@ -130,9 +145,14 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
         "asins": asins, "weeks": weeks, "seed": seed, "faults": faults, "time_scale": scale,
         "seconds": round(elapsed, 1), "simulated_seconds": simulated.total_seconds(),
         "ledger": final.by_status, "dead_letter_messages": dlq, "streams": streams, "faults_absorbed": handled,
-        "lake_files": files, "lake_folder": str(output / "lake"),
+        "lake_files": files, "lake_folder": str(output / "lake"), "publish": published.summary(),
     }
     (output / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     console.print(f"Wrote {files} lake files under [bold]{output / 'lake'}[/] (landing/ = documents as Amazon "
-                  f"served them, raw/ = typed Parquet) and {output / 'summary.json'}.")
+                  f"served them, raw/ = typed Parquet, curated/ = the published tables) and "
+                  f"{output / 'summary.json'}.")
+    lake = output / "lake"
+    console.print("Try, on the local lake (the same SQL runs on Athena with --athena):")
+    for example in EXAMPLE_QUERIES:
+        console.print(f'  vendorcast query --lake {lake} "{example}"')
     return summary

@@ -18,6 +18,7 @@ from vendorcast import resources as r
 from vendorcast.clock import ScaledClock, use_clock
 from vendorcast.config import VendorcastConfig
 from vendorcast.ingestion.ledger import LedgerEntry, RequestLedger
+from vendorcast.lake.publish import PublishResult, publish_lake_emulated
 from vendorcast.local.aws import LocalAws, apply_environment, restore_environment
 from vendorcast.local.lambdas import SqsEventSource, invoke_scheduled, load_handler
 from vendorcast.redaction import register_secret
@@ -178,6 +179,13 @@ class LocalPipeline:
 
     def entries(self) -> list[LedgerEntry]:
         return self.ledger.all_entries()
+
+    # ------------------------------------------------------------------ the lake
+    def publish_lake(self, full_refresh: bool = False) -> PublishResult:
+        """The publishing job's work on the emulator (DuckDB instead of Glue's Spark): raw/ into curated/ and
+        the emulator's Glue Data Catalog."""
+        assert self.aws is not None
+        return publish_lake_emulated(self.aws.endpoint_url, self.aws.client("glue"), full_refresh)
 
     # ------------------------------------------------------------------ running
     def run_until_settled(self, timeout: float = 600.0, on_progress: Callable[[Progress], None] | None = None,

@@ -1,0 +1,227 @@
+"""The forecast table contract: the tables the forecast workflow publishes under forecast/ (forecast,
+forecast_accuracy, forecast_runs), in the same terms as the curated contract in vendorcast.lake.tables. The
+Athena views, the local query engine and docs/data-dictionary.md ("Forecast tables") follow this list.
+
+Decisions, for whoever changes this:
+- All three tables are partitioned by `forecast_origin` only (in the object key, never in the files, as for
+  curated tables): one workflow run forecasts every account and marketplace from one origin, so a run writes one
+  partition per table and a re-run of the same origin adds files beside the earlier run's (the run_id tells them
+  apart; nothing is overwritten).
+- A run forecasts several models; the row a planner should use is the `selected` one (the ensemble, or the model
+  the backtest chose for the ASIN's segment). The views read only selected rows of SUCCEEDED runs.
+- forecast_accuracy is long (one metric per row), so a new metric needs no schema change; null in `account`,
+  `marketplace_id`, `asin`, `backtest_window` or `horizon` means "pooled over all of them".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vendorcast.lake.tables import Column
+from vendorcast.resources import FORECAST_PREFIX
+
+# forecast_runs.status values (a run's row is written once, when the run ends).
+RUN_STATUS_SUCCEEDED = "SUCCEEDED"
+RUN_STATUS_FAILED = "FAILED"
+RUN_STATUSES = (RUN_STATUS_SUCCEEDED, RUN_STATUS_FAILED)
+
+# forecast_runs.run_trigger values.
+RUN_TRIGGER_SCHEDULED = "scheduled"
+RUN_TRIGGER_MANUAL = "manual"
+
+# The quantile columns of the forecast table, as levels.
+FORECAST_QUANTILES: dict[str, float] = {"p10": 0.1, "p50": 0.5, "p70": 0.7, "p80": 0.8, "p90": 0.9}
+
+# forecast_accuracy.model for Amazon's own forecast, scored on the same weeks (mean, P70, P80, P90 only).
+AMAZON_MODEL = "amazon"
+
+# forecast_accuracy.segment: every scored series, one ASIN (with `asin` set), or a named demand segment.
+SEGMENT_ALL = "all"
+SEGMENT_ASIN = "asin"
+
+# forecast_accuracy.metric values (definitions in vendorcast/forecasting/metrics.py and the data dictionary).
+ACCURACY_METRICS: dict[str, str] = {
+    **{f"wql_{name}": f"weighted quantile loss at P{name[1:]}: 2 * sum of pinball losses at {level} / "
+                      f"sum of |actual units|" for name, level in FORECAST_QUANTILES.items()},
+    "wql_mean": "mean of wql_p10, wql_p50 and wql_p90 (Amazon Forecast's average wQL over its default "
+                "quantiles)",
+    "wape": "sum of |actual - mean| / sum of |actual|",
+    "mase": "mean absolute error of the mean forecast, scaled by the in-sample mean absolute error of the "
+            "seasonal naive forecast (52 weeks)",
+    "bias": "sum of (mean - actual) / sum of actual: > 0 over-forecasts",
+    "coverage_p10_p90": "share of actual weeks within [p10, p90] (0.8 when calibrated)",
+}
+
+
+@dataclass(frozen=True)
+class ForecastTable:
+    """One forecast table: what a row is, what identifies it, how it is partitioned, and who writes it."""
+
+    name: str
+    description: str
+    grain: str
+    business_key: tuple[str, ...]
+    partition_columns: tuple[Column, ...]
+    columns: tuple[Column, ...]
+    written_by: str
+
+    @property
+    def prefix(self) -> str:
+        return f"{FORECAST_PREFIX}/{self.name}"
+
+    @property
+    def partition_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.partition_columns)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        """What a query sees: data columns, then partition columns (Glue's and Athena's order)."""
+        return self.columns + self.partition_columns
+
+
+_ORIGIN = Column(
+    "forecast_origin", "date",
+    "Sunday starting the run's first forecast week; the history the run learned from ends the day before "
+    "(partition only).",
+)
+_RUN_ID = Column("run_id", "string", "Forecast run id: the Step Functions execution name (one run per schedule tick).")
+_GENERATED_AT = Column("generated_at", "timestamp", "When the run started (UTC); the same on every row of a run.")
+_ACCOUNT = Column("account", "string", "vendorcast account name (the config's [[accounts]] name).")
+_MARKETPLACE = Column("marketplace_id", "string", "Amazon marketplace id, e.g. ATVPDKIKX0DER (US).")
+_MODEL = Column(
+    "model", "string",
+    "Model that made the numbers, e.g. seasonal_naive, ets, lightgbm_global, ensemble (for accuracy also "
+    f"`{AMAZON_MODEL}`: Amazon's own forecast scored on the same weeks).",
+)
+
+FORECAST = ForecastTable(
+    name="forecast",
+    description="Weekly demand forecasts per ASIN with quantiles, one set per run and model; `selected` marks "
+                "the forecast to plan with.",
+    grain="one row per run, account, marketplace, ASIN, model and forecast week",
+    business_key=("run_id", "account", "marketplace_id", "asin", "model", "week_start"),
+    partition_columns=(_ORIGIN,),
+    columns=(
+        _RUN_ID, _GENERATED_AT, _ACCOUNT, _MARKETPLACE,
+        Column("asin", "string", "Amazon Standard Identification Number."),
+        Column("week_start", "date", "Sunday the forecast week starts on."),
+        Column("week_end", "date", "Saturday the forecast week ends on."),
+        Column("horizon", "bigint", "Weeks ahead: 1 for the week starting on forecast_origin."),
+        _MODEL,
+        Column("selected", "boolean",
+               "True on the forecast the run recommends for the ASIN (the ensemble or the model its segment's "
+               "backtest chose); false on the component models' forecasts kept for comparison."),
+        Column("mean", "double", "Mean forecast of demand units in the week."),
+        Column("p10", "double", "10th percentile forecast of units (P10); p10 <= p50 <= ... <= p90, all >= 0."),
+        Column("p50", "double", "Median forecast of units (P50)."),
+        Column("p70", "double", "70th percentile forecast of units (P70)."),
+        Column("p80", "double", "80th percentile forecast of units (P80)."),
+        Column("p90", "double", "90th percentile forecast of units (P90)."),
+        Column("units_source", "string",
+               "What was forecast: demand_weekly.units_source of the ASIN's history (ordered_units or "
+               "shipped_units)."),
+        Column("cold_start", "boolean",
+               "True when the ASIN had too little history of its own and was forecast from similar items."),
+    ),
+    written_by="the forecast workflow's publish step (stepfunctions/forecast.asl.json)",
+)
+
+FORECAST_ACCURACY = ForecastTable(
+    name="forecast_accuracy",
+    description="Backtest accuracy of every model of a run (rolling origins before forecast_origin), one metric "
+                "per row; Amazon's own forecast is scored on the same weeks as model "
+                f"`{AMAZON_MODEL}`.",
+    grain="one row per run, account, marketplace, model, segment, ASIN, backtest window, horizon and metric "
+          "(null account, marketplace, ASIN, window or horizon: pooled over all of them)",
+    business_key=("run_id", "account", "marketplace_id", "model", "segment", "asin", "backtest_window", "horizon",
+                  "metric"),
+    partition_columns=(_ORIGIN,),
+    columns=(
+        _RUN_ID, _GENERATED_AT,
+        Column("account", "string", "vendorcast account name; null: pooled over all accounts."),
+        Column("marketplace_id", "string", "Amazon marketplace id; null: pooled over all marketplaces."),
+        _MODEL,
+        Column("segment", "string",
+               f"Which series are scored: `{SEGMENT_ALL}`, `{SEGMENT_ASIN}` (one ASIN, named in `asin`), or a "
+               "demand segment such as smooth, intermittent, lumpy or new."),
+        Column("asin", "string", f"The ASIN when segment = '{SEGMENT_ASIN}', else null."),
+        Column("backtest_window", "bigint",
+               "Rolling-origin window: 1 is the earliest origin; null: pooled over all windows."),
+        Column("backtest_origin", "date", "First forecast week of the window; null when pooled."),
+        Column("horizon", "bigint", "Weeks ahead scored (1 = first week); null: pooled over all horizons."),
+        Column("metric", "string", "One of " + ", ".join(ACCURACY_METRICS) + "."),
+        Column("value", "double", "The metric's value."),
+        Column("items", "bigint", "ASINs scored."),
+        Column("weeks", "bigint", "ASIN-weeks scored."),
+        Column("actual_units", "double",
+               "Sum of |actual units| over the scored weeks: the denominator of wQL, WAPE and bias."),
+    ),
+    written_by="the forecast workflow's publish step (stepfunctions/forecast.asl.json)",
+)
+
+FORECAST_RUNS = ForecastTable(
+    name="forecast_runs",
+    description="One row per forecast workflow run, succeeded or failed, with its settings and a summary of "
+                "its accuracy; written once, when the run ends.",
+    grain="one row per run",
+    business_key=("run_id",),
+    partition_columns=(_ORIGIN,),
+    columns=(
+        _RUN_ID,
+        Column("run_trigger", "string", f"{RUN_TRIGGER_SCHEDULED} (EventBridge rule) or {RUN_TRIGGER_MANUAL}."),
+        Column("started_at", "timestamp", "When the run started (UTC); equals generated_at of its rows."),
+        Column("finished_at", "timestamp", "When the run ended (UTC)."),
+        Column("status", "string", " or ".join(RUN_STATUSES) + "."),
+        Column("failed_state", "string", "The state that failed (null when SUCCEEDED)."),
+        Column("error", "string", "The failure's error and cause (null when SUCCEEDED)."),
+        Column("horizon", "bigint", "Weeks forecast."),
+        Column("quantiles", "string", "Quantile levels forecast, comma-separated, e.g. 0.1,0.5,0.7,0.8,0.9."),
+        Column("models", "string", "Models run, comma-separated."),
+        Column("backtest_windows", "bigint", "Rolling origins in the backtest."),
+        Column("series_count", "bigint", "Account-marketplace-ASIN series in the input panel."),
+        Column("items_forecast", "bigint", "Series with a published forecast."),
+        Column("items_cold_start", "bigint", "Of those, series forecast from similar items."),
+        Column("shards", "bigint", "Shards the forecast Map state ran over."),
+        Column("wql_mean", "double", "Backtest wql_mean of the selected forecasts, all series pooled."),
+        Column("seasonal_naive_wql_mean", "double", "Backtest wql_mean of seasonal naive on the same weeks."),
+        Column("coverage_p10_p90", "double", "Backtest [P10, P90] coverage of the selected forecasts."),
+        Column("wql_p70_p90", "double",
+               "Mean of wQL at P70, P80 and P90 of the selected forecasts on the weeks Amazon also forecast."),
+        Column("amazon_wql_p70_p90", "double", "The same for Amazon's own forecast (null without snapshots)."),
+    ),
+    written_by="the forecast workflow's publish step, or its Catch path for a failed run",
+)
+
+FORECAST_TABLES: dict[str, ForecastTable] = {t.name: t for t in (FORECAST, FORECAST_ACCURACY, FORECAST_RUNS)}
+
+
+def forecast_table(name: str) -> ForecastTable:
+    """A forecast table by name; KeyError listing the known ones."""
+    try:
+        return FORECAST_TABLES[name]
+    except KeyError:
+        raise KeyError(f"unknown forecast table {name!r}; known: {', '.join(FORECAST_TABLES)}") from None
+
+
+__all__ = [
+    "ACCURACY_METRICS",
+    "AMAZON_MODEL",
+    "FORECAST",
+    "FORECAST_ACCURACY",
+    "FORECAST_QUANTILES",
+    "FORECAST_RUNS",
+    "FORECAST_TABLES",
+    "RUN_STATUSES",
+    "RUN_STATUS_FAILED",
+    "RUN_STATUS_SUCCEEDED",
+    "RUN_TRIGGER_MANUAL",
+    "RUN_TRIGGER_SCHEDULED",
+    "SEGMENT_ALL",
+    "SEGMENT_ASIN",
+    "ForecastTable",
+    "forecast_table",
+]

@@ -1,0 +1,35 @@
+-- vendor_sales: the latest restatement of each by-ASIN sales row (contract: vendorcast/lake/tables.py).
+-- Spark SQL, also run on DuckDB through sqlglot: keep to constructs both engines evaluate identically.
+WITH ranked AS (
+    SELECT
+        r.*,
+        ROW_NUMBER() OVER (
+            PARTITION BY account, marketplace_id, distributor_view, selling_program, report_period, asin, start_date
+            ORDER BY last_updated_date DESC NULLS LAST, ingested_at DESC NULLS LAST, report_id DESC
+        ) AS restatement_rank
+    FROM raw_vendor_sales_report AS r
+    WHERE row_level = 'asin'
+)
+SELECT
+    distributor_view,
+    selling_program,
+    report_period,
+    asin,
+    start_date,
+    end_date,
+    ordered_units,
+    ordered_revenue,
+    shipped_units,
+    shipped_revenue,
+    shipped_cogs,
+    customer_returns,
+    currency_code,
+    last_updated_date,
+    report_id,
+    ingested_at,
+    account,
+    marketplace_id,
+    -- Sunday on or before start_date (1970-01-04 was a Sunday).
+    CAST(DATE_SUB(start_date, DATEDIFF(start_date, DATE '1970-01-04') % 7) AS DATE) AS start_week
+FROM ranked
+WHERE restatement_rank = 1

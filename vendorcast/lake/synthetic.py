@@ -1,0 +1,207 @@
+"""A raw zone written straight from the sandbox's simulated vendor, without the ingestion pipeline: every document
+is built as Amazon would serve it (vendorcast.sandbox.documents), parsed by the ingestion parser and stored under
+the raw key the pipeline uses. For tests, fixtures and the publishing benchmark; restatements are real ones (each
+window delivered again with a later lastUpdatedDate), and catalog snapshots and changes come from the simulated
+catalog."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import pyarrow as pa
+
+from vendorcast.lake.layout import raw_key
+from vendorcast.lake.storage import LakeStorage
+from vendorcast.lake.tables import RAW_INPUTS
+from vendorcast.reports.catalogue import ReportPeriod, ReportType
+from vendorcast.reports.parsers import DocumentLineage, parse_report_document, write_parquet
+from vendorcast.reports.windows import PULL_INITIAL, PULL_RESTATE_PREFIX, PULL_SNAPSHOT_PREFIX, ReportWindow
+from vendorcast.sandbox.catalog import SimulatedCatalog
+from vendorcast.sandbox.documents import build_report_document
+from vendorcast.sandbox.simulator import VendorSimulator
+
+CATALOG_SOURCE = "synthetic"
+HISTORY_WEEKS = 52
+
+_M, _S = "MANUFACTURING", "SOURCING"
+
+
+@dataclass(frozen=True)
+class ReportStream:
+    report_type: ReportType
+    options: tuple[tuple[str, str], ...]
+
+    @property
+    def period(self) -> ReportPeriod | None:
+        return next((ReportPeriod(v) for k, v in self.options if k == "reportPeriod"), None)
+
+
+def _stream(report_type: ReportType, period: str | None = None, view: str | None = None,
+            program: str | None = None) -> ReportStream:
+    options = [("reportPeriod", period), ("distributorView", view), ("sellingProgram", program)]
+    return ReportStream(report_type, tuple((k, v) for k, v in options if v is not None))
+
+
+# Every curated report type, in the slices demand_weekly chooses between and ones it must leave alone.
+ALL_STREAMS: tuple[ReportStream, ...] = (
+    _stream(ReportType.SALES, "WEEK", _M, "RETAIL"),
+    _stream(ReportType.SALES, "WEEK", _S, "RETAIL"),
+    _stream(ReportType.SALES, "WEEK", _M, "BUSINESS"),
+    _stream(ReportType.SALES, "DAY", _M, "RETAIL"),
+    _stream(ReportType.TRAFFIC, "WEEK"),
+    _stream(ReportType.INVENTORY, "WEEK", _M, "RETAIL"),
+    _stream(ReportType.NET_PURE_PRODUCT_MARGIN, "WEEK"),
+    _stream(ReportType.FORECASTING, program="RETAIL"),
+)
+# The weekly streams of a vendorcast default config (the benchmark's shape).
+WEEKLY_STREAMS: tuple[ReportStream, ...] = (
+    _stream(ReportType.SALES, "WEEK", _M, "RETAIL"),
+    _stream(ReportType.SALES, "WEEK", _S, "RETAIL"),
+    _stream(ReportType.TRAFFIC, "WEEK"),
+    _stream(ReportType.INVENTORY, "WEEK", _M, "RETAIL"),
+    _stream(ReportType.NET_PURE_PRODUCT_MARGIN, "WEEK"),
+    _stream(ReportType.FORECASTING, program="RETAIL"),
+)
+
+
+@dataclass(frozen=True)
+class SyntheticLake:
+    """What to simulate: `weeks` retail weeks from `first_week` (a Sunday), documents of `weeks_per_document`
+    weeks each delivered `1 + restatements` times (a week apart), a forecast snapshot every week, and catalog
+    snapshots every week with the changes between them."""
+
+    n_asins: int = 6
+    first_week: date = date(2025, 6, 1)
+    weeks: int = 6
+    weeks_per_document: int = 3
+    restatements: int = 1
+    streams: tuple[ReportStream, ...] = ALL_STREAMS
+    catalog: bool = True
+    account: str = "acme-us"
+    marketplace_id: str = "ATVPDKIKX0DER"
+    seed: int = 7
+
+    def __post_init__(self) -> None:
+        if self.first_week.weekday() != 6:
+            raise ValueError(f"first_week must be a Sunday, got {self.first_week}")
+
+    @property
+    def last_day(self) -> date:
+        return self.first_week + timedelta(weeks=self.weeks) - timedelta(days=1)
+
+    def simulator(self) -> VendorSimulator:
+        # History before the first week, so that most ASINs have launched and have stock and forecasts; days after
+        # the last week for the restatements.
+        return VendorSimulator(self.seed, self.n_asins, self.first_week - timedelta(weeks=HISTORY_WEEKS),
+                               self.last_day + timedelta(weeks=self.restatements + 4), self.marketplace_id)
+
+
+def write_synthetic_lake(storage: LakeStorage, spec: SyntheticLake) -> list[str]:
+    """Write the raw zone of `spec` into `storage`; returns the raw keys written."""
+    sim = spec.simulator()
+    keys: list[str] = []
+    for stream in spec.streams:
+        if stream.report_type is ReportType.FORECASTING:
+            for week in range(spec.weeks):
+                generated = spec.first_week + timedelta(weeks=week)
+                keys.append(write_report(storage, sim, spec, stream, generated, generated,
+                                         f"{PULL_SNAPSHOT_PREFIX}{generated}", generated + timedelta(days=1)))
+            continue
+        for first in range(0, spec.weeks, spec.weeks_per_document):
+            start = spec.first_week + timedelta(weeks=first)
+            end = min(start + timedelta(weeks=spec.weeks_per_document) - timedelta(days=1), spec.last_day)
+            for delivery in range(1 + spec.restatements):
+                updated = end + timedelta(days=3 + 7 * delivery)
+                pull = PULL_INITIAL if delivery == 0 else f"{PULL_RESTATE_PREFIX}{updated}"
+                keys.append(write_report(storage, sim, spec, stream, start, end, pull, updated))
+    if spec.catalog:
+        keys += _write_catalog(storage, sim, spec)
+    return keys
+
+
+def write_report(storage: LakeStorage, sim: VendorSimulator, spec: SyntheticLake, stream: ReportStream,
+                 start: date, end: date, pull: str, last_updated: date) -> str:
+    """One document of `stream` for the window, as refreshed on `last_updated`, parsed into its raw file."""
+    window = ReportWindow(stream.report_type, stream.options, stream.period, start, end, pull)
+    dated = stream.report_type is not ReportType.FORECASTING
+    document = build_report_document(sim, stream.report_type, dict(stream.options), spec.marketplace_id,
+                                     start if dated else None, end if dated else None, last_updated)
+    report_id = hashlib.sha256(f"{window.request_key(spec.account, spec.marketplace_id)}".encode()).hexdigest()[:12]
+    lineage = DocumentLineage(report_id=report_id, request_key=window.request_key(spec.account, spec.marketplace_id),
+                              ingested_at=datetime.combine(last_updated, time(6), tzinfo=UTC))
+    table = parse_report_document(json.dumps(document).encode(), stream.report_type, lineage)
+    key = raw_key(spec.account, spec.marketplace_id, window, report_id)
+    write_raw_table(storage, key, table)
+    return key
+
+
+def write_raw_table(storage: LakeStorage, key: str, table: pa.Table, schema: pa.Schema | None = None) -> None:
+    """Store a raw table (Parquet, zstd) under `key` with its explicit schema."""
+    sink = pa.BufferOutputStream()
+    write_parquet(table, sink, schema)
+    storage.write_bytes(key, sink.getvalue().to_pybytes())
+
+
+def _write_catalog(storage: LakeStorage, sim: VendorSimulator, spec: SyntheticLake) -> list[str]:
+    catalog = SimulatedCatalog(sim)
+    items_input, changes_input = RAW_INPUTS["raw_catalog_items"], RAW_INPUTS["raw_catalog_changes"]
+    partitions = f"account={spec.account}/marketplace_id={spec.marketplace_id}"
+    keys = []
+    previous = sim.start  # the first snapshot reports what changed over the simulated history
+    for week in range(spec.weeks):
+        day = spec.first_week + timedelta(weeks=week)
+        taken = datetime.combine(day, time(4), tzinfo=UTC)
+        request_key = f"{spec.account}/{spec.marketplace_id}/catalog/{day}"
+        rows = [_item_row(catalog, asin, day, taken, request_key, spec) for asin in sorted(catalog.products)]
+        key = f"{items_input.prefix}/{partitions}/{day}_catalog_items.parquet"
+        write_raw_table(storage, key, pa.Table.from_pylist(rows, schema=items_input.schema), items_input.schema)
+        keys.append(key)
+
+        # What a diff of this snapshot against the previous one finds: one net change per ASIN and field.
+        changes: dict[tuple[str, str], tuple[str, str]] = {}
+        for change in sorted(catalog.changes(), key=lambda c: c.day):
+            if previous < change.day <= day:
+                before = changes.get((change.asin, change.attribute), (change.old_value, ""))[0]
+                changes[(change.asin, change.attribute)] = (before, change.new_value)
+        previous = day
+        changes = {k: v for k, v in changes.items() if v[0] != v[1]}
+        if changes:
+            change_rows = [{
+                "request_key": request_key, "ingested_at": taken, "marketplace_id": spec.marketplace_id,
+                "asin": asin, "field": field, "before_value": before, "after_value": after,
+                "detected_at": taken, "last_updated_date": day, "source": CATALOG_SOURCE,
+            } for (asin, field), (before, after) in sorted(changes.items())]
+            key = f"{changes_input.prefix}/{partitions}/{day}_catalog_changes.parquet"
+            write_raw_table(storage, key, pa.Table.from_pylist(change_rows, schema=changes_input.schema),
+                            changes_input.schema)
+            keys.append(key)
+    return keys
+
+
+def _item_row(catalog: SimulatedCatalog, asin: str, day: date, taken: datetime, request_key: str,
+              spec: SyntheticLake) -> dict[str, object]:
+    product = catalog.products[asin]
+    state = catalog.state_on(asin, day)
+    watched = {
+        "item_name": state.title,
+        "main_image_url": f"https://m.media-amazon.com/images/I/{asin}-{state.image_version}.jpg",
+        "bullet_points": json.dumps([f"{state.title}: feature {i} (v{state.bullet_version})" for i in (1, 2)]),
+        "browse_classification_id": state.classification_id,
+        "browse_classification_name": state.browse_node,
+        "product_type": state.product_type,
+        "item_package_dimensions": json.dumps({"version": state.dimension_version}),
+    }
+    content_hash = hashlib.sha256(json.dumps(watched, sort_keys=True).encode()).hexdigest()
+    return {
+        "request_key": request_key, "ingested_at": taken, "marketplace_id": spec.marketplace_id, "asin": asin,
+        "snapshot_at": taken, "last_updated_date": day, "content_hash": content_hash,
+        "brand": product.brand, "manufacturer": catalog.vendor.name, "model_number": product.model_number,
+        **watched,
+    }
+
+
+__all__ = ["ALL_STREAMS", "WEEKLY_STREAMS", "ReportStream", "SyntheticLake", "write_raw_table",
+           "write_report", "write_synthetic_lake"]

@@ -1,0 +1,478 @@
+"""The curated table contract: every table the publishing job writes, its grain, business key, partitions and
+columns, and the raw inputs its SQL reads. The SQL (vendorcast/lake/sql/), the engines, the Glue Data Catalog,
+the Athena views and docs/data-dictionary.md all follow this one list.
+
+Decisions, for whoever changes this:
+- Partition columns live only in the object keys (`curated/<table>/account=.../marketplace_id=.../<week>=...`),
+  never in the Parquet files, because Glue and Athena forbid a partition key that is also a data column. A
+  query sees `columns` + `partition_columns`; `business_key` may name either.
+- Period tables are partitioned by account, marketplace and `start_week` (the Sunday on or before the row's
+  start_date: Amazon's retail weeks run Sunday to Saturday), so a new raw document for one week rewrites that
+  week's partition and nothing else; amazon_forecast by its generation date, demand_weekly by its week.
+- Curated tables hold by-ASIN rows only: the aggregate rows of the raw zone (row_level = "aggregate") are sums
+  a query can rebuild. The hourly real-time reports are not curated (they feed alerts, not forecasts).
+- Types are Spark SQL type strings, which are also the Glue/Hive column types; ARROW_TYPES maps them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources as importlib_resources
+
+import pyarrow as pa
+
+from vendorcast.lake.layout import table_name
+from vendorcast.reports.catalogue import ReportType, report_spec
+from vendorcast.reports.schemas import OPTION_COLUMNS, TIMESTAMP_UTC, report_layout
+from vendorcast.resources import CURATED_PREFIX, RAW_PREFIX
+
+# A week whose customers found the ASIN out of stock on at least this share of their glance views sold less than
+# its demand: demand_weekly flags it `censored`, and a forecast should treat its units as a lower bound.
+CENSORED_OUT_OF_STOCK_RATE = 0.10
+
+# demand_weekly reads this selling program: RETAIL covers every customer order of an ASIN (BUSINESS and FRESH
+# are slices of it), so adding the programs would count orders twice.
+DEMAND_SELLING_PROGRAM = "RETAIL"
+
+# Values of demand_weekly.units_source.
+UNITS_SOURCE_ORDERED = "ordered_units"  # customer ordered units, MANUFACTURING view
+UNITS_SOURCE_SHIPPED = "shipped_units"  # shipped units, where only the SOURCING view was pulled
+
+# The one-row view of named constants that the SQL reads (so a threshold lives here, not in SQL text).
+PARAMETERS_VIEW = "publish_parameters"
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "date": pa.date32(),
+    "bigint": pa.int64(),
+    "double": pa.float64(),
+    "boolean": pa.bool_(),
+    "timestamp": TIMESTAMP_UTC,
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a curated table (or one of its partition columns)."""
+
+    name: str
+    type: str  # Spark SQL type: string, date, bigint, double, boolean, timestamp (UTC)
+    description: str
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return ARROW_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class RawInput:
+    """A raw-zone table that curated SQL reads, registered by the engine as a view named `view`.
+
+    The view has the raw file's columns (`schema`) plus `account`, taken from the file's key (the raw files
+    carry marketplace_id and the report options as data columns, so they are read with Hive partitioning off).
+    A file lacking a column of `required_columns` fails with an error naming it; a file lacking another column
+    of `schema` reads it as null; columns a file has beyond `schema` are ignored.
+    """
+
+    view: str
+    table: str  # the folder under raw/
+    schema: pa.Schema
+    required_columns: tuple[str, ...]
+
+    @property
+    def prefix(self) -> str:
+        return f"{RAW_PREFIX}/{self.table}"
+
+
+@dataclass(frozen=True)
+class CuratedTable:
+    """One curated table: what a row is, what identifies it, how it is partitioned, and the SQL that makes it."""
+
+    name: str
+    description: str
+    grain: str
+    business_key: tuple[str, ...]
+    partition_columns: tuple[Column, ...]
+    columns: tuple[Column, ...]
+    sql_file: str  # in vendorcast/lake/sql/
+    # Views the SQL reads: raw inputs (RAW_INPUTS) or other curated tables (published before this one).
+    inputs: tuple[str, ...]
+
+    @property
+    def prefix(self) -> str:
+        return f"{CURATED_PREFIX}/{self.name}"
+
+    @property
+    def partition_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.partition_columns)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        """What a query sees: data columns, then partition columns (Glue's and Athena's order)."""
+        return self.columns + self.partition_columns
+
+    def sql(self) -> str:
+        return importlib_resources.files("vendorcast.lake").joinpath("sql", self.sql_file).read_text("utf-8")
+
+
+def arrow_schema(table: CuratedTable, with_partitions: bool = False) -> pa.Schema:
+    """The Arrow schema of a curated table's Parquet files, or (with_partitions) of the table as queried."""
+    columns = table.all_columns if with_partitions else table.columns
+    return pa.schema([pa.field(c.name, c.arrow_type) for c in columns])
+
+
+# --- raw inputs -------------------------------------------------------------------------------------------
+
+ACCOUNT_COLUMN = "account"
+
+
+# Lineage columns the curated SQL reads; the other lineage columns (request_key, data_start_date, ...) are read
+# as null when a file lacks them.
+_REQUIRED_LINEAGE = ("report_id", "ingested_at", "marketplace_id", "last_updated_date", "row_level")
+
+
+def _report_input(report_type: ReportType) -> RawInput:
+    layout = report_layout(report_type)
+    options = tuple(OPTION_COLUMNS[o] for o in report_spec(report_type).options if o in OPTION_COLUMNS)
+    # Amazon's required fields, the lineage the SQL reads and the report's options; the rest may be missing.
+    required = {*_REQUIRED_LINEAGE, *options, *(f.column for f in layout.fields if f.required)}
+    raw_table = table_name(report_type)
+    return RawInput(
+        view=f"raw_{raw_table}",
+        table=raw_table,
+        schema=layout.schema,
+        required_columns=tuple(n for n in layout.schema.names if n in required),
+    )
+
+
+# Written by the catalog-alerts issue's catalog_item function under raw/catalog_items/ and raw/catalog_changes/
+# (account=<account>/marketplace_id=<marketplace>/<file>.parquet, like the report tables).
+RAW_CATALOG_ITEMS_SCHEMA = pa.schema([
+    pa.field("request_key", pa.string()),
+    pa.field("ingested_at", TIMESTAMP_UTC),
+    pa.field("marketplace_id", pa.string()),
+    pa.field("asin", pa.string()),
+    pa.field("snapshot_at", TIMESTAMP_UTC),
+    pa.field("last_updated_date", pa.date32()),
+    pa.field("content_hash", pa.string()),
+    pa.field("item_name", pa.string()),
+    pa.field("brand", pa.string()),
+    pa.field("manufacturer", pa.string()),
+    pa.field("model_number", pa.string()),
+    pa.field("product_type", pa.string()),
+    pa.field("browse_classification_id", pa.string()),
+    pa.field("browse_classification_name", pa.string()),
+    pa.field("main_image_url", pa.string()),
+    pa.field("bullet_points", pa.string()),
+    pa.field("item_package_dimensions", pa.string()),
+])
+RAW_CATALOG_CHANGES_SCHEMA = pa.schema([
+    pa.field("request_key", pa.string()),
+    pa.field("ingested_at", TIMESTAMP_UTC),
+    pa.field("marketplace_id", pa.string()),
+    pa.field("asin", pa.string()),
+    pa.field("field", pa.string()),
+    pa.field("before_value", pa.string()),
+    pa.field("after_value", pa.string()),
+    pa.field("detected_at", TIMESTAMP_UTC),
+    pa.field("last_updated_date", pa.date32()),
+    pa.field("source", pa.string()),
+])
+_CATALOG_ITEMS_REQUIRED = ("request_key", "ingested_at", "marketplace_id", "asin", "snapshot_at",
+                           "last_updated_date", "content_hash")
+_CATALOG_CHANGES_REQUIRED = ("request_key", "ingested_at", "marketplace_id", "asin", "field", "detected_at",
+                             "last_updated_date", "source")
+
+RAW_INPUTS: dict[str, RawInput] = {
+    raw.view: raw
+    for raw in (
+        _report_input(ReportType.SALES),
+        _report_input(ReportType.TRAFFIC),
+        _report_input(ReportType.INVENTORY),
+        _report_input(ReportType.NET_PURE_PRODUCT_MARGIN),
+        _report_input(ReportType.FORECASTING),
+        RawInput("raw_catalog_items", "catalog_items", RAW_CATALOG_ITEMS_SCHEMA, _CATALOG_ITEMS_REQUIRED),
+        RawInput("raw_catalog_changes", "catalog_changes", RAW_CATALOG_CHANGES_SCHEMA, _CATALOG_CHANGES_REQUIRED),
+    )
+}
+
+# --- shared columns ---------------------------------------------------------------------------------------
+
+_ACCOUNT = Column("account", "string", "vendorcast account name (the config's [[accounts]] name).")
+_MARKETPLACE = Column("marketplace_id", "string", "Amazon marketplace id, e.g. ATVPDKIKX0DER (US).")
+_START_WEEK = Column(
+    "start_week", "date",
+    "Sunday on or before start_date: the retail week the row's period starts in.",
+)
+_ASIN = Column("asin", "string", "Amazon Standard Identification Number.")
+_REPORT_PERIOD = Column("report_period", "string", "Length of the period: DAY, WEEK, MONTH, QUARTER or YEAR.")
+_START_DATE = Column("start_date", "date", "First day of the period.")
+_END_DATE = Column("end_date", "date", "Last day of the period (inclusive).")
+_DISTRIBUTOR_VIEW = Column(
+    "distributor_view", "string",
+    "MANUFACTURING (everything sold of the vendor's products) or SOURCING (what Amazon bought from this vendor).",
+)
+_SELLING_PROGRAM = Column("selling_program", "string", "RETAIL, BUSINESS or FRESH.")
+_CURRENCY = Column("currency_code", "string", "ISO 4217 currency of the row's money columns.")
+_LAST_UPDATED = Column(
+    "last_updated_date", "date",
+    "Amazon's lastUpdatedDate of the document this row comes from: the row is the latest restatement.",
+)
+_REPORT_ID = Column("report_id", "string", "SP-API report id of the document this row comes from (lineage).")
+_INGESTED_AT = Column("ingested_at", "timestamp", "When vendorcast stored that document in the raw zone (UTC).")
+_REPORT_LINEAGE = (_LAST_UPDATED, _REPORT_ID, _INGESTED_AT)
+_PERIOD_PARTITIONS = (_ACCOUNT, _MARKETPLACE, _START_WEEK)
+
+
+def _period_grain(what: str, options: str = "") -> str:
+    return f"one row per account, marketplace, {options}report period, ASIN and period start date: {what}"
+
+
+# --- the curated tables -----------------------------------------------------------------------------------
+
+VENDOR_SALES = CuratedTable(
+    name="vendor_sales",
+    description="Amazon's sales of the vendor's ASINs per period (GET_VENDOR_SALES_REPORT), latest restatement.",
+    grain=_period_grain("sales of one ASIN in one period", "distributor view, selling program, "),
+    business_key=("account", "marketplace_id", "distributor_view", "selling_program", "report_period", "asin",
+                  "start_date"),
+    partition_columns=_PERIOD_PARTITIONS,
+    columns=(
+        _DISTRIBUTOR_VIEW, _SELLING_PROGRAM, _REPORT_PERIOD, _ASIN, _START_DATE, _END_DATE,
+        Column("ordered_units", "bigint",
+               "Units customers ordered (MANUFACTURING view only; null in SOURCING)."),
+        Column("ordered_revenue", "double", "Revenue of the ordered units (MANUFACTURING view only)."),
+        Column("shipped_units", "bigint", "Units shipped to customers."),
+        Column("shipped_revenue", "double", "Revenue of shipped units net of customer returns."),
+        Column("shipped_cogs", "double", "Cost of goods sold of shipped units net of customer returns."),
+        Column("customer_returns", "bigint", "Units customers returned (null for FRESH)."),
+        _CURRENCY, *_REPORT_LINEAGE,
+    ),
+    sql_file="vendor_sales.sql",
+    inputs=("raw_vendor_sales_report",),
+)
+
+VENDOR_TRAFFIC = CuratedTable(
+    name="vendor_traffic",
+    description="Detail-page glance views per ASIN and period (GET_VENDOR_TRAFFIC_REPORT), latest restatement.",
+    grain=_period_grain("glance views of one ASIN in one period"),
+    business_key=("account", "marketplace_id", "report_period", "asin", "start_date"),
+    partition_columns=_PERIOD_PARTITIONS,
+    columns=(
+        _REPORT_PERIOD, _ASIN, _START_DATE, _END_DATE,
+        Column("glance_views", "bigint", "Customer views of the ASIN's detail page."),
+        *_REPORT_LINEAGE,
+    ),
+    sql_file="vendor_traffic.sql",
+    inputs=("raw_vendor_traffic_report",),
+)
+
+VENDOR_INVENTORY = CuratedTable(
+    name="vendor_inventory",
+    description="Amazon's inventory of the vendor's ASINs per period (GET_VENDOR_INVENTORY_REPORT), latest "
+                "restatement. Units and costs are as of the period's end.",
+    grain=_period_grain("inventory of one ASIN in one period", "distributor view, selling program, "),
+    business_key=("account", "marketplace_id", "distributor_view", "selling_program", "report_period", "asin",
+                  "start_date"),
+    partition_columns=_PERIOD_PARTITIONS,
+    columns=(
+        _DISTRIBUTOR_VIEW, _SELLING_PROGRAM, _REPORT_PERIOD, _ASIN, _START_DATE, _END_DATE,
+        Column("procurable_product_out_of_stock_rate", "double",
+               "Share of glance views (0 to 1) when the ASIN was out of stock though the vendor could supply it."),
+        Column("uft", "double", "Unfilled customer ordered units as a share of customer ordered units (0 to 1)."),
+        Column("receive_fill_rate", "double", "Share of confirmed purchase-order units that Amazon received."),
+        Column("vendor_confirmation_rate", "double", "Share of requested purchase-order units the vendor confirmed."),
+        Column("average_vendor_lead_time_days", "double", "Average days from purchase order to receipt."),
+        Column("sell_through_rate", "double", "Units shipped to customers over average on-hand units."),
+        Column("net_received_inventory_cost", "double", "Cost of units received net of returns to the vendor."),
+        Column("sellable_on_hand_inventory_cost", "double", "Cost of sellable units on hand."),
+        Column("unsellable_on_hand_inventory_cost", "double", "Cost of unsellable units on hand."),
+        Column("aged_90_plus_days_sellable_inventory_cost", "double",
+               "Cost of sellable units on hand for 90 days or more."),
+        Column("unhealthy_inventory_cost", "double", "Cost of units Amazon deems excess."),
+        Column("net_received_inventory_units", "bigint", "Units received net of returns to the vendor."),
+        Column("open_purchase_order_units", "bigint", "Units on open purchase orders."),
+        Column("unfilled_customer_ordered_units", "bigint", "Customer ordered units not yet shipped."),
+        Column("sellable_on_hand_inventory_units", "bigint", "Sellable units on hand."),
+        Column("unsellable_on_hand_inventory_units", "bigint", "Unsellable units on hand."),
+        Column("aged_90_plus_days_sellable_inventory_units", "bigint",
+               "Sellable units on hand for 90 days or more."),
+        Column("unhealthy_inventory_units", "bigint", "Units Amazon deems excess."),
+        _CURRENCY, *_REPORT_LINEAGE,
+    ),
+    sql_file="vendor_inventory.sql",
+    inputs=("raw_vendor_inventory_report",),
+)
+
+VENDOR_NET_PPM = CuratedTable(
+    name="vendor_net_ppm",
+    description="Net pure product margin per ASIN and period (GET_VENDOR_NET_PURE_PRODUCT_MARGIN_REPORT), "
+                "latest restatement.",
+    grain=_period_grain("margin of one ASIN in one period"),
+    business_key=("account", "marketplace_id", "report_period", "asin", "start_date"),
+    partition_columns=_PERIOD_PARTITIONS,
+    columns=(
+        _REPORT_PERIOD, _ASIN, _START_DATE, _END_DATE,
+        Column("net_pure_product_margin", "double",
+               "Amazon's margin on the ASIN after costs and vendor funding, as a share of revenue."),
+        *_REPORT_LINEAGE,
+    ),
+    sql_file="vendor_net_ppm.sql",
+    inputs=("raw_vendor_net_pure_product_margin_report",),
+)
+
+AMAZON_FORECAST = CuratedTable(
+    name="amazon_forecast",
+    description="Every weekly snapshot of Amazon's own demand forecast (GET_VENDOR_FORECASTING_REPORT): history "
+                "is kept, one partition per generation date, never overwritten by a later snapshot.",
+    grain="one row per account, marketplace, selling program, forecast generation date, ASIN and target week",
+    business_key=("account", "marketplace_id", "selling_program", "forecast_generation_date", "asin",
+                  "target_week_start"),
+    partition_columns=(
+        _ACCOUNT, _MARKETPLACE,
+        Column("forecast_generation_date", "date", "Day Amazon generated the forecast."),
+    ),
+    columns=(
+        _SELLING_PROGRAM, _ASIN,
+        Column("target_week_start", "date", "First day of the forecast week."),
+        Column("target_week_end", "date", "Last day of the forecast week (inclusive)."),
+        Column("mean_forecast_units", "double", "Amazon's mean forecast of units in the week."),
+        Column("p70_forecast_units", "double", "70th percentile forecast of units."),
+        Column("p80_forecast_units", "double", "80th percentile forecast of units."),
+        Column("p90_forecast_units", "double", "90th percentile forecast of units."),
+        *_REPORT_LINEAGE,
+    ),
+    sql_file="amazon_forecast.sql",
+    inputs=("raw_vendor_forecasting_report",),
+)
+
+CATALOG_ITEMS = CuratedTable(
+    name="catalog_items",
+    description="The latest catalog snapshot of each ASIN (Catalog Items API), with the content hash and the "
+                "fields the catalog watcher compares.",
+    grain="one row per account, marketplace and ASIN: its latest snapshot",
+    business_key=("account", "marketplace_id", "asin"),
+    partition_columns=(_ACCOUNT, _MARKETPLACE),
+    columns=(
+        _ASIN,
+        Column("item_name", "string", "Title on the detail page."),
+        Column("brand", "string", "Brand name."),
+        Column("manufacturer", "string", "Manufacturer name."),
+        Column("model_number", "string", "Model number."),
+        Column("product_type", "string", "Amazon product type, e.g. KITCHEN."),
+        Column("browse_classification_id", "string", "Browse node id."),
+        Column("browse_classification_name", "string", "Browse node display name."),
+        Column("main_image_url", "string", "URL of the main product image."),
+        Column("bullet_points", "string", "The bullet points as a JSON array of strings."),
+        Column("item_package_dimensions", "string", "Package dimensions and weight as a JSON object."),
+        Column("content_hash", "string", "SHA-256 of the watched fields: equal hashes mean unchanged content."),
+        Column("snapshot_at", "timestamp", "When the snapshot was taken (UTC)."),
+        Column("last_updated_date", "date", "UTC day of snapshot_at."),
+        Column("request_key", "string", "The catalog request the snapshot answered (lineage)."),
+        _INGESTED_AT,
+    ),
+    sql_file="catalog_items.sql",
+    inputs=("raw_catalog_items",),
+)
+
+CATALOG_CHANGES = CuratedTable(
+    name="catalog_changes",
+    description="Field-level changes of catalog content that the catalog watcher detected.",
+    grain="one row per account, marketplace, ASIN, field and detection time",
+    business_key=("account", "marketplace_id", "asin", "field", "detected_at"),
+    partition_columns=(
+        _ACCOUNT, _MARKETPLACE,
+        Column("detected_date", "date", "UTC day of detected_at."),
+    ),
+    columns=(
+        _ASIN,
+        Column("field", "string", "Catalog attribute that changed, e.g. item_name, main_product_image_locator."),
+        Column("before_value", "string", "Value before the change (null when the field appeared)."),
+        Column("after_value", "string", "Value after the change (null when the field disappeared)."),
+        Column("detected_at", "timestamp", "When the change was detected (UTC)."),
+        Column("source", "string", "What detected it, e.g. catalog_watch."),
+        Column("last_updated_date", "date", "UTC day of detected_at."),
+        Column("request_key", "string", "The catalog request that found the change (lineage)."),
+        _INGESTED_AT,
+    ),
+    sql_file="catalog_changes.sql",
+    inputs=("raw_catalog_changes",),
+)
+
+DEMAND_WEEKLY = CuratedTable(
+    name="demand_weekly",
+    description="The forecasting input: weekly demand per ASIN with its covariates, built from the WEEK rows of "
+                f"vendor_sales, vendor_traffic and vendor_inventory (selling program {DEMAND_SELLING_PROGRAM}). "
+                "An ASIN appears in a week when any of the three has a row for it.",
+    grain="one row per account, marketplace, ASIN and retail week (Sunday to Saturday)",
+    business_key=("account", "marketplace_id", "asin", "week_start"),
+    partition_columns=(
+        _ACCOUNT, _MARKETPLACE,
+        Column("week_start", "date", "Sunday the week starts on."),
+    ),
+    columns=(
+        _ASIN,
+        Column("week_end", "date", "Saturday the week ends on."),
+        Column("units", "bigint",
+               "Demand in units: customer ordered units (MANUFACTURING view), or shipped units where only the "
+               "SOURCING view exists; null when no sales row."),
+        Column("units_source", "string",
+               f"Which measure `units` is: {UNITS_SOURCE_ORDERED} (MANUFACTURING) or {UNITS_SOURCE_SHIPPED} "
+               "(SOURCING)."),
+        Column("revenue", "double",
+               "Ordered revenue (with ordered units) or shipped revenue (with shipped units)."),
+        Column("average_selling_price", "double", "revenue / units; null when units is null or 0."),
+        _CURRENCY,
+        Column("glance_views", "bigint", "Detail-page views in the week (vendor_traffic)."),
+        Column("out_of_stock_rate", "double",
+               "procurable_product_out_of_stock_rate of the week (vendor_inventory, MANUFACTURING preferred)."),
+        Column("sellable_on_hand_units", "bigint", "Sellable units on hand at the week's end (vendor_inventory)."),
+        Column("open_purchase_order_units", "bigint", "Units on open purchase orders (vendor_inventory)."),
+        Column("censored", "boolean",
+               f"True when out_of_stock_rate >= {CENSORED_OUT_OF_STOCK_RATE} (CENSORED_OUT_OF_STOCK_RATE): "
+               "stockouts cut the week's sales, so units understate demand. False when the week has no inventory "
+               "row."),
+        Column("last_updated_date", "date", "Latest last_updated_date of the sales, traffic and inventory rows."),
+    ),
+    sql_file="demand_weekly.sql",
+    inputs=("vendor_sales", "vendor_traffic", "vendor_inventory"),
+)
+
+# In publication order: a table comes after the curated tables it reads.
+CURATED_TABLES: dict[str, CuratedTable] = {
+    t.name: t
+    for t in (VENDOR_SALES, VENDOR_TRAFFIC, VENDOR_INVENTORY, VENDOR_NET_PPM, AMAZON_FORECAST, CATALOG_ITEMS,
+              CATALOG_CHANGES, DEMAND_WEEKLY)
+}
+
+
+def curated_table(name: str) -> CuratedTable:
+    """A curated table by name; KeyError listing the known ones."""
+    try:
+        return CURATED_TABLES[name]
+    except KeyError:
+        raise KeyError(f"unknown curated table {name!r}; known: {', '.join(CURATED_TABLES)}") from None
+
+
+__all__ = [
+    "ACCOUNT_COLUMN",
+    "ARROW_TYPES",
+    "CATALOG_CHANGES",
+    "CATALOG_ITEMS",
+    "CENSORED_OUT_OF_STOCK_RATE",
+    "CURATED_TABLES",
+    "DEMAND_SELLING_PROGRAM",
+    "PARAMETERS_VIEW",
+    "RAW_INPUTS",
+    "UNITS_SOURCE_ORDERED",
+    "UNITS_SOURCE_SHIPPED",
+    "Column",
+    "CuratedTable",
+    "RawInput",
+    "arrow_schema",
+    "curated_table",
+]
