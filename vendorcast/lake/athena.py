@@ -72,9 +72,7 @@ def register_view_tables(catalog: GlueCatalog) -> list[str]:
     the views can be created before the publishing job or the forecast workflow first writes them; returns the
     tables changed. Partitions are left to the writers."""
     tables = [*CURATED_TABLES.values(), *FORECAST_TABLES.values()]
-    # GlueCatalog reads only the fields CuratedTable and ForecastTable share (name, description, columns,
-    # partition columns, prefix).
-    return [table.name for table in tables if catalog.ensure_table(table)]  # type: ignore[arg-type]
+    return [table.name for table in tables if catalog.ensure_table(table)]
 
 
 def missing_view_tables(target: AthenaTarget, boto3_session: boto3.Session | None = None) -> list[str]:

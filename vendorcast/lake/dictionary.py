@@ -14,6 +14,7 @@ from vendorcast.lake.tables import (
     DEMAND_SELLING_PROGRAM,
     RAW_INPUTS,
     CuratedTable,
+    LakeTable,
 )
 from vendorcast.resources import CURATED_PREFIX, GLUE_DATABASE
 
@@ -46,8 +47,13 @@ Types are Spark SQL / Glue types: `timestamp` is UTC (Parquet timestamps adjuste
 """
 
 
-def _table_section(table: CuratedTable) -> str:
+def _curated_section(table: CuratedTable) -> str:
     raw_inputs = [f"`{RAW_INPUTS[v].prefix}/`" if v in RAW_INPUTS else f"`{v}`" for v in table.inputs]
+    return table_section(table, f"Built by: `vendorcast/lake/sql/{table.sql_file}` from {', '.join(raw_inputs)}")
+
+
+def table_section(table: LakeTable, origin: str) -> str:
+    """One table's section: description, grain, key, partitions, `origin` (what writes it), every column."""
     lines = [
         f"## {table.name}",
         "",
@@ -56,7 +62,7 @@ def _table_section(table: CuratedTable) -> str:
         f"- Grain: {table.grain}.",
         f"- Business key: {', '.join(f'`{c}`' for c in table.business_key)}.",
         f"- Partitions: {' / '.join(f'`{c.name}`' for c in table.partition_columns)}.",
-        f"- Built by: `vendorcast/lake/sql/{table.sql_file}` from {', '.join(raw_inputs)}.",
+        f"- {origin}.",
         "",
         "| column | type | description |",
         "|---|---|---|",
@@ -69,7 +75,7 @@ def _table_section(table: CuratedTable) -> str:
 def render_data_dictionary() -> str:
     """The curated tables' section as Markdown: the page's title, rules and one section per table."""
     contents = ["## Tables", ""] + [f"- [{name}](#{name})" for name in CURATED_TABLES] + [""]
-    return "\n".join([_INTRO, *contents, *(_table_section(t) for t in CURATED_TABLES.values())])
+    return "\n".join([_INTRO, *contents, *(_curated_section(t) for t in CURATED_TABLES.values())])
 
 
 def other_sections(document: str) -> str:

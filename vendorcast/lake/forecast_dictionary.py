@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from vendorcast.lake.dictionary import table_section
 from vendorcast.lake.forecast_tables import (
     ACCURACY_METRICS,
     AMAZON_MODEL,
@@ -43,28 +44,13 @@ Metrics (`forecast_accuracy.metric`):
 """ + "\n".join(f"- `{name}`: {definition}." for name, definition in ACCURACY_METRICS.items()) + "\n"
 
 
-def _table_section(table: ForecastTable) -> str:
-    lines = [
-        f"## {table.name}",
-        "",
-        table.description,
-        "",
-        f"- Grain: {table.grain}.",
-        f"- Business key: {', '.join(f'`{c}`' for c in table.business_key)}.",
-        f"- Partitions: {' / '.join(f'`{c.name}`' for c in table.partition_columns)}.",
-        f"- Written by: {table.written_by}, under `{table.prefix}/`.",
-        "",
-        "| column | type | description |",
-        "|---|---|---|",
-    ]
-    lines += [f"| `{c.name}` | {c.type} | {c.description} |" for c in table.columns]
-    lines += [f"| `{c.name}` | {c.type} | {c.description} (partition) |" for c in table.partition_columns]
-    return "\n".join(lines) + "\n"
+def _forecast_section(table: ForecastTable) -> str:
+    return table_section(table, f"Written by: {table.written_by}, under `{table.prefix}/`")
 
 
 def render_forecast_dictionary() -> str:
     """The "Forecast tables" section as Markdown, heading included."""
-    return "\n".join([_INTRO, *(_table_section(t) for t in FORECAST_TABLES.values())])
+    return "\n".join([_INTRO, *(_forecast_section(t) for t in FORECAST_TABLES.values())])
 
 
 def forecast_section_bounds(document: str) -> tuple[int, int] | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vendorcast.lake.tables import Column
+from vendorcast.lake.tables import Column, LakeTable
 from vendorcast.resources import FORECAST_PREFIX
 
 # forecast_runs.status values (a run's row is written once, when the run ends).
@@ -54,33 +54,14 @@ ACCURACY_METRICS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class ForecastTable:
-    """One forecast table: what a row is, what identifies it, how it is partitioned, and who writes it."""
+class ForecastTable(LakeTable):
+    """One forecast table, and who writes it."""
 
-    name: str
-    description: str
-    grain: str
-    business_key: tuple[str, ...]
-    partition_columns: tuple[Column, ...]
-    columns: tuple[Column, ...]
     written_by: str
 
     @property
     def prefix(self) -> str:
         return f"{FORECAST_PREFIX}/{self.name}"
-
-    @property
-    def partition_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.partition_columns)
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
-    @property
-    def all_columns(self) -> tuple[Column, ...]:
-        """What a query sees: data columns, then partition columns (Glue's and Athena's order)."""
-        return self.columns + self.partition_columns
 
 
 _ORIGIN = Column(

@@ -9,7 +9,7 @@ from typing import Any
 
 from vendorcast.lake.raw_files import partition_values
 from vendorcast.lake.storage import LakeStorage
-from vendorcast.lake.tables import CuratedTable
+from vendorcast.lake.tables import LakeTable
 
 PARQUET_INPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
 PARQUET_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
@@ -40,7 +40,7 @@ class GlueCatalog:
                 "Name": self.database, "Description": "vendorcast data lake: curated tables",
             })
 
-    def table_input(self, table: CuratedTable) -> dict[str, Any]:
+    def table_input(self, table: LakeTable) -> dict[str, Any]:
         """The Glue TableInput of a curated table."""
         return {
             "Name": table.name,
@@ -51,7 +51,7 @@ class GlueCatalog:
             "StorageDescriptor": self._storage_descriptor(table, table.prefix),
         }
 
-    def ensure_table(self, table: CuratedTable) -> bool:
+    def ensure_table(self, table: LakeTable) -> bool:
         """Create the table, or update it when its definition differs from the contract; True when changed."""
         wanted = self.table_input(table)
         try:
@@ -64,7 +64,7 @@ class GlueCatalog:
         self.glue.update_table(DatabaseName=self.database, TableInput=wanted)
         return True
 
-    def add_partitions(self, table: CuratedTable, pids: Sequence[str]) -> None:
+    def add_partitions(self, table: LakeTable, pids: Sequence[str]) -> None:
         """Register partitions; ones already registered are left as they are."""
         inputs = [{
             "Values": list(partition_values(table, pid).values()),
@@ -79,7 +79,7 @@ class GlueCatalog:
             if errors:
                 raise GlueCatalogError(f"Glue did not register partitions of {self.database}.{table.name}: {errors}")
 
-    def delete_partitions(self, table: CuratedTable, pids: Sequence[str]) -> None:
+    def delete_partitions(self, table: LakeTable, pids: Sequence[str]) -> None:
         """Drop partitions whose data is gone; ones not registered are ignored."""
         values = [{"Values": list(partition_values(table, pid).values())} for pid in pids]
         for start in range(0, len(values), DELETE_PARTITIONS_BATCH):
@@ -91,13 +91,13 @@ class GlueCatalog:
             if errors:
                 raise GlueCatalogError(f"Glue did not drop partitions of {self.database}.{table.name}: {errors}")
 
-    def partitions(self, table: CuratedTable) -> list[list[str]]:
+    def partitions(self, table: LakeTable) -> list[list[str]]:
         """The registered partitions' values."""
         paginator = self.glue.get_paginator("get_partitions")
         return [p["Values"] for page in paginator.paginate(DatabaseName=self.database, TableName=table.name)
                 for p in page["Partitions"]]
 
-    def _storage_descriptor(self, table: CuratedTable, prefix: str) -> dict[str, Any]:
+    def _storage_descriptor(self, table: LakeTable, prefix: str) -> dict[str, Any]:
         return {
             "Columns": [_column(c) for c in table.columns],
             # A trailing slash: Athena reads every object under the prefix, and only those.

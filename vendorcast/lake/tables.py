@@ -85,8 +85,8 @@ class RawInput:
 
 
 @dataclass(frozen=True)
-class CuratedTable:
-    """One curated table: what a row is, what identifies it, how it is partitioned, and the SQL that makes it."""
+class LakeTable:
+    """A table of the lake in the Glue catalog: what a row is, what identifies it, how it is partitioned."""
 
     name: str
     description: str
@@ -94,13 +94,11 @@ class CuratedTable:
     business_key: tuple[str, ...]
     partition_columns: tuple[Column, ...]
     columns: tuple[Column, ...]
-    sql_file: str  # in vendorcast/lake/sql/
-    # Views the SQL reads: raw inputs (RAW_INPUTS) or other curated tables (published before this one).
-    inputs: tuple[str, ...]
 
     @property
     def prefix(self) -> str:
-        return f"{CURATED_PREFIX}/{self.name}"
+        """Where its objects live in the lake bucket."""
+        raise NotImplementedError
 
     @property
     def partition_names(self) -> tuple[str, ...]:
@@ -115,11 +113,24 @@ class CuratedTable:
         """What a query sees: data columns, then partition columns (Glue's and Athena's order)."""
         return self.columns + self.partition_columns
 
+
+@dataclass(frozen=True)
+class CuratedTable(LakeTable):
+    """One curated table, and the SQL that makes it."""
+
+    sql_file: str  # in vendorcast/lake/sql/
+    # Views the SQL reads: raw inputs (RAW_INPUTS) or other curated tables (published before this one).
+    inputs: tuple[str, ...]
+
+    @property
+    def prefix(self) -> str:
+        return f"{CURATED_PREFIX}/{self.name}"
+
     def sql(self) -> str:
         return importlib_resources.files("vendorcast.lake").joinpath("sql", self.sql_file).read_text("utf-8")
 
 
-def arrow_schema(table: CuratedTable, with_partitions: bool = False) -> pa.Schema:
+def arrow_schema(table: LakeTable, with_partitions: bool = False) -> pa.Schema:
     """The Arrow schema of a curated table's Parquet files, or (with_partitions) of the table as queried."""
     columns = table.all_columns if with_partitions else table.columns
     return pa.schema([pa.field(c.name, c.arrow_type) for c in columns])
