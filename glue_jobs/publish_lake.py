@@ -16,10 +16,9 @@ from vendorcast.lake.engines import SparkEngine
 from vendorcast.lake.glue_catalog import GlueCatalog
 from vendorcast.lake.publish import PublishIncomplete, PublishResult, publish_lake
 from vendorcast.lake.storage import LakeStorage
-
-ARG_LAKE_BUCKET = "LAKE_BUCKET"
-ARG_GLUE_DATABASE = "GLUE_DATABASE"
-ARG_FULL_REFRESH = "FULL_REFRESH"
+from vendorcast.resources import PUBLISH_JOB_ARG_FULL_REFRESH as ARG_FULL_REFRESH
+from vendorcast.resources import PUBLISH_JOB_ARG_GLUE_DATABASE as ARG_GLUE_DATABASE
+from vendorcast.resources import PUBLISH_JOB_ARG_LAKE_BUCKET as ARG_LAKE_BUCKET
 
 log = logging.getLogger("publish_lake")
 

@@ -27,13 +27,19 @@ from stacks.grants import (
 from stacks.lake_storage import lake_bucket_name
 from stacks.lambda_function import LOG_RETENTION
 from stacks.packaging import glue_job_script, library_wheel
-from vendorcast.resources import CURATED_PREFIX, PUBLISH_STATE_PREFIX, RAW_PREFIX
+from vendorcast.resources import (
+    CURATED_PREFIX,
+    PUBLISH_JOB_ARG_GLUE_DATABASE,
+    PUBLISH_JOB_ARG_LAKE_BUCKET,
+    PUBLISH_STATE_PREFIX,
+    RAW_PREFIX,
+)
 
 JOB = "publish_lake"  # glue_jobs/publish_lake.py
 GLUE_VERSION = "5.0"  # Spark 3.5, Python 3.11 on Amazon Linux 2023
-# The job's own arguments (read with awsglue.utils.getResolvedOptions); --FULL_REFRESH true is given per run.
-ARG_LAKE_BUCKET = "--LAKE_BUCKET"
-ARG_GLUE_DATABASE = "--GLUE_DATABASE"
+# The job's own arguments as Glue passes them (--NAME); --FULL_REFRESH true is given per run.
+ARG_LAKE_BUCKET = f"--{PUBLISH_JOB_ARG_LAKE_BUCKET}"
+ARG_GLUE_DATABASE = f"--{PUBLISH_JOB_ARG_GLUE_DATABASE}"
 # Two G.1X workers (4 vCPU, 16 GB each: one driver, one executor) publish a day's new documents in minutes for
 # the largest catalogue vendorcast plans for; a full refresh of it takes longer (docs/scale.md).
 DEFAULT_WORKER_TYPE = "G.1X"

@@ -367,16 +367,6 @@ def _normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def test_job_arguments_are_the_ones_the_script_reads() -> None:
-    tree = ast.parse(JOB_SCRIPT.read_text(encoding="utf-8"))
-    constants = {target.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
-                 and isinstance(node.value, ast.Constant) for target in node.targets if isinstance(target, ast.Name)}
-    assert f"--{constants['ARG_LAKE_BUCKET']}" == ARG_LAKE_BUCKET
-    assert f"--{constants['ARG_GLUE_DATABASE']}" == ARG_GLUE_DATABASE
-    # docs/deploy.md starts a full refresh with --arguments '{"--FULL_REFRESH":"true"}'.
-    assert constants["ARG_FULL_REFRESH"] == "FULL_REFRESH"
-
-
 def test_the_job_imports_only_what_glue_5_provides_or_installs() -> None:
     distributions = packages_distributions()
     needed = {_normalize(dist) for module in _third_party_imports_of_the_job()
