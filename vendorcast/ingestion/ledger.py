@@ -226,14 +226,17 @@ class RequestLedger:
             raise
 
     def mark_requested(self, entry: LedgerEntry, report_id: str, now: datetime, poll_after: timedelta) -> None:
-        entry.report_ids = [*entry.report_ids, report_id]
+        report_ids = [*entry.report_ids, report_id]
         self._transition(
             entry.request_key,
             {LEDGER_STATUS_KEY: RequestStatus.REQUESTING.value},
             {LEDGER_STATUS_KEY: RequestStatus.REQUESTED.value, LEDGER_REPORT_KEY: report_id,
-             "report_ids": entry.report_ids, LEDGER_STATUS_SORT_KEY: _iso(now + poll_after),
+             "report_ids": report_ids, LEDGER_STATUS_SORT_KEY: _iso(now + poll_after),
              "updated_at": _iso(now)},
         )
+        # The entry in hand follows the stored item only once the write succeeded.
+        entry.status, entry.report_id, entry.report_ids = RequestStatus.REQUESTED, report_id, report_ids
+        entry.due_at = _iso(now + poll_after)
 
     def _finish(self, entry: LedgerEntry, report_id: str | None, now: datetime, changes: dict[str, Any]) -> None:
         expected: dict[str, Any] = {LEDGER_STATUS_KEY: [RequestStatus.REQUESTED.value, RequestStatus.REQUESTING.value]}

@@ -253,3 +253,14 @@ def test_stream_entries_returns_every_window_of_its_stream_only(ledger: RequestL
     assert by_key[mine[1].request_key].status is RequestStatus.RETRY_LATER
     assert by_key[mine[2].request_key].window == mine[2].window  # windows come back whole
     assert ledger.stream_entries("acme-us/ATVPDKIKX0DER/nothing") == []
+
+
+def test_mark_requested_updates_the_entry_in_hand_only_when_stored(ledger: RequestLedger) -> None:
+    entry = ledger.claim(new_entry(), NOW, POLL_AFTER)
+    ledger.mark_requested(entry, "R-in-hand-1", NOW, POLL_AFTER)
+    assert (entry.status, entry.report_id, entry.report_ids) == (RequestStatus.REQUESTED, "R-in-hand-1",
+                                                                 ["R-in-hand-1"])
+    ledger.postpone(entry, NOW + timedelta(hours=1))  # the same object works for the next transition
+    with pytest.raises(LedgerConflict):
+        ledger.mark_requested(entry, "R-in-hand-2", NOW, POLL_AFTER)
+    assert entry.report_ids == ["R-in-hand-1"]

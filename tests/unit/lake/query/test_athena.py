@@ -113,3 +113,24 @@ def test_athena_target_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_ATHENA_WORKGROUP, "deployed-wg")
     assert AthenaTarget.resolve() == AthenaTarget("deployed_db", "deployed-wg")
     assert AthenaTarget.resolve("mine", None) == AthenaTarget("mine", "deployed-wg")
+
+
+def test_the_publish_views_command_defines_the_tables_then_creates_the_views(athena: Any) -> None:
+    from click.testing import CliRunner
+
+    from vendorcast.cli import cli
+
+    result = CliRunner().invoke(cli, ["publish-views", "--workgroup", WORKGROUP, "--database", DATABASE,
+                                      "--lake-bucket", "vendorcast-lake"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    tables = set(CURATED_TABLES) | set(FORECAST_TABLES)
+    assert {line.split(":")[0] for line in lines if line.endswith("table defined")} == {
+        f"{DATABASE}.{name}" for name in tables}
+    assert [line.split(":")[0] for line in lines if ": created (" in line] == [
+        f"{DATABASE}.{view.name}" for view in analyst_views()]
+    location = boto3.client("glue").get_table(DatabaseName=DATABASE, Name="vendor_sales")["Table"]
+    assert location["StorageDescriptor"]["Location"] == "s3://vendorcast-lake/curated/vendor_sales/"
+    again = CliRunner().invoke(cli, ["publish-views", "--workgroup", WORKGROUP, "--database", DATABASE,
+                                     "--lake-bucket", "vendorcast-lake"])
+    assert again.exit_code == 0 and "table defined" not in again.output
