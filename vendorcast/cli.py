@@ -135,6 +135,62 @@ def publish_views_command(workgroup: str | None, database: str | None, lake_buck
         click.echo(f"{target.database}.{view.name}: created ({view.query_execution_id})")
 
 
+def _forecast_settings(horizon: int, quantiles: str, windows: int) -> object:
+    from vendorcast.forecasting.files import parse_quantiles
+    from vendorcast.forecasting.forecaster import ForecastSettings
+
+    return ForecastSettings(horizon=horizon, levels=parse_quantiles(quantiles), backtest_windows=windows)
+
+
+_QUANTILES_HELP = "quantile levels, comma-separated"
+
+
+@cli.command("forecast-file")
+@click.option("--history", "history_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Parquet: item_id, week_start, units, optional censored flag and numeric covariates")
+@click.option("--horizon", default=12, show_default=True, help="weeks to forecast")
+@click.option("--quantiles", default="0.1,0.5,0.9", show_default=True, help=_QUANTILES_HELP)
+@click.option("--future", "future_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Parquet: item_id, week_start and the covariates' known values for the forecast weeks")
+@click.option("--backtest-windows", default=3, show_default=True, help="rolling origins the ensemble learns from")
+@click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def forecast_file_command(history_path: Path, horizon: int, quantiles: str, future_path: Path | None,
+                          backtest_windows: int, output_path: Path) -> None:
+    """Forecast every item of a history file: item_id, week_start, mean, p10, p50, p90 ... (the ensemble)."""
+    from vendorcast.forecasting.files import forecast_file
+    from vendorcast.forecasting.panel import PanelError
+
+    try:
+        output = forecast_file(history_path, output_path, _forecast_settings(horizon, quantiles, backtest_windows),
+                               future_path)
+    except PanelError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"forecast {output['item_id'].nunique()} item(s) x {horizon} week(s) -> {output_path}")
+
+
+@cli.command("backtest-file")
+@click.option("--history", "history_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Parquet: item_id, week_start, units, optional censored flag and numeric covariates")
+@click.option("--horizon", default=12, show_default=True, help="weeks forecast at each origin")
+@click.option("--windows", default=3, show_default=True, help="rolling origins, horizon weeks apart")
+@click.option("--quantiles", default="0.1,0.5,0.7,0.8,0.9", show_default=True, help=_QUANTILES_HELP)
+@click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def backtest_file_command(history_path: Path, horizon: int, windows: int, quantiles: str, output_path: Path) -> None:
+    """Backtest every model and the ensemble at rolling origins; metrics JSON next to seasonal naive's."""
+    from vendorcast.forecasting.files import backtest_file
+    from vendorcast.forecasting.panel import PanelError
+
+    try:
+        report = backtest_file(history_path, output_path, _forecast_settings(horizon, quantiles, windows))
+    except PanelError as exc:
+        raise click.ClickException(str(exc)) from None
+    for name, result in report["models"].items():
+        metrics = result["metrics"]
+        click.echo(f"{name:>16}: wql_mean {metrics.get('wql_mean')}, wape {metrics.get('wape')}, "
+                   f"coverage_p10_p90 {metrics.get('coverage_p10_p90')}")
+    click.echo(f"-> {output_path}")
+
+
 @cli.group()
 def notifications() -> None:
     """SP-API notifications for the deployed pipeline."""

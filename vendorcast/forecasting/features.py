@@ -1,0 +1,143 @@
+"""Features of the global model, built for (item, origin, horizon) rows from the dense panel with prefix sums, so
+one pass serves thousands of series. Everything about the target comes from weeks before the origin; only known
+covariates (price, promotions, the event calendar) and Amazon forecasts generated before the origin describe the
+forecast week, so no row can see its own future."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from vendorcast.forecasting.calendar import calendar_features
+from vendorcast.forecasting.panel import DensePanel
+
+SEASON = 52
+LAGS = (1, 2, 3, 4)
+MEAN_WINDOWS = (4, 8, 13, 26, 52)
+SCALE_WINDOW = 26
+# Relative covariates compare the forecast week's value with the item's mean over this many weeks before the origin.
+COVARIATE_BASE_WINDOW = 13
+
+
+@dataclass
+class Rows:
+    """Row coordinates: item row, origin week index (first forecast week) and horizon (1 = origin week)."""
+
+    item: np.ndarray
+    origin: np.ndarray
+    horizon: np.ndarray
+
+    @property
+    def target_week(self) -> np.ndarray:
+        return self.origin + self.horizon - 1
+
+    def __len__(self) -> int:
+        return len(self.item)
+
+
+class _Prefix:
+    """Prefix sums of a matrix with NaN as unknown: sum, count and sum of squares over any [a, b) week window."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        known = ~np.isnan(values)
+        filled = np.where(known, values, 0.0)
+        pad = np.zeros((values.shape[0], 1))
+        self.sum = np.hstack([pad, np.cumsum(filled, axis=1)])
+        self.squares = np.hstack([pad, np.cumsum(filled * filled, axis=1)])
+        self.count = np.hstack([pad, np.cumsum(known, axis=1)])
+        self.zeros = np.hstack([pad, np.cumsum(known & (filled == 0), axis=1)])
+
+    def window(self, item: np.ndarray, end: np.ndarray, width: int | None) -> tuple[np.ndarray, ...]:
+        """Sums over the weeks [end - width, end) (all weeks before `end` when width is None)."""
+        end = np.clip(end, 0, self.sum.shape[1] - 1)
+        begin = np.zeros_like(end) if width is None else np.clip(end - width, 0, None)
+        return tuple(m[item, end] - m[item, begin] for m in (self.sum, self.count, self.squares, self.zeros))
+
+
+def _mean(total: np.ndarray, count: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _at(matrix: np.ndarray, item: np.ndarray, week: np.ndarray, before: np.ndarray | None = None) -> np.ndarray:
+    """matrix[item, week], NaN outside the grid (or at weeks not before `before`)."""
+    valid = (week >= 0) & (week < matrix.shape[1])
+    if before is not None:
+        valid &= week < before
+    values = np.full(len(item), np.nan)
+    values[valid] = matrix[item[valid], week[valid]]
+    return values
+
+
+class FeatureBuilder:
+    """Builds the feature matrix for any rows of one dense panel."""
+
+    def __init__(self, panel: DensePanel, mask_censored: bool = True) -> None:
+        self.panel = panel
+        # Censored weeks sold less than demand: as inputs they would teach the model that demand was low.
+        self.history = np.where(panel.censored, np.nan, panel.units) if mask_censored else panel.units.copy()
+        self.prefix = _Prefix(self.history)
+        self.covariate_prefix = {name: _Prefix(m) for name, m in panel.covariates.items()}
+        weeks = panel.week_start(np.arange(panel.n_weeks))
+        self.calendar = calendar_features(pd.DatetimeIndex(weeks))
+        self._last_observed = _last_observed_index(self.history)
+
+    def scale(self, item: np.ndarray, origin: np.ndarray) -> np.ndarray:
+        """Each row's demand level before its origin: the mean of the last 26 known weeks, else of all known weeks,
+        else 1 (an item with no known demand yet)."""
+        recent = _mean(*self.prefix.window(item, origin, SCALE_WINDOW)[:2])
+        overall = _mean(*self.prefix.window(item, origin, None)[:2])
+        scale = np.where(np.isfinite(recent) & (recent > 0), recent, overall)
+        return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+
+    def build(self, rows: Rows) -> tuple[pd.DataFrame, np.ndarray]:
+        """(features, scale) for the rows; targets divided by the scale are what the model learns."""
+        item, origin, horizon, target = rows.item, rows.origin, rows.horizon, rows.target_week
+        scale = self.scale(item, origin)
+        features: dict[str, np.ndarray] = {"horizon": horizon.astype(float)}
+        for lag in LAGS:
+            features[f"lag_{lag}"] = _at(self.history, item, origin - lag) / scale
+        for width in MEAN_WINDOWS:
+            total, count, squares, zeros = self.prefix.window(item, origin, width)
+            features[f"mean_{width}"] = _mean(total, count) / scale
+            if width == 13:
+                mean = _mean(total, count)
+                variance = _mean(squares, count) - mean * mean
+                features["std_13"] = np.sqrt(np.clip(variance, 0, None)) / scale
+            if width == 26:
+                features["zero_share_26"] = _mean(zeros, count)
+                features["known_share_26"] = count / width
+        _, known_weeks, _, _ = self.prefix.window(item, origin, None)
+        features["known_weeks"] = known_weeks
+        features["log_scale"] = np.log1p(scale)
+        last = self._last_observed[item, np.clip(origin - 1, 0, None)]
+        features["weeks_since_known"] = np.where(last >= 0, origin - last, np.nan)
+        first = self.panel.first_week[item]
+        features["age_weeks"] = np.where(first < self.panel.n_weeks, target - first, np.nan)
+        # Last year: the same week, its neighbours, and the level then, so the model can read a seasonal lift.
+        features["year_ago"] = _at(self.history, item, target - SEASON, before=origin) / scale
+        near = np.vstack([_at(self.history, item, target - SEASON + d, before=origin) for d in (-1, 0, 1)])
+        features["year_ago_3w"] = _mean(np.nansum(near, axis=0), np.sum(~np.isnan(near), axis=0)) / scale
+        features["year_ago_level"] = _mean(*self.prefix.window(item, origin - SEASON, 13)[:2]) / scale
+        for name, matrix in self.panel.covariates.items():
+            value = _at(matrix, item, target)
+            base = _mean(*self.covariate_prefix[name].window(item, origin, COVARIATE_BASE_WINDOW)[:2])
+            features[name] = value
+            with np.errstate(invalid="ignore", divide="ignore"):
+                features[f"{name}_relative"] = np.where(base != 0, value / base, np.nan)
+            features[f"{name}_last"] = _at(matrix, item, origin - 1)
+        for name, values in self.calendar.items():
+            features[name] = values[np.clip(target, 0, len(values) - 1)]
+        return pd.DataFrame(features), scale
+
+    def target(self, rows: Rows) -> np.ndarray:
+        """Observed demand of each row's target week; NaN where unknown or (masked) censored."""
+        return _at(self.history, rows.item, rows.target_week)
+
+
+def _last_observed_index(values: np.ndarray) -> np.ndarray:
+    """For each item and week, the latest week at or before it with a known value (-1: none yet)."""
+    index = np.where(~np.isnan(values), np.arange(values.shape[1])[None, :], -1)
+    return np.maximum.accumulate(index, axis=1)

@@ -1,0 +1,78 @@
+"""The forecaster on Parquet files (the `vendorcast forecast-file` and `backtest-file` commands): read and check
+the history and future files, run, write the ensemble forecast or the backtest metrics."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from vendorcast.forecasting.ensemble import ENSEMBLE
+from vendorcast.forecasting.forecaster import ForecastSettings, backtest_report, forecast_panel, prepare_panel
+from vendorcast.forecasting.metrics import quantile_name
+from vendorcast.forecasting.panel import ITEM, WEEK, PanelError
+
+
+def read_table(path: Path, role: str) -> pd.DataFrame:
+    try:
+        return pq.read_table(path).to_pandas()
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise PanelError(f"{role} {path}: not a readable Parquet file ({exc})") from None
+
+
+def parse_quantiles(text: str) -> tuple[float, ...]:
+    try:
+        levels = tuple(sorted({float(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise PanelError(f"--quantiles {text!r}: give levels between 0 and 1 separated by commas, e.g. 0.1,0.5,0.9") from None
+    return levels
+
+
+def _check_length(panel_weeks: int, settings: ForecastSettings) -> None:
+    needed = settings.horizon * settings.backtest_windows + 2
+    if panel_weeks < needed:
+        raise PanelError(f"the history spans {panel_weeks} weeks; {settings.backtest_windows} backtest window(s) of "
+                         f"{settings.horizon} weeks need at least {needed}: use fewer windows or a shorter horizon")
+
+
+def forecast_file(history_path: Path, output_path: Path, settings: ForecastSettings,
+                  future_path: Path | None = None) -> pd.DataFrame:
+    """Forecast every item of the history file; writes item_id, week_start, mean and one column per quantile."""
+    history = read_table(history_path, "history")
+    future = read_table(future_path, "future") if future_path else None
+    panel = prepare_panel(history, settings.horizon, future)
+    _check_length(panel.history_weeks, settings)
+    result = forecast_panel(panel, settings)
+    frame = result.to_frame([ENSEMBLE])
+    columns = [ITEM, WEEK, "mean", *(quantile_name(q) for q in sorted(settings.levels))]
+    output = frame[columns].copy()
+    output[WEEK] = output[WEEK].dt.date
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pandas(output, preserve_index=False), output_path)
+    return output
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def backtest_file(history_path: Path, output_path: Path, settings: ForecastSettings) -> dict[str, Any]:
+    """Rolling-origin metrics per model and for the ensemble, next to seasonal naive; writes them as JSON."""
+    history = read_table(history_path, "history")
+    panel = prepare_panel(history, 0)
+    _check_length(panel.history_weeks, settings)
+    report = _clean(backtest_report(panel, settings))
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    output_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report

@@ -1,0 +1,296 @@
+"""The forecasting models, listed in one place (MODELS), all answering the same two calls: `fit(panel, origin)`
+learns from the weeks before `origin`, `predict(horizon, levels)` forecasts the weeks from `origin` on with a
+mean and quantiles for every item that has history.
+
+- seasonal_naive: last year's same week (last known week for young items), the baseline every result is compared
+  with; intervals from its own in-sample errors (statsforecast).
+- ets: exponential smoothing chosen per series by AIC (statsforecast AutoETS, non-seasonal: weekly seasonality of
+  52 is beyond ETS, see docs/forecasting.md), the fast statistical fall-back.
+- lightgbm_global: one gradient-boosted model per quantile pooled over all items and horizons (direct
+  multi-horizon), on scale-free targets with covariates, calendar and last year's pattern as features.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from vendorcast.forecasting.features import FeatureBuilder, Rows
+from vendorcast.forecasting.panel import DensePanel
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEVELS = (0.1, 0.5, 0.7, 0.8, 0.9)
+SEASON = 52
+
+
+@dataclass
+class ModelForecast:
+    """A model's forecast for `items` (rows of the panel) over weeks origin .. origin + horizon - 1."""
+
+    model: str
+    items: np.ndarray  # panel row indices
+    origin: int
+    mean: np.ndarray  # (n_items, horizon)
+    quantiles: dict[float, np.ndarray]  # level -> (n_items, horizon)
+
+    @property
+    def horizon(self) -> int:
+        return self.mean.shape[1]
+
+    def select(self, rows: np.ndarray) -> ModelForecast:
+        """The forecast of some of its items (positions in `items`)."""
+        return ModelForecast(self.model, self.items[rows], self.origin, self.mean[rows],
+                             {level: q[rows] for level, q in self.quantiles.items()})
+
+
+def finalize(mean: np.ndarray, quantiles: dict[float, np.ndarray]) -> tuple[np.ndarray, dict[float, np.ndarray]]:
+    """Non-negative forecasts whose quantiles never cross (sorted across levels at every point)."""
+    levels = sorted(quantiles)
+    stacked = np.clip(np.stack([quantiles[level] for level in levels]), 0, None)
+    stacked = np.sort(np.nan_to_num(stacked, nan=0.0), axis=0)
+    return np.clip(np.nan_to_num(mean, nan=0.0), 0, None), {level: stacked[i] for i, level in enumerate(levels)}
+
+
+class ForecastModel(Protocol):
+    name: str
+
+    def fit(self, panel: DensePanel, origin: int) -> ForecastModel: ...
+
+    def predict(self, horizon: int, levels: Sequence[float]) -> ModelForecast: ...
+
+
+def forecastable_items(panel: DensePanel, origin: int) -> np.ndarray:
+    """Items with at least one known week before the origin."""
+    return np.flatnonzero(panel.first_week < origin)
+
+
+# ---------------------------------------------------------------------------------------------- statsforecast
+def _long_history(history: np.ndarray, items: np.ndarray, origin: int) -> pd.DataFrame:
+    """The statsforecast input for `items`: each series from its first known week to the week before the origin,
+    gaps filled by linear interpolation (statistical models need a regular series; a missing week is unknown,
+    not zero)."""
+    frames = []
+    window = history[items, :origin]
+    filled = pd.DataFrame(window.T).interpolate(limit_direction="forward", axis=0).to_numpy().T
+    first = np.argmax(~np.isnan(window), axis=1)
+    for position, item in enumerate(items):
+        values = filled[position, first[position]:]
+        values = np.where(np.isnan(values), 0.0, values)  # an all-unknown tail after a gap-free start cannot occur
+        frames.append(pd.DataFrame({"unique_id": item, "ds": np.arange(first[position], origin), "y": values}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _interval_levels(levels: Sequence[float]) -> list[int]:
+    """statsforecast's symmetric interval widths (in percent) that yield the quantile levels."""
+    return sorted({round(abs(2 * level - 1) * 100) for level in levels if level != 0.5})
+
+
+def _quantiles_from_intervals(result: pd.DataFrame, column: str, levels: Sequence[float]) -> dict[float, np.ndarray]:
+    quantiles = {}
+    for level in levels:
+        width = round(abs(2 * level - 1) * 100)
+        if width == 0:
+            quantiles[level] = result[column].to_numpy()
+        else:
+            side = "hi" if level > 0.5 else "lo"
+            quantiles[level] = result[f"{column}-{side}-{width}"].to_numpy()
+    return quantiles
+
+
+def _run_statsforecast(models: list, history: np.ndarray, items: np.ndarray, origin: int, horizon: int,
+                       levels: Sequence[float]) -> pd.DataFrame:
+    from statsforecast import StatsForecast
+
+    frame = _long_history(history, items, origin)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # short series warn per series; the callers handle them
+        forecaster = StatsForecast(models=models, freq=1, n_jobs=1)
+        result = forecaster.forecast(df=frame, h=horizon, level=_interval_levels(levels))
+    return result.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+
+
+@dataclass
+class SeasonalNaive:
+    """y(t) = y(t - 52) with Normal intervals from its in-sample errors; the last known week for items with less
+    than a year of history."""
+
+    name: str = "seasonal_naive"
+    mask_censored: bool = True
+    _panel: DensePanel | None = field(default=None, repr=False)
+    _origin: int = 0
+
+    def fit(self, panel: DensePanel, origin: int) -> SeasonalNaive:
+        self._panel, self._origin = panel, origin
+        return self
+
+    def predict(self, horizon: int, levels: Sequence[float] = DEFAULT_LEVELS) -> ModelForecast:
+        from statsforecast.models import Naive
+        from statsforecast.models import SeasonalNaive as SfSeasonalNaive
+
+        panel, origin = self._panel, self._origin
+        assert panel is not None, "fit first"
+        items = forecastable_items(panel, origin)
+        history = _history(panel, self.mask_censored)
+        result = _run_statsforecast([SfSeasonalNaive(season_length=SEASON), Naive()], history, items, origin,
+                                    horizon, levels)
+        seasonal = _quantiles_from_intervals(result, "SeasonalNaive", [*levels, 0.5])
+        naive = _quantiles_from_intervals(result, "Naive", [*levels, 0.5])
+        young = np.isnan(seasonal[0.5])
+        pick = {level: np.where(young | np.isnan(seasonal[level]), naive[level], seasonal[level]) for level in levels}
+        mean = np.where(young, naive[0.5], seasonal[0.5])
+        shape = (len(items), horizon)
+        mean, quantiles = finalize(mean.reshape(shape), {k: v.reshape(shape) for k, v in pick.items()})
+        return ModelForecast(self.name, items, origin, mean, quantiles)
+
+
+@dataclass
+class Ets:
+    """statsforecast AutoETS per series (trend and damping chosen by AIC), additive errors and no seasonality:
+    multiplicative-error intervals explode on promotional spikes (measured on Dominick's: wQL at P90 above 10^5)."""
+
+    name: str = "ets"
+    mask_censored: bool = True
+    _panel: DensePanel | None = field(default=None, repr=False)
+    _origin: int = 0
+
+    def fit(self, panel: DensePanel, origin: int) -> Ets:
+        self._panel, self._origin = panel, origin
+        return self
+
+    def predict(self, horizon: int, levels: Sequence[float] = DEFAULT_LEVELS) -> ModelForecast:
+        from statsforecast.models import AutoETS
+
+        panel, origin = self._panel, self._origin
+        assert panel is not None, "fit first"
+        items = forecastable_items(panel, origin)
+        history = _history(panel, self.mask_censored)
+        result = _run_statsforecast([AutoETS(season_length=1, model="AZN")], history, items, origin, horizon, levels)
+        shape = (len(items), horizon)
+        quantiles = {k: v.reshape(shape) for k, v in _quantiles_from_intervals(result, "AutoETS", levels).items()}
+        mean, quantiles = finalize(result["AutoETS"].to_numpy().reshape(shape), quantiles)
+        return ModelForecast(self.name, items, origin, mean, quantiles)
+
+
+def _history(panel: DensePanel, mask_censored: bool) -> np.ndarray:
+    return np.where(panel.censored, np.nan, panel.units) if mask_censored else panel.units
+
+
+# ---------------------------------------------------------------------------------------------- LightGBM
+LIGHTGBM_PARAMS: dict[str, object] = {
+    "learning_rate": 0.05,
+    "num_leaves": 63,
+    "min_data_in_leaf": 100,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "max_bin": 127,
+    "verbosity": -1,
+}
+
+
+@dataclass
+class LightGBMGlobal:
+    """One LightGBM model per quantile (and one for the mean), trained on every item, origin and horizon at once.
+
+    Targets are divided by each item's recent level, so a 5-unit and a 5,000-unit item share what they teach;
+    rows are weighted by that level, so the loss is the wQL of the original units. Censored weeks are neither
+    targets nor inputs (mask_censored)."""
+
+    name: str = "lightgbm_global"
+    max_horizon: int = 12
+    num_rounds: int = 300
+    max_rows: int = 1_000_000
+    mask_censored: bool = True
+    weight_power: float = 1.0
+    log_target: bool = True
+    seed: int = 0
+    threads: int | None = None  # default: every core (use 1 on a machine busy with other work)
+    levels: tuple[float, ...] = DEFAULT_LEVELS
+    _boosters: dict[str, lgb.Booster] = field(default_factory=dict, repr=False)
+    _builder: FeatureBuilder | None = field(default=None, repr=False)
+    _origin: int = 0
+
+    def fit(self, panel: DensePanel, origin: int) -> LightGBMGlobal:
+        self._builder = builder = FeatureBuilder(panel, self.mask_censored)
+        self._origin = origin
+        rows = self._training_rows(panel, origin)
+        features, scale = builder.build(rows)
+        target = builder.target(rows) / scale
+        if self.log_target:
+            target = np.log1p(target)
+        weight = scale ** self.weight_power
+        weight = weight / weight.mean()
+        threads = self.threads or max(1, os.cpu_count() or 1)
+        dataset = lgb.Dataset(features, label=target, weight=weight, free_raw_data=False,
+                              params={"max_bin": LIGHTGBM_PARAMS["max_bin"], "verbosity": -1})
+        objectives = {"mean": {"objective": "regression"}}
+        objectives.update({f"q{level}": {"objective": "quantile", "alpha": level} for level in self.levels})
+        self._boosters = {}
+        for key, objective in objectives.items():
+            params = {**LIGHTGBM_PARAMS, **objective, "num_threads": threads, "seed": self.seed}
+            self._boosters[key] = lgb.train(params, dataset, num_boost_round=self.num_rounds)
+        log.info("lightgbm_global: %d rows, %d features, %d models", len(rows), features.shape[1],
+                 len(self._boosters))
+        return self
+
+    def _training_rows(self, panel: DensePanel, origin: int) -> Rows:
+        """(item, origin, horizon) rows whose target week is known and before the fit origin, sampled evenly
+        down to `max_rows`."""
+        n_items = panel.units.shape[0]
+        rng = np.random.default_rng(self.seed)
+        starts = panel.first_week + 1
+        item = np.repeat(np.arange(n_items), np.clip(origin - starts, 0, None))
+        offsets = np.concatenate([np.arange(max(0, origin - s)) for s in starts]) if len(item) else np.array([])
+        row_origin = starts[item] + offsets.astype(int)
+        pairs = len(item)
+        budget = max(1, self.max_rows // self.max_horizon)
+        if pairs > budget:
+            keep = np.sort(rng.choice(pairs, size=budget, replace=False))
+            item, row_origin = item[keep], row_origin[keep]
+        horizon = np.tile(np.arange(1, self.max_horizon + 1), len(item))
+        rows = Rows(np.repeat(item, self.max_horizon), np.repeat(row_origin, self.max_horizon), horizon)
+        target_week = rows.target_week
+        assert self._builder is not None
+        known = (target_week < origin) & ~np.isnan(self._builder.target(rows))
+        return Rows(rows.item[known], rows.origin[known], rows.horizon[known])
+
+    def predict(self, horizon: int, levels: Sequence[float] = DEFAULT_LEVELS) -> ModelForecast:
+        builder, origin = self._builder, self._origin
+        assert builder is not None, "fit first"
+        if horizon > self.max_horizon:
+            raise ValueError(f"lightgbm_global was trained for horizons up to {self.max_horizon}, not {horizon}")
+        missing = [level for level in levels if f"q{level}" not in self._boosters]
+        if missing:
+            raise ValueError(f"lightgbm_global has no model for quantile(s) {missing}; it has {self.levels}")
+        items = forecastable_items(builder.panel, origin)
+        rows = Rows(np.repeat(items, horizon), np.full(len(items) * horizon, origin),
+                    np.tile(np.arange(1, horizon + 1), len(items)))
+        features, scale = builder.build(rows)
+        shape = (len(items), horizon)
+        def predict(key: str) -> np.ndarray:
+            values = self._boosters[key].predict(features, num_threads=self.threads or os.cpu_count() or 1)
+            if self.log_target:
+                values = np.expm1(values)
+            return (values * scale).reshape(shape)
+
+        mean, quantiles = finalize(predict("mean"), {level: predict(f"q{level}") for level in levels})
+        return ModelForecast(self.name, items, origin, mean, quantiles)
+
+
+MODELS = {
+    "seasonal_naive": SeasonalNaive,
+    "ets": Ets,
+    "lightgbm_global": LightGBMGlobal,
+}
+BASELINE = "seasonal_naive"
+

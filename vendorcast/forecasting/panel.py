@@ -1,0 +1,167 @@
+"""The one data shape of forecasting: a long panel of (item_id, week_start, units, covariates), checked at the
+edge, and its dense form (items x weeks matrices) that the models compute on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+ITEM = "item_id"
+WEEK = "week_start"
+TARGET = "units"
+# Optional boolean column: True where stockouts cut the week's sales (units understate demand).
+CENSORED = "censored"
+RESERVED = (ITEM, WEEK, TARGET, CENSORED)
+WEEK_DAYS = 7
+
+
+class PanelError(ValueError):
+    """A history or future table the forecaster cannot use; the message says what to fix."""
+
+
+def check_history(history: pd.DataFrame, source: str = "history") -> pd.DataFrame:
+    """The history in canonical form (item_id string, week_start datetime64 at midnight, units float), sorted, or
+    a PanelError naming the column or rows to fix."""
+    missing = [c for c in (ITEM, WEEK, TARGET) if c not in history.columns]
+    if missing:
+        raise PanelError(f"{source}: missing column(s) {', '.join(missing)}; a history needs item_id (string), "
+                         "week_start (date) and units (number >= 0)")
+    frame = _canonical(history, source)
+    units = pd.to_numeric(frame[TARGET], errors="coerce")
+    bad = frame[TARGET].notna() & units.isna()
+    if bad.any():
+        raise PanelError(f"{source}: units must be numbers; row {int(np.flatnonzero(bad)[0])} has "
+                         f"{frame[TARGET][bad].iloc[0]!r}")
+    frame[TARGET] = units.astype(float)
+    negative = frame[TARGET] < 0
+    if negative.any():
+        row = frame[negative].iloc[0]
+        raise PanelError(f"{source}: units must be >= 0; item {row[ITEM]} week {row[WEEK].date()} has "
+                         f"{row[TARGET]:g}")
+    if CENSORED in frame.columns:
+        frame[CENSORED] = frame[CENSORED].fillna(False).astype(bool)
+    if frame.empty:
+        raise PanelError(f"{source}: no rows")
+    return frame
+
+
+def check_future(future: pd.DataFrame, covariates: Sequence[str], source: str = "future") -> pd.DataFrame:
+    """Known future covariates (planned price, promotions) in canonical form; only the history's covariates
+    are kept, and a covariate the history has but the future lacks is an error."""
+    missing = [c for c in (ITEM, WEEK) if c not in future.columns]
+    if missing:
+        raise PanelError(f"{source}: missing column(s) {', '.join(missing)}; a future file needs item_id and "
+                         "week_start plus the history's covariate columns")
+    absent = [c for c in covariates if c not in future.columns]
+    if absent:
+        raise PanelError(f"{source}: the history has covariate(s) {', '.join(absent)} that the future file "
+                         "lacks; give their planned values for the forecast weeks or drop them from the history")
+    frame = _canonical(future[[ITEM, WEEK, *covariates]], source)
+    return frame
+
+
+def _canonical(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    frame = frame.copy()
+    if frame[ITEM].isna().any():
+        raise PanelError(f"{source}: item_id is empty on {int(frame[ITEM].isna().sum())} row(s)")
+    frame[ITEM] = frame[ITEM].astype(str)
+    try:
+        frame[WEEK] = pd.to_datetime(frame[WEEK]).dt.tz_localize(None).dt.normalize()
+    except (TypeError, ValueError) as exc:
+        raise PanelError(f"{source}: week_start must be dates (YYYY-MM-DD): {exc}") from None
+    if frame[WEEK].isna().any():
+        raise PanelError(f"{source}: week_start is empty on {int(frame[WEEK].isna().sum())} row(s)")
+    weekdays = frame[WEEK].dt.dayofweek.unique()
+    if len(weekdays) > 1:
+        raise PanelError(f"{source}: week_start falls on {len(weekdays)} different weekdays; every week must "
+                         "start on the same weekday (weekly data)")
+    duplicated = frame.duplicated([ITEM, WEEK])
+    if duplicated.any():
+        row = frame[duplicated].iloc[0]
+        raise PanelError(f"{source}: item {row[ITEM]} has week {row[WEEK].date()} more than once; give one row "
+                         "per item and week")
+    for column in frame.columns:
+        if column in RESERVED:
+            continue
+        converted = pd.to_numeric(frame[column], errors="coerce")
+        if frame[column].notna().sum() != converted.notna().sum():
+            raise PanelError(f"{source}: column {column} is not numeric; covariates must be numbers (drop or "
+                             "encode other columns)")
+        frame[column] = converted.astype(float)
+    return frame.sort_values([ITEM, WEEK], kind="stable").reset_index(drop=True)
+
+
+def covariate_columns(history: pd.DataFrame) -> list[str]:
+    """The history's covariates: every column but item_id, week_start, units and censored."""
+    return [c for c in history.columns if c not in RESERVED]
+
+
+@dataclass
+class DensePanel:
+    """The panel as items x weeks matrices on one weekly grid (week 0 = `start`): units with NaN for unknown
+    weeks (missing or censored when masking), covariates with NaN where unknown."""
+
+    items: np.ndarray  # item ids, in row order
+    start: pd.Timestamp
+    units: np.ndarray  # float64 (n_items, n_weeks): demand as observed, NaN unknown
+    censored: np.ndarray  # bool (n_items, n_weeks)
+    covariates: dict[str, np.ndarray]
+    first_week: np.ndarray  # int (n_items,): first week with observed units (the item's launch)
+    history_weeks: int = 0  # weeks of history; the weeks after them carry known future covariates only
+
+    def __post_init__(self) -> None:
+        if not self.history_weeks:
+            self.history_weeks = self.units.shape[1]
+
+    @property
+    def n_weeks(self) -> int:
+        return self.units.shape[1]
+
+    def week_index(self, week: pd.Timestamp) -> int:
+        return int((pd.Timestamp(week) - self.start).days // WEEK_DAYS)
+
+    def week_start(self, index: int | np.ndarray) -> pd.DatetimeIndex | pd.Timestamp:
+        return self.start + pd.to_timedelta(np.asarray(index) * WEEK_DAYS, unit="D")
+
+
+def to_dense(history: pd.DataFrame, future: pd.DataFrame | None = None, horizon: int = 0,
+             end: pd.Timestamp | None = None) -> DensePanel:
+    """The dense form of a checked history, extended by `horizon` weeks past `end` (default: the history's last
+    week) with the future covariates filled in where given."""
+    covariates = covariate_columns(history)
+    items = np.array(sorted(history[ITEM].unique()))
+    start = history[WEEK].min()
+    last = end if end is not None else history[WEEK].max()
+    n_weeks = int((last - start).days // WEEK_DAYS) + 1 + horizon
+    row_of = pd.Series(np.arange(len(items)), index=items)
+    rows = row_of.loc[history[ITEM]].to_numpy()
+    cols = ((history[WEEK] - start).dt.days // WEEK_DAYS).to_numpy()
+    if ((history[WEEK] - start).dt.days % WEEK_DAYS != 0).any():
+        raise PanelError("history: week_start dates are not whole weeks apart")
+    units = np.full((len(items), n_weeks), np.nan)
+    units[rows, cols] = history[TARGET].to_numpy()
+    censored = np.zeros((len(items), n_weeks), dtype=bool)
+    if CENSORED in history.columns:
+        censored[rows, cols] = history[CENSORED].to_numpy()
+    dense_covariates = {}
+    for name in covariates:
+        matrix = np.full((len(items), n_weeks), np.nan)
+        matrix[rows, cols] = history[name].to_numpy()
+        dense_covariates[name] = matrix
+    if future is not None and len(future):
+        known = future[future[ITEM].isin(row_of.index)]
+        f_rows = row_of.loc[known[ITEM]].to_numpy()
+        f_cols = ((known[WEEK] - start).dt.days // WEEK_DAYS).to_numpy()
+        inside = (f_cols >= 0) & (f_cols < n_weeks)
+        for name in covariates:
+            # The history wins where both give a value (the future file only adds what is planned).
+            matrix = dense_covariates[name]
+            values = known[name].to_numpy()[inside]
+            target = matrix[f_rows[inside], f_cols[inside]]
+            matrix[f_rows[inside], f_cols[inside]] = np.where(np.isnan(target), values, target)
+    observed = ~np.isnan(units)
+    first_week = np.where(observed.any(axis=1), observed.argmax(axis=1), n_weeks)
+    return DensePanel(items, start, units, censored, dense_covariates, first_week, n_weeks - horizon)
