@@ -174,14 +174,17 @@ def forecast_file_command(history_path: Path, horizon: int, quantiles: str, futu
 @click.option("--horizon", default=12, show_default=True, help="weeks forecast at each origin")
 @click.option("--windows", default=3, show_default=True, help="rolling origins, horizon weeks apart")
 @click.option("--quantiles", default="0.1,0.5,0.7,0.8,0.9", show_default=True, help=_QUANTILES_HELP)
+@click.option("--past-only", default="", help="covariates NOT known ahead, comma-separated (default: all are known)")
 @click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def backtest_file_command(history_path: Path, horizon: int, windows: int, quantiles: str, output_path: Path) -> None:
+def backtest_file_command(history_path: Path, horizon: int, windows: int, quantiles: str, past_only: str,
+                          output_path: Path) -> None:
     """Backtest every model and the ensemble at rolling origins; metrics JSON next to seasonal naive's."""
     from vendorcast.forecasting.files import backtest_file
     from vendorcast.forecasting.panel import PanelError
 
     try:
-        report = backtest_file(history_path, output_path, _forecast_settings(horizon, quantiles, windows))
+        report = backtest_file(history_path, output_path, _forecast_settings(horizon, quantiles, windows),
+                               [c.strip() for c in past_only.split(",") if c.strip()])
     except PanelError as exc:
         raise click.ClickException(str(exc)) from None
     for name, result in report["models"].items():

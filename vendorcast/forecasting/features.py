@@ -122,12 +122,14 @@ class FeatureBuilder:
         features["year_ago_3w"] = _mean(np.nansum(near, axis=0), np.sum(~np.isnan(near), axis=0)) / scale
         features["year_ago_level"] = _mean(*self.prefix.window(item, origin - SEASON, 13)[:2]) / scale
         for name, matrix in self.panel.covariates.items():
-            value = _at(matrix, item, target)
             base = _mean(*self.covariate_prefix[name].window(item, origin, COVARIATE_BASE_WINDOW)[:2])
+            last = _at(matrix, item, origin - 1)
+            # A covariate known ahead describes the forecast week; any other only the weeks before the origin.
+            value = _at(matrix, item, target) if name in self.panel.known_covariates else last
             features[name] = value
             with np.errstate(invalid="ignore", divide="ignore"):
                 features[f"{name}_relative"] = np.where(base != 0, value / base, np.nan)
-            features[f"{name}_last"] = _at(matrix, item, origin - 1)
+            features[f"{name}_last"] = last
         for name, values in self.calendar.items():
             features[name] = values[np.clip(target, 0, len(values) - 1)]
         return pd.DataFrame(features), scale

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pyarrow.parquet as pq
 from vendorcast.forecasting.ensemble import ENSEMBLE
 from vendorcast.forecasting.forecaster import ForecastSettings, backtest_report, forecast_panel, prepare_panel
 from vendorcast.forecasting.metrics import quantile_name
-from vendorcast.forecasting.panel import ITEM, WEEK, PanelError
+from vendorcast.forecasting.panel import ITEM, WEEK, PanelError, check_history, covariate_columns
 
 
 def read_table(path: Path, role: str) -> pd.DataFrame:
@@ -29,7 +30,8 @@ def parse_quantiles(text: str) -> tuple[float, ...]:
     try:
         levels = tuple(sorted({float(part) for part in text.split(",") if part.strip()}))
     except ValueError:
-        raise PanelError(f"--quantiles {text!r}: give levels between 0 and 1 separated by commas, e.g. 0.1,0.5,0.9") from None
+        raise PanelError(f"--quantiles {text!r}: give levels between 0 and 1 separated by commas, "
+                         "e.g. 0.1,0.5,0.9") from None
     return levels
 
 
@@ -67,10 +69,18 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def backtest_file(history_path: Path, output_path: Path, settings: ForecastSettings) -> dict[str, Any]:
-    """Rolling-origin metrics per model and for the ensemble, next to seasonal naive; writes them as JSON."""
+def backtest_file(history_path: Path, output_path: Path, settings: ForecastSettings,
+                  past_only: Sequence[str] = ()) -> dict[str, Any]:
+    """Rolling-origin metrics per model and for the ensemble, next to seasonal naive; writes them as JSON. Every
+    covariate counts as known ahead (the history holds its values for the scored weeks, as a planned price or
+    promotion would be), except those named in `past_only`."""
     history = read_table(history_path, "history")
-    panel = prepare_panel(history, 0)
+    covariates = covariate_columns(check_history(history))
+    unknown = [c for c in past_only if c not in covariates]
+    if unknown:
+        raise PanelError(f"--past-only {', '.join(unknown)}: not a covariate of the history "
+                         f"({', '.join(covariates) or 'it has none'})")
+    panel = prepare_panel(history, 0, known_covariates=[c for c in covariates if c not in past_only])
     _check_length(panel.history_weeks, settings)
     report = _clean(backtest_report(panel, settings))
     output_path.parent.mkdir(parents=True, exist_ok=True)

@@ -119,7 +119,9 @@ class PanelForecast:
         return sums
 
 
-def prepare_panel(history: pd.DataFrame, horizon: int, future: pd.DataFrame | None = None) -> DensePanel:
+def prepare_panel(history: pd.DataFrame, horizon: int, future: pd.DataFrame | None = None,
+                  known_covariates: Sequence[str] | None = None) -> DensePanel:
+    """The dense panel of a history (and future) file; see to_dense for which covariates count as known."""
     checked = check_history(history)
     future_checked = check_future(future, covariate_columns(checked)) if future is not None else None
     if future_checked is not None:
@@ -128,7 +130,7 @@ def prepare_panel(history: pd.DataFrame, horizon: int, future: pd.DataFrame | No
         if len(early):
             raise PanelError(f"future: week {early[WEEK].iloc[0].date()} is not after the history's last week "
                              f"{last.date()}; the future file gives only the forecast weeks")
-    return to_dense(checked, future_checked, horizon)
+    return to_dense(checked, future_checked, horizon, known_covariates=known_covariates)
 
 
 def forecast_panel(panel: DensePanel, settings: ForecastSettings) -> PanelForecast:

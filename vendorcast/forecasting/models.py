@@ -12,6 +12,7 @@ mean and quantiles for every item that has history.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import warnings
@@ -73,6 +74,12 @@ def forecastable_items(panel: DensePanel, origin: int) -> np.ndarray:
     return np.flatnonzero(panel.first_week < origin)
 
 
+def empty_forecast(model: str, origin: int, horizon: int, levels: Sequence[float]) -> ModelForecast:
+    """The forecast of a panel with no item to forecast yet (a shard of items launched after the origin)."""
+    nothing = np.zeros((0, horizon))
+    return ModelForecast(model, np.zeros(0, dtype=int), origin, nothing, {level: nothing for level in levels})
+
+
 # ---------------------------------------------------------------------------------------------- statsforecast
 def _long_history(history: np.ndarray, items: np.ndarray, origin: int) -> pd.DataFrame:
     """The statsforecast input for `items`: each series from its first known week to the week before the origin,
@@ -109,11 +116,13 @@ def _quantiles_from_intervals(result: pd.DataFrame, column: str, levels: Sequenc
 def _run_statsforecast(models: list, history: np.ndarray, items: np.ndarray, origin: int, horizon: int,
                        levels: Sequence[float]) -> pd.DataFrame:
     from statsforecast import StatsForecast
+    from statsforecast.models import Naive
 
     frame = _long_history(history, items, origin)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # short series warn per series; the callers handle them
-        forecaster = StatsForecast(models=models, freq=1, n_jobs=1)
+        # A series too short for a model (AutoETS needs a few weeks) gets the last known week instead.
+        forecaster = StatsForecast(models=models, freq=1, n_jobs=1, fallback_model=Naive())
         result = forecaster.forecast(df=frame, h=horizon, level=_interval_levels(levels))
     return result.sort_values(["unique_id", "ds"]).reset_index(drop=True)
 
@@ -139,6 +148,8 @@ class SeasonalNaive:
         panel, origin = self._panel, self._origin
         assert panel is not None, "fit first"
         items = forecastable_items(panel, origin)
+        if not len(items):
+            return empty_forecast(self.name, origin, horizon, levels)
         history = _history(panel, self.mask_censored)
         result = _run_statsforecast([SfSeasonalNaive(season_length=SEASON), Naive()], history, items, origin,
                                     horizon, levels)
@@ -172,6 +183,8 @@ class Ets:
         panel, origin = self._panel, self._origin
         assert panel is not None, "fit first"
         items = forecastable_items(panel, origin)
+        if not len(items):
+            return empty_forecast(self.name, origin, horizon, levels)
         history = _history(panel, self.mask_censored)
         result = _run_statsforecast([AutoETS(season_length=1, model="AZN")], history, items, origin, horizon, levels)
         shape = (len(items), horizon)
@@ -243,6 +256,17 @@ class LightGBMGlobal:
                  len(self._boosters))
         return self
 
+    def __getstate__(self) -> dict[str, object]:
+        # A fitted model travels between workflow steps without the panel it learned from.
+        return {**self.__dict__, "_builder": None}
+
+    def on(self, panel: DensePanel, origin: int) -> LightGBMGlobal:
+        """The fitted model, ready to forecast the items of another panel (a shard) from `origin`."""
+        moved = copy.copy(self)
+        moved._builder = FeatureBuilder(panel, self.mask_censored)
+        moved._origin = origin
+        return moved
+
     def _training_rows(self, panel: DensePanel, origin: int) -> Rows:
         """(item, origin, horizon) rows whose target week is known and before the fit origin, sampled evenly
         down to `max_rows`."""
@@ -273,6 +297,8 @@ class LightGBMGlobal:
         if missing:
             raise ValueError(f"lightgbm_global has no model for quantile(s) {missing}; it has {self.levels}")
         items = forecastable_items(builder.panel, origin)
+        if not len(items):
+            return empty_forecast(self.name, origin, horizon, levels)
         rows = Rows(np.repeat(items, horizon), np.full(len(items) * horizon, origin),
                     np.tile(np.arange(1, horizon + 1), len(items)))
         features, scale = builder.build(rows)

@@ -49,18 +49,17 @@ def check_history(history: pd.DataFrame, source: str = "history") -> pd.DataFram
 
 
 def check_future(future: pd.DataFrame, covariates: Sequence[str], source: str = "future") -> pd.DataFrame:
-    """Known future covariates (planned price, promotions) in canonical form; only the history's covariates
-    are kept, and a covariate the history has but the future lacks is an error."""
+    """Known future covariates (planned price, promotions) in canonical form. Its covariate columns must be
+    history covariates; the history's covariates it lacks are known only up to the origin."""
     missing = [c for c in (ITEM, WEEK) if c not in future.columns]
     if missing:
         raise PanelError(f"{source}: missing column(s) {', '.join(missing)}; a future file needs item_id and "
-                         "week_start plus the history's covariate columns")
-    absent = [c for c in covariates if c not in future.columns]
-    if absent:
-        raise PanelError(f"{source}: the history has covariate(s) {', '.join(absent)} that the future file "
-                         "lacks; give their planned values for the forecast weeks or drop them from the history")
-    frame = _canonical(future[[ITEM, WEEK, *covariates]], source)
-    return frame
+                         "week_start plus planned values of some of the history's covariate columns")
+    unknown = [c for c in future.columns if c not in (ITEM, WEEK) and c not in covariates]
+    if unknown:
+        raise PanelError(f"{source}: column(s) {', '.join(unknown)} are not covariates of the history; a future "
+                         f"file may give only {', '.join(covariates) or 'no covariates (the history has none)'}")
+    return _canonical(future, source)
 
 
 def _canonical(frame: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -111,6 +110,9 @@ class DensePanel:
     covariates: dict[str, np.ndarray]
     first_week: np.ndarray  # int (n_items,): first week with observed units (the item's launch)
     history_weeks: int = 0  # weeks of history; the weeks after them carry known future covariates only
+    # Covariates whose values are known ahead (planned price, promotions): the model may read them in the forecast
+    # week. The others are read only up to the origin.
+    known_covariates: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.history_weeks:
@@ -128,12 +130,14 @@ class DensePanel:
 
 
 def to_dense(history: pd.DataFrame, future: pd.DataFrame | None = None, horizon: int = 0,
-             end: pd.Timestamp | None = None) -> DensePanel:
+             end: pd.Timestamp | None = None, known_covariates: Sequence[str] | None = None,
+             start: pd.Timestamp | None = None) -> DensePanel:
     """The dense form of a checked history, extended by `horizon` weeks past `end` (default: the history's last
-    week) with the future covariates filled in where given."""
+    week) with the future covariates filled in where given. Known covariates: `known_covariates`, else the
+    future's covariate columns. `start` (default: the first week) fixes week 0, so shards share one grid."""
     covariates = covariate_columns(history)
     items = np.array(sorted(history[ITEM].unique()))
-    start = history[WEEK].min()
+    start = history[WEEK].min() if start is None else pd.Timestamp(start)
     last = end if end is not None else history[WEEK].max()
     n_weeks = int((last - start).days // WEEK_DAYS) + 1 + horizon
     row_of = pd.Series(np.arange(len(items)), index=items)
@@ -156,7 +160,7 @@ def to_dense(history: pd.DataFrame, future: pd.DataFrame | None = None, horizon:
         f_rows = row_of.loc[known[ITEM]].to_numpy()
         f_cols = ((known[WEEK] - start).dt.days // WEEK_DAYS).to_numpy()
         inside = (f_cols >= 0) & (f_cols < n_weeks)
-        for name in covariates:
+        for name in [c for c in covariates if c in known.columns]:
             # The history wins where both give a value (the future file only adds what is planned).
             matrix = dense_covariates[name]
             values = known[name].to_numpy()[inside]
@@ -164,4 +168,7 @@ def to_dense(history: pd.DataFrame, future: pd.DataFrame | None = None, horizon:
             matrix[f_rows[inside], f_cols[inside]] = np.where(np.isnan(target), values, target)
     observed = ~np.isnan(units)
     first_week = np.where(observed.any(axis=1), observed.argmax(axis=1), n_weeks)
-    return DensePanel(items, start, units, censored, dense_covariates, first_week, n_weeks - horizon)
+    if known_covariates is None:
+        known_covariates = [c for c in covariates if future is not None and c in future.columns]
+    return DensePanel(items, start, units, censored, dense_covariates, first_week, n_weeks - horizon,
+                      frozenset(known_covariates))
