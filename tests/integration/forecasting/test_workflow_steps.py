@@ -103,7 +103,7 @@ def test_a_repeated_publish_rewrites_the_same_objects(emulated_lake: EmulatedLak
 
 def test_bad_input_is_named(emulated_lake: EmulatedLake) -> None:
     now = datetime.now(UTC).isoformat()
-    with pytest.raises(ForecastInputError, match="origin: .*Sunday"):
+    with pytest.raises(ForecastInputError, match=r"origin: .*Sunday"):
         prepare_run({"run_id": "bad", "started_at": now, "origin": "2025-01-01"})
     with pytest.raises(ForecastInputError, match="horizon"):
         prepare_run({"run_id": "bad", "started_at": now, "horizon": 0})

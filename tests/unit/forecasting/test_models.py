@@ -1,0 +1,148 @@
+"""Models on a small synthetic panel: quantiles never cross and are non-negative, no forecast can see its own
+future, censored weeks do not pull the forecast down, and the forecast-file contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vendorcast.forecasting.backtest import run_backtest
+from vendorcast.forecasting.ensemble import demand_segments, learn_plan
+from vendorcast.forecasting.files import backtest_file, forecast_file
+from vendorcast.forecasting.forecaster import ForecastSettings
+from vendorcast.forecasting.models import DEFAULT_LEVELS, Ets, LightGBMGlobal, SeasonalNaive
+from vendorcast.forecasting.panel import PanelError, check_history, to_dense
+
+FIRST = pd.Timestamp("2023-01-01")
+
+
+def _history(n_items: int = 12, weeks: int = 70, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_items):
+        level = rng.uniform(3, 60)
+        start = 0 if i % 4 else 60  # every fourth item launches 10 weeks before the end
+        for w in range(start, weeks):
+            price = 10.0 * (0.8 if rng.random() < 0.15 else 1.0)
+            season = 1 + 0.4 * np.sin(2 * np.pi * w / 52)
+            rows.append({"item_id": f"item{i:02d}", "week_start": FIRST + pd.Timedelta(weeks=w),
+                         "units": float(rng.poisson(level * season * (10 / price) ** 2)), "price": price})
+    return pd.DataFrame(rows)
+
+
+def _small_lightgbm() -> LightGBMGlobal:
+    return LightGBMGlobal(max_horizon=6, num_rounds=30, threads=1)
+
+
+@pytest.mark.parametrize("factory", [SeasonalNaive, Ets, _small_lightgbm], ids=["seasonal_naive", "ets", "lgbm"])
+def test_quantiles_never_cross_and_are_non_negative(factory) -> None:
+    panel = to_dense(check_history(_history()))
+    forecast = factory().fit(panel, panel.n_weeks - 6).predict(6, DEFAULT_LEVELS)
+    stacked = np.stack([forecast.quantiles[level] for level in sorted(forecast.quantiles)])
+    assert stacked.shape == (5, len(forecast.items), 6)
+    assert (stacked >= 0).all() and (np.diff(stacked, axis=0) >= 0).all()
+    assert (forecast.mean >= 0).all()
+
+
+def test_the_future_cannot_change_a_backtest_forecast() -> None:
+    """Units after the origin, and covariates past the forecast weeks, are invisible to every model."""
+    history = _history()
+    panel = to_dense(check_history(history))
+    origin = panel.n_weeks - 12
+    changed = history.copy()
+    after = changed["week_start"] >= FIRST + pd.Timedelta(weeks=origin)
+    changed.loc[after, "units"] = changed.loc[after, "units"] * 10 + 100
+    beyond = changed["week_start"] >= FIRST + pd.Timedelta(weeks=origin + 6)
+    changed.loc[beyond, "price"] = 1.0
+    changed_panel = to_dense(check_history(changed))
+    for factory in (SeasonalNaive, Ets, _small_lightgbm):
+        before = factory().fit(panel, origin).predict(6, DEFAULT_LEVELS)
+        after_change = factory().fit(changed_panel, origin).predict(6, DEFAULT_LEVELS)
+        np.testing.assert_allclose(after_change.mean, before.mean)
+        for level in DEFAULT_LEVELS:
+            np.testing.assert_allclose(after_change.quantiles[level], before.quantiles[level])
+
+
+def test_a_known_price_cut_raises_the_forecast() -> None:
+    history = _history(n_items=16, weeks=80)
+    panel = to_dense(check_history(history), known_covariates=["price"])
+    origin = panel.n_weeks - 6
+    regular = LightGBMGlobal(max_horizon=6, num_rounds=100, threads=1).fit(panel, origin)
+    panel.covariates["price"][:, origin:] = 10.0
+    base = regular.on(panel, origin).predict(6, DEFAULT_LEVELS).mean.sum()
+    panel.covariates["price"][:, origin:] = 8.0  # the usual promotion price in every forecast week: 1.56x demand
+    promoted = regular.on(panel, origin).predict(6, DEFAULT_LEVELS).mean.sum()
+    assert promoted > 1.15 * base
+    # The same price as a past-only covariate: the planned weeks' values are not read.
+    past_only = to_dense(check_history(history), known_covariates=[])
+    model = LightGBMGlobal(max_horizon=6, num_rounds=100, threads=1).fit(past_only, origin)
+    before = model.predict(6, DEFAULT_LEVELS).mean
+    past_only.covariates["price"][:, origin:] = 8.0
+    np.testing.assert_allclose(model.on(past_only, origin).predict(6, DEFAULT_LEVELS).mean, before)
+
+
+def test_censored_weeks_do_not_teach_low_demand() -> None:
+    history = _history(n_items=16, weeks=80)
+    # Stockouts in the last 8 weeks of history: sales near zero, flagged as censored.
+    stockout = history["week_start"] >= FIRST + pd.Timedelta(weeks=72 - 8)
+    stockout &= history["week_start"] < FIRST + pd.Timedelta(weeks=72)
+    history["censored"] = stockout
+    history.loc[stockout, "units"] = 0.0
+    panel = to_dense(check_history(history))
+    origin = 72
+    masked = LightGBMGlobal(max_horizon=6, num_rounds=30, threads=1).fit(panel, origin).predict(6).mean.sum()
+    naive = LightGBMGlobal(max_horizon=6, num_rounds=30, threads=1, mask_censored=False).fit(panel, origin)
+    assert masked > 3 * naive.predict(6).mean.sum()
+
+
+def test_segments_and_ensemble_weights() -> None:
+    panel = to_dense(check_history(_history()))
+    models = {"seasonal_naive": SeasonalNaive, "lightgbm_global": _small_lightgbm}
+    windows = run_backtest(panel, models, 6, 2)
+    plan = learn_plan(panel, windows, list(models))
+    assert sum(plan.weights["all"].values()) == pytest.approx(1.0)
+    segments = demand_segments(panel, panel.n_weeks - 6)
+    late = [i for i, item in enumerate(panel.items) if int(item[4:]) % 4 == 0]
+    assert set(segments[late]) == {"new"}  # 4 known weeks at the origin
+    assert "new" not in set(np.delete(segments, late))
+
+
+def test_forecast_file_and_backtest_file(tmp_path: Path) -> None:
+    history = _history(weeks=60)
+    history.to_parquet(tmp_path / "history.parquet")
+    last = history["week_start"].max()
+    future = pd.DataFrame([{"item_id": f"item{i:02d}", "week_start": last + pd.Timedelta(weeks=k), "price": 9.0}
+                           for i in range(12) for k in (1, 2, 3)])
+    future.to_parquet(tmp_path / "future.parquet")
+    settings = ForecastSettings(horizon=3, levels=(0.1, 0.5, 0.9), backtest_windows=2, lightgbm_rounds=20, threads=1)
+    output = forecast_file(tmp_path / "history.parquet", tmp_path / "out.parquet", settings, tmp_path / "future.parquet")
+    written = pd.read_parquet(tmp_path / "out.parquet")
+    assert list(written.columns) == ["item_id", "week_start", "mean", "p10", "p50", "p90"]
+    assert len(written) == len(output) == history["item_id"].nunique() * 3
+    assert (written["p10"] <= written["p50"]).all() and (written["p50"] <= written["p90"]).all()
+    assert str(written["week_start"].min()) == str((last + pd.Timedelta(weeks=1)).date())
+    report = backtest_file(tmp_path / "history.parquet", tmp_path / "metrics.json", settings)
+    assert set(report["models"]) == {"seasonal_naive", "ets", "lightgbm_global", "ensemble"}
+    assert len(report["windows"]) == 2
+    assert report["models"]["seasonal_naive"]["relative_to_baseline"]["wql_mean"] == pytest.approx(1.0)
+
+
+def test_bad_files_get_one_clear_message(tmp_path: Path) -> None:
+    settings = ForecastSettings(horizon=3, backtest_windows=2)
+    history = _history(weeks=60)
+    history.assign(units=-1.0).to_parquet(tmp_path / "negative.parquet")
+    with pytest.raises(PanelError, match="units must be >= 0"):
+        forecast_file(tmp_path / "negative.parquet", tmp_path / "out.parquet", settings)
+    history.drop(columns="week_start").to_parquet(tmp_path / "no-week.parquet")
+    with pytest.raises(PanelError, match="missing column"):
+        forecast_file(tmp_path / "no-week.parquet", tmp_path / "out.parquet", settings)
+    history.to_parquet(tmp_path / "history.parquet")
+    pd.DataFrame({"item_id": ["item00"], "week_start": [history["week_start"].max()], "price": [1.0]}).to_parquet(
+        tmp_path / "early.parquet")
+    with pytest.raises(PanelError, match="not after the history's last week"):
+        forecast_file(tmp_path / "history.parquet", tmp_path / "out.parquet", settings, tmp_path / "early.parquet")
+    with pytest.raises(PanelError, match="quantiles must be between 0 and 1"):
+        ForecastSettings(levels=(0.1, 1.5))
