@@ -118,7 +118,8 @@ def test_forecast_file_and_backtest_file(tmp_path: Path) -> None:
                            for i in range(12) for k in (1, 2, 3)])
     future.to_parquet(tmp_path / "future.parquet")
     settings = ForecastSettings(horizon=3, levels=(0.1, 0.5, 0.9), backtest_windows=2, lightgbm_rounds=20, threads=1)
-    output = forecast_file(tmp_path / "history.parquet", tmp_path / "out.parquet", settings, tmp_path / "future.parquet")
+    output = forecast_file(tmp_path / "history.parquet", tmp_path / "out.parquet", settings,
+                           tmp_path / "future.parquet")
     written = pd.read_parquet(tmp_path / "out.parquet")
     assert list(written.columns) == ["item_id", "week_start", "mean", "p10", "p50", "p90"]
     assert len(written) == len(output) == history["item_id"].nunique() * 3
