@@ -29,6 +29,7 @@ class LocalAws:
     queue_url: str = ""
     dlq_url: str = ""
     topic_arn: str = ""
+    alert_topic_arn: str = ""
 
     @classmethod
     def start(cls) -> LocalAws:
@@ -113,6 +114,7 @@ class LocalAws:
         )["QueueUrl"]
 
         self.topic_arn = self.client("sns").create_topic(Name=r.OPS_TOPIC)["TopicArn"]
+        self.alert_topic_arn = self.client("sns").create_topic(Name=r.ALERT_TOPIC)["TopicArn"]
 
         secrets = self.client("secretsmanager")
         for name, value in credentials.items():
