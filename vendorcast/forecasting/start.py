@@ -85,11 +85,14 @@ def parse_start_request(event: Any) -> ForecastStart:
         return ForecastStart.model_validate(dict(event))
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "request"
+        field = ".".join(str(part) for part in first["loc"])
         message = str(first["msg"]).removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
             message = f"unknown field; a start request takes {', '.join(ForecastStart.model_fields)}"
-        raise ForecastStartError(f"forecast start request: {field}: {message}") from None
+        elif field == "name" and first["type"] == "string_pattern_mismatch":
+            message = ("an execution name is 1 to 80 letters, digits, '-' and '_', starting with a letter or digit, "
+                       f"not {first['input']!r}")
+        raise ForecastStartError(f"forecast start request: {field + ': ' if field else ''}{message}") from None
 
 
 @dataclass(frozen=True)

@@ -287,20 +287,17 @@ class LocalStepFunctions:
             raise ValueError("an execution needs a name: it makes a repeated start a no-op")
         sfn = self.aws.client("stepfunctions")
         payload = json.dumps(execution_input)
-        started = True
+        arn = execution_arn(state_machine_arn, name)
         try:
-            started_arn = sfn.start_execution(stateMachineArn=state_machine_arn, name=name,
-                                              input=payload)["executionArn"]
-        except sfn.exceptions.ExecutionAlreadyExists:
-            existing_arn = execution_arn(state_machine_arn, name)
-            previous = sfn.describe_execution(executionArn=existing_arn)
-            if json.loads(previous.get("input") or "{}") != json.loads(payload):
-                raise ExecutionNameTaken(
-                    f"execution {name!r} already ran with input {previous.get('input')}; start this input under "
-                    "another name") from None
-            started, arn = False, existing_arn
+            previous = sfn.describe_execution(executionArn=arn)
+        except sfn.exceptions.ExecutionDoesNotExist:
+            sfn.start_execution(stateMachineArn=state_machine_arn, name=name, input=payload)
+            started = True
         else:
-            arn = started_arn
+            if json.loads(previous.get("input") or "{}") != json.loads(payload):
+                raise ExecutionNameTaken(f"execution {name!r} already ran with input {previous.get('input')}; "
+                                         "start this input under another name")
+            started = False
         description = self._wait(arn, timeout)
         events = list(self._history(arn))
         output = description.get("output")

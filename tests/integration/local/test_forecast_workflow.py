@@ -5,72 +5,22 @@ transient errors, the failure path that names the failed step, and runs that sta
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from botocore.exceptions import ReadTimeoutError
 
-from vendorcast.local.lambdas import LocalLambdaContext
 from vendorcast.local.stepfunctions import (
     ExecutionNameTaken,
     LocalStepFunctions,
     create_forecast_workflow,
 )
 
+if TYPE_CHECKING:
+    from conftest import TinyWorkflow
+
 pytestmark = pytest.mark.integration
 
 INPUT = {"trigger": "manual", "origin": "2026-11-15", "horizon": 8}
-
-
-def transient() -> Exception:
-    """What a function raises when S3 stops answering after botocore's own retries."""
-    return ReadTimeoutError(endpoint_url="https://s3.us-east-1.amazonaws.com/lake")
-
-
-class TinyWorkflow:
-    """The five workflow functions as small handlers that record each event and answer with the shapes the
-    definition passes on. `fail[function]` lists what its successive calls raise (None: answer normally)."""
-
-    def __init__(self, shards: int = 3, distributed: bool = False) -> None:
-        self.shards = shards
-        self.distributed = distributed
-        self.calls: dict[str, list[Any]] = defaultdict(list)
-        self.fail: dict[str, list[Exception | None]] = {}
-
-    def handlers(self) -> dict[str, Any]:
-        answers = {"forecast_prepare": self.prepare, "forecast_train": self.train, "forecast_shard": self.shard,
-                   "forecast_publish": self.publish, "forecast_record_failure": self.record_failure}
-        return {function: self._handler(function, answer) for function, answer in answers.items()}
-
-    def _handler(self, function: str, answer: Any) -> Any:
-        def handler(event: Any, context: LocalLambdaContext) -> Any:
-            self.calls[function].append(event)
-            planned = self.fail.get(function)
-            error = planned.pop(0) if planned else None
-            if error is not None:
-                raise error
-            return answer(event)
-        return handler
-
-    def prepare(self, event: dict[str, Any]) -> dict[str, Any]:
-        return {"run_id": event["run_id"], "origin": event["origin"], "horizon": event.get("horizon", 12),
-                "shards": [{"index": i, "items": 4} for i in range(self.shards)], "distributed": self.distributed}
-
-    def train(self, event: dict[str, Any]) -> dict[str, Any]:
-        return {"models": ["seasonal_naive", "lightgbm"], "key": f"forecast/_runs/{event['run']['run_id']}/model"}
-
-    def shard(self, event: dict[str, Any]) -> dict[str, Any]:
-        return {"index": event["shard"]["index"], "items": event["shard"]["items"]}
-
-    def publish(self, event: dict[str, Any]) -> dict[str, Any]:
-        items = sum(shard["items"] for shard in event["shards"])
-        return {"subject": f"vendorcast forecast {event['run']['run_id']}: {items} items",
-                "message": f"{items} items forecast from {event['run']['origin']}", "items": items}
-
-    def record_failure(self, event: dict[str, Any]) -> dict[str, Any]:
-        return {"subject": f"vendorcast forecast failed in {event['failed_state']}",
-                "message": f"{event['run_id']}: {event['failure']['Error']}"}
 
 
 def run(step_functions: LocalStepFunctions, workflow: TinyWorkflow, alert_topic_arn: str, name: str = "run-1",
@@ -79,8 +29,9 @@ def run(step_functions: LocalStepFunctions, workflow: TinyWorkflow, alert_topic_
     return step_functions.run(machine, name, execution_input or INPUT, timeout=120)
 
 
-def test_each_step_gets_its_event_and_the_summary_is_mailed(step_functions, local_aws, alert_inbox) -> None:
-    workflow = TinyWorkflow(shards=3)
+def test_each_step_gets_its_event_and_the_summary_is_mailed(
+        step_functions, local_aws, alert_inbox, tiny_workflow) -> None:
+    workflow = tiny_workflow(shards=3)
     outcome = run(step_functions, workflow, local_aws.alert_topic_arn, name="weekly-2026-11-15")
 
     assert outcome.succeeded, (outcome.error, outcome.cause)
@@ -104,8 +55,9 @@ def test_each_step_gets_its_event_and_the_summary_is_mailed(step_functions, loca
     assert alert_inbox.messages() == [{"subject": summary["subject"], "message": summary["message"]}]
 
 
-def test_a_large_catalogue_runs_its_shards_in_a_distributed_map(step_functions, local_aws, alert_inbox) -> None:
-    workflow = TinyWorkflow(shards=4, distributed=True)
+def test_a_large_catalogue_runs_its_shards_in_a_distributed_map(
+        step_functions, local_aws, alert_inbox, tiny_workflow) -> None:
+    workflow = tiny_workflow(shards=4, distributed=True)
     outcome = run(step_functions, workflow, local_aws.alert_topic_arn)
 
     assert outcome.succeeded, (outcome.error, outcome.cause)
@@ -115,9 +67,10 @@ def test_a_large_catalogue_runs_its_shards_in_a_distributed_map(step_functions, 
     assert len(alert_inbox.messages()) == 1
 
 
-def test_a_transient_error_is_retried_and_the_run_succeeds(step_functions, local_aws, alert_inbox) -> None:
-    workflow = TinyWorkflow()
-    workflow.fail["forecast_publish"] = [transient(), None]
+def test_a_transient_error_is_retried_and_the_run_succeeds(
+        step_functions, local_aws, alert_inbox, tiny_workflow, transient_error) -> None:
+    workflow = tiny_workflow()
+    workflow.fail["forecast_publish"] = [transient_error, None]
     outcome = run(step_functions, workflow, local_aws.alert_topic_arn)
 
     assert outcome.succeeded, (outcome.error, outcome.cause)
@@ -127,9 +80,9 @@ def test_a_transient_error_is_retried_and_the_run_succeeds(step_functions, local
 
 
 def test_a_step_that_keeps_failing_is_recorded_and_mailed_naming_the_step(
-        step_functions, local_aws, alert_inbox) -> None:
-    workflow = TinyWorkflow()
-    workflow.fail["forecast_train"] = [transient() for _ in range(5)]
+        step_functions, local_aws, alert_inbox, tiny_workflow, transient_error) -> None:
+    workflow = tiny_workflow()
+    workflow.fail["forecast_train"] = [transient_error] * 5
     outcome = run(step_functions, workflow, local_aws.alert_topic_arn)
 
     # Retried twice (the definition's bound for transient errors), then caught.
@@ -151,8 +104,8 @@ def test_a_step_that_keeps_failing_is_recorded_and_mailed_naming_the_step(
                                        "message": "run-1: ReadTimeoutError"}]
 
 
-def test_bad_input_is_not_retried(step_functions, local_aws, alert_inbox) -> None:
-    workflow = TinyWorkflow()
+def test_bad_input_is_not_retried(step_functions, local_aws, alert_inbox, tiny_workflow) -> None:
+    workflow = tiny_workflow()
     workflow.fail["forecast_prepare"] = [ValueError("origin 2026-11-18 is a Wednesday; use 2026-11-15")]
     outcome = run(step_functions, workflow, local_aws.alert_topic_arn)
 
@@ -164,8 +117,8 @@ def test_bad_input_is_not_retried(step_functions, local_aws, alert_inbox) -> Non
     assert [m["subject"] for m in alert_inbox.messages()] == ["vendorcast forecast failed in Prepare"]
 
 
-def test_a_failed_shard_fails_the_run_at_the_shard_step(step_functions, local_aws, alert_inbox) -> None:
-    workflow = TinyWorkflow(shards=2)
+def test_a_failed_shard_fails_the_run_at_the_shard_step(step_functions, local_aws, alert_inbox, tiny_workflow) -> None:
+    workflow = tiny_workflow(shards=2)
     workflow.fail["forecast_shard"] = [KeyError("week_start")] * 2
     outcome = run(step_functions, workflow, local_aws.alert_topic_arn)
 
@@ -177,8 +130,8 @@ def test_a_failed_shard_fails_the_run_at_the_shard_step(step_functions, local_aw
 
 
 def test_when_recording_the_failure_fails_a_plain_notice_still_goes_out(
-        step_functions, local_aws, alert_inbox) -> None:
-    workflow = TinyWorkflow()
+        step_functions, local_aws, alert_inbox, tiny_workflow) -> None:
+    workflow = tiny_workflow()
     workflow.fail["forecast_publish"] = [RuntimeError("Glue said no")]
     workflow.fail["forecast_record_failure"] = [PermissionError("forecast_runs is not writable")]
     outcome = run(step_functions, workflow, local_aws.alert_topic_arn)
@@ -191,8 +144,8 @@ def test_when_recording_the_failure_fails_a_plain_notice_still_goes_out(
         assert part in notice["message"]
 
 
-def test_an_execution_name_runs_once(step_functions, local_aws, alert_inbox) -> None:
-    workflow = TinyWorkflow()
+def test_an_execution_name_runs_once(step_functions, local_aws, alert_inbox, tiny_workflow) -> None:
+    workflow = tiny_workflow()
     machine = create_forecast_workflow(step_functions, workflow.handlers(), local_aws.alert_topic_arn)
     first = step_functions.run(machine, "weekly-2026-11-15", INPUT, timeout=120)
     again = step_functions.run(machine, "weekly-2026-11-15", INPUT, timeout=120)
