@@ -92,3 +92,5 @@ FORECAST_FUNCTION_PLACEHOLDERS = {
 }
 FORECAST_ALERT_TOPIC_PLACEHOLDER = "AlertTopicArn"
 ENV_FORECAST_STATE_MACHINE_ARN = "VENDORCAST_FORECAST_STATE_MACHINE_ARN"  # what the scheduled starter starts
+# The Glue tables the workflow publishes (vendorcast.lake.forecast_tables): its only grant in the catalog.
+FORECAST_TABLE_NAMES = ("forecast", "forecast_accuracy", "forecast_runs")

@@ -124,17 +124,25 @@ class LocalAws:
                                          Type="String", Overwrite=True)
 
     def function_environment(self) -> dict[str, str]:
-        """The variables the stacks set on the ingestion and forecast functions."""
+        """The variables the stacks set on the ingestion functions."""
         return {
             r.ENV_CONFIG_PARAMETER: r.CONFIG_PARAMETER,
             r.ENV_LEDGER_TABLE: r.LEDGER_TABLE,
             r.ENV_IDEMPOTENCY_TABLE: r.IDEMPOTENCY_TABLE,
             r.ENV_RATE_LIMIT_TABLE: r.RATE_LIMIT_TABLE,
             r.ENV_LAKE_BUCKET: r.LAKE_BUCKET,
-            r.ENV_GLUE_DATABASE: r.GLUE_DATABASE,
             r.ENV_REPORT_EVENTS_QUEUE_URL: self.queue_url,
             r.ENV_REPORT_EVENTS_DLQ_URL: self.dlq_url,
             r.ENV_OPS_TOPIC_ARN: self.topic_arn,
+            r.ENV_POWERTOOLS_SERVICE_NAME: r.SERVICE_NAME,
+        }
+
+    @staticmethod
+    def forecast_function_environment() -> dict[str, str]:
+        """The variables the stacks set on the forecast workflow's functions."""
+        return {
+            r.ENV_LAKE_BUCKET: r.LAKE_BUCKET,
+            r.ENV_GLUE_DATABASE: r.GLUE_DATABASE,
             r.ENV_POWERTOOLS_SERVICE_NAME: r.SERVICE_NAME,
         }
 

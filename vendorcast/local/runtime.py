@@ -94,6 +94,7 @@ class LocalPipeline:
         base_url = self.sandbox.start()
         self._previous_env.update(apply_environment({
             **self.aws.function_environment(),
+            **self.aws.forecast_function_environment(),
             **self.clock.environment(),
             r.ENV_SPAPI_ENDPOINT: base_url,
             r.ENV_LWA_TOKEN_URL: f"{base_url}{LWA_TOKEN_PATH}",
