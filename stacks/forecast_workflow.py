@@ -50,7 +50,7 @@ DISTRIBUTED_MAP_LABEL = "ForecastShards"
 
 
 @dataclass(frozen=True)
-class WorkflowFunctionSize:
+class WorkflowFunctionSpec:
     memory_mb: int
     timeout: Duration
     # What each step needs from the lake: the curated zone to read, the Glue catalog to publish to.
@@ -62,17 +62,17 @@ class WorkflowFunctionSize:
 # about 50 million series-weeks). Lambda gives CPU in proportion to memory (a full vCPU per 1,769 MB, 6 at
 # 10,240 MB), and 15 minutes is its longest run; each definition task's timeout is a minute above its function's,
 # so a function that runs out of time fails with its own error and log, not a Step Functions timeout.
-WORKFLOW_FUNCTIONS: dict[str, WorkflowFunctionSize] = {
+WORKFLOW_FUNCTIONS: dict[str, WorkflowFunctionSpec] = {
     # The whole panel from curated/ in memory (pandas), cut into shards written under forecast/.
-    "forecast_prepare": WorkflowFunctionSize(6144, Duration.minutes(10), reads_curated=True),
+    "forecast_prepare": WorkflowFunctionSpec(6144, Duration.minutes(10), reads_curated=True),
     # Lambda's largest: the pooled training set of every series in memory, 6 vCPUs for LightGBM's threads.
-    "forecast_train": WorkflowFunctionSize(10240, Duration.minutes(15)),
+    "forecast_train": WorkflowFunctionSpec(10240, Duration.minutes(15)),
     # One shard (a bounded number of series, set by Prepare): backtest, predict, ensemble; 2 vCPUs.
-    "forecast_shard": WorkflowFunctionSize(4096, Duration.minutes(15)),
+    "forecast_shard": WorkflowFunctionSpec(4096, Duration.minutes(15)),
     # Concatenates the shards' outputs into the three forecast tables and registers their partitions.
-    "forecast_publish": WorkflowFunctionSize(3008, Duration.minutes(10), publishes_catalog=True),
+    "forecast_publish": WorkflowFunctionSpec(3008, Duration.minutes(10), publishes_catalog=True),
     # Writes the failed run's forecast_runs row and words the e-mail.
-    "forecast_record_failure": WorkflowFunctionSize(1024, Duration.minutes(2), publishes_catalog=True),
+    "forecast_record_failure": WorkflowFunctionSpec(1024, Duration.minutes(2), publishes_catalog=True),
 }
 
 
@@ -95,7 +95,7 @@ class WorkflowFunction(Construct):
     """One workflow function: the forecast image with this function's handler as CMD, arm64, its own log group
     with a retention, and its own role that starts with nothing but writing those logs."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, function: str, size: WorkflowFunctionSize,
+    def __init__(self, scope: Construct, construct_id: str, *, function: str, spec: WorkflowFunctionSpec,
                  environment: dict[str, str]) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.RETAIN)
@@ -112,8 +112,8 @@ class WorkflowFunction(Construct):
             architecture=LAMBDA_ARCHITECTURE,
             role=self.role,
             log_group=self.log_group,
-            memory_size=size.memory_mb,
-            timeout=size.timeout,
+            memory_size=spec.memory_mb,
+            timeout=spec.timeout,
             environment={**POWERTOOLS_ENVIRONMENT, **environment},
         )
         # As for the zip functions: the function's GetAtt of the role already orders it after the role.
@@ -127,20 +127,20 @@ class ForecastWorkflow(Construct):
         super().__init__(scope, construct_id)
         environment = {ENV_LAKE_BUCKET: lake_bucket_name(prefix), ENV_GLUE_DATABASE: database}
         self.functions: dict[str, WorkflowFunction] = {
-            function: WorkflowFunction(self, _construct_id(function), function=function, size=size,
+            function: WorkflowFunction(self, _construct_id(function), function=function, spec=spec,
                                        environment=environment)
-            for function, size in WORKFLOW_FUNCTIONS.items()
+            for function, spec in WORKFLOW_FUNCTIONS.items()
         }
-        for function, size in WORKFLOW_FUNCTIONS.items():
+        for function, spec in WORKFLOW_FUNCTIONS.items():
             grantee = self.functions[function].function
             grant_list_lake(grantee, prefix)
             grant_replace_lake_zones(
                 grantee, prefix, lake_key, [FORECAST_PREFIX],
                 writer="The forecast workflow writes each run's shards, models and tables under {zone}/")
-            if size.reads_curated:
+            if spec.reads_curated:
                 grant_read_lake_zones(grantee, prefix, lake_key, [CURATED_PREFIX],
                                       reader="The forecast workflow reads the curated tables' files under {zone}/")
-            if size.publishes_catalog:
+            if spec.publishes_catalog:
                 grant_publish_forecast_catalog(grantee, database)
 
         self.state_machine_name = forecast_state_machine_name(prefix)

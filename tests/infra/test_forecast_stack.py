@@ -193,11 +193,11 @@ def test_five_functions_run_one_arm64_image_each_with_its_handler(synthesized: S
     assert len(images) == len(WORKFLOW_FUNCTIONS) == 5
     commands = {f["ImageConfig"]["Command"][0]: f for f in images.values()}
     assert set(commands) == {f"lambdas.{name}.handler.handler" for name in WORKFLOW_FUNCTIONS}
-    for name, size in WORKFLOW_FUNCTIONS.items():
+    for name, spec in WORKFLOW_FUNCTIONS.items():
         function = commands[f"lambdas.{name}.handler.handler"]
         assert (REPO_ROOT / "lambdas" / name / "handler.py").is_file()
         assert function["Architectures"] == ["arm64"]
-        assert (function["MemorySize"], function["Timeout"]) == (size.memory_mb, size.timeout.to_seconds())
+        assert (function["MemorySize"], function["Timeout"]) == (spec.memory_mb, spec.timeout.to_seconds())
         variables = function["Environment"]["Variables"]
         # What the embedded runtime sets for the same handlers, under the same keys.
         assert set(LocalAws.forecast_function_environment()) <= set(variables)
@@ -309,18 +309,18 @@ LAKE = "arn:aws:s3:::vendorcast-lake-<account>-<region>"
 @pytest.mark.parametrize("function", list(WORKFLOW_FUNCTIONS))
 def test_workflow_functions_read_curated_write_forecast_and_publish_only_forecast_tables(
         synthesized: Synthesized, function: str) -> None:
-    size = WORKFLOW_FUNCTIONS[function]
+    spec = WORKFLOW_FUNCTIONS[function]
     grants = _grants(synthesized, synthesized.stacks.forecasting.workflow.functions[function].role)
     assert grants[f"{LAKE}/forecast/*"] == {"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject",
                                             "s3:PutObject"}
-    assert grants.get(f"{LAKE}/curated/*") == ({"s3:GetObject"} if size.reads_curated else None)
+    assert grants.get(f"{LAKE}/curated/*") == ({"s3:GetObject"} if spec.reads_curated else None)
     for zone in ("landing", "raw", "_state"):
         assert not [resource for resource in grants if resource.startswith(f"{LAKE}/{zone}")], zone
     glue = {resource for resource, actions in grants.items() if any(a.startswith("glue:") for a in actions)}
     base = "arn:aws:glue:<region>:<account>"
     expected = {f"{base}:catalog", f"{base}:database/vendorcast_lake",
                 *(f"{base}:table/vendorcast_lake/{table}" for table in r.FORECAST_TABLE_NAMES)}
-    assert glue == (expected if size.publishes_catalog else set())
+    assert glue == (expected if spec.publishes_catalog else set())
     assert not [resource for resource, actions in grants.items()
                 if "glue:DeleteTable" in actions or "glue:DeleteDatabase" in actions]
 

@@ -36,7 +36,6 @@ from vendorcast.local.lambdas import LocalLambdaContext
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-STEPFUNCTIONS_DIR = REPO_ROOT / "stepfunctions"
 # What moto reports while an execution runs; anything else is final.
 RUNNING = "RUNNING"
 POLL_SECONDS = 0.05
@@ -153,12 +152,12 @@ class ExecutionOutcome:
 
 
 def failed_state_of(events: list[dict[str, Any]]) -> str | None:
-    """The state whose task gave up first and never succeeded afterwards (its retries are failures of the same
-    state that a later success clears); else, for an execution that timed out or was stopped, the state it
-    was in."""
+    """The state whose task gave up first: a failure that no later success of the same state entry cleared
+    (a retry is a new attempt within the same entry; each Map iteration enters its states anew). Else, for
+    an execution that timed out or was stopped, the state it was in."""
     entered: dict[int, str] = {}
     parents: dict[int, int] = {}
-    failing: dict[str, None] = {}  # insertion-ordered set
+    failing: dict[int, None] = {}  # entry ids, in the order they failed
     last_entered: str | None = None
     for event in events:
         parents[event["id"]] = event.get("previousEventId", 0)
@@ -168,25 +167,25 @@ def failed_state_of(events: list[dict[str, Any]]) -> str | None:
             last_entered = details["name"]
             continue
         if event["type"] in _TASK_FAILURE_EVENTS | _TASK_SUCCESS_EVENTS:
-            state = _state_of(event["id"], parents, entered)
-            if state is None:
+            entry = _entry_of(event["id"], parents, entered)
+            if entry is None:
                 continue
             if event["type"] in _TASK_FAILURE_EVENTS:
-                failing.setdefault(state)
+                failing.setdefault(entry)
             else:
-                failing.pop(state, None)
+                failing.pop(entry, None)
     if failing:
-        return next(iter(failing))
+        return entered[next(iter(failing))]
     final = events[-1]["type"] if events else ""
     return last_entered if final in ("ExecutionTimedOut", "ExecutionAborted") else None
 
 
-def _state_of(event_id: int, parents: dict[int, int], entered: dict[int, str]) -> str | None:
+def _entry_of(event_id: int, parents: dict[int, int], entered: dict[int, str]) -> int | None:
     """Follow previousEventId back to the StateEntered event the given event belongs to."""
     seen = 0
     while event_id and seen < len(parents):
         if event_id in entered:
-            return entered[event_id]
+            return event_id
         event_id = parents.get(event_id, 0)
         seen += 1
     return None

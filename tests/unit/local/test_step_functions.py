@@ -69,3 +69,20 @@ def test_a_timed_out_execution_names_the_state_it_was_in() -> None:
     assert failed_state_of(history) == "Train"
     assert failed_state_of(_history(("ExecutionStarted", None), ("SucceedStateEntered", "Done"),
                                     ("ExecutionSucceeded", None))) is None
+
+
+def test_one_failed_map_iteration_is_the_failed_state_though_others_succeed() -> None:
+    def event(id_: int, parent: int, kind: str, state: str | None = None) -> dict[str, Any]:
+        entry: dict[str, Any] = {"id": id_, "previousEventId": parent, "type": kind}
+        if state:
+            entry["stateEnteredEventDetails"] = {"name": state}
+        return entry
+
+    # Two iterations of one Map interleave; the first fails, the second succeeds after it.
+    history = [
+        event(1, 0, "ExecutionStarted"), event(2, 1, "MapStateEntered", "ForecastShards"),
+        event(3, 2, "TaskStateEntered", "ForecastShard"), event(4, 2, "TaskStateEntered", "ForecastShard"),
+        event(5, 3, "LambdaFunctionFailed"), event(6, 4, "LambdaFunctionSucceeded"),
+        event(7, 5, "MapStateFailed"), event(8, 7, "ExecutionFailed"),
+    ]
+    assert failed_state_of(history) == "ForecastShard"
