@@ -32,7 +32,8 @@ integration: setup
 	$(VENV)/bin/pytest tests/integration
 
 # Every CDK stack into cdk.out/ (vendorcast.toml, else the example config), offline: no AWS credentials,
-# no Docker, no network; the Lambda bundles and the Glue job's wheel are skipped (`npx cdk deploy` builds them).
+# no Docker, no network; the Lambda bundles and the Glue job's wheel are skipped and the forecast image's
+# context is only staged (`npx cdk deploy` builds them).
 synth: setup
 	VENDORCAST_SKIP_BUNDLING=1 $(VENV)/bin/python app.py
 

@@ -9,9 +9,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import App, Environment, Tags
+from aws_cdk import App, Environment, Stack, Tags
 
 from stacks.alerts import AlertsStack
+from stacks.forecasting import ForecastingStack
 from stacks.ingestion import IngestionStack
 from stacks.lake_storage import LakeStorageStack
 from stacks.monitoring import MonitoringStack, metrics_namespace
@@ -89,10 +90,11 @@ class VendorcastStacks:
     alerts: AlertsStack
     ingestion: IngestionStack
     publishing: PublishingStack
+    forecasting: ForecastingStack
     monitoring: MonitoringStack
 
-    def all(self) -> tuple[LakeStorageStack, AlertsStack, IngestionStack, PublishingStack, MonitoringStack]:
-        return (self.lake, self.alerts, self.ingestion, self.publishing, self.monitoring)
+    def all(self) -> tuple[Stack, ...]:
+        return (self.lake, self.alerts, self.ingestion, self.publishing, self.forecasting, self.monitoring)
 
 
 def add_vendorcast_stacks(app: App, config: VendorcastConfig, prefix: str = DEFAULT_PREFIX,
@@ -110,11 +112,14 @@ def add_vendorcast_stacks(app: App, config: VendorcastConfig, prefix: str = DEFA
                                description="vendorcast ingestion: SP-API report requests into the lake")
     publishing = PublishingStack(app, f"{prefix}-Publishing", config=config, lake=lake, workers=workers, env=env,
                                  description="vendorcast publishing: the Glue job that builds the curated tables")
+    forecasting = ForecastingStack(app, f"{prefix}-Forecast", config=config, lake=lake, alerts=alerts, env=env,
+                                   description="vendorcast forecast: the Step Functions forecast workflow and its "
+                                               "weekly start")
     monitoring = MonitoringStack(app, f"{prefix}-Monitoring", ingestion=ingestion, publishing=publishing,
-                                 alerts=alerts, alerts_config=config.alerts, namespace=metrics_namespace(prefix),
-                                 dashboard_name=f"{prefix}-pipeline", env=env,
+                                 forecasting=forecasting, alerts=alerts, alerts_config=config.alerts,
+                                 namespace=metrics_namespace(prefix), dashboard_name=f"{prefix}-pipeline", env=env,
                                  description="vendorcast monitoring: alarms and the pipeline dashboard")
-    stacks = VendorcastStacks(lake, alerts, ingestion, publishing, monitoring)
+    stacks = VendorcastStacks(lake, alerts, ingestion, publishing, forecasting, monitoring)
     for stack in stacks.all():
         Tags.of(stack).add("project", "vendorcast")
         Tags.of(stack).add("vendorcast:deployment", prefix)

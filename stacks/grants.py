@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
@@ -19,6 +20,7 @@ from stacks.encryption import grant_key_via
 from stacks.lake_storage import lake_bucket_arn, lake_object_arn, lake_objects_arn
 from stacks.ledger import IngestionTables
 from stacks.nag import acknowledge, acknowledge_wildcard_resource
+from vendorcast.resources import FORECAST_TABLE_NAMES
 
 
 def _allow(grantee: iam.IGrantable, actions: Iterable[str], resources: Iterable[str]) -> None:
@@ -85,6 +87,15 @@ def grant_write_lake_zones(grantee: iam.IGrantable, prefix: str, key: kms.IKey, 
 
 
 def grant_publish_operator_alerts(grantee: iam.IGrantable, topic: sns.ITopic, key: kms.IKey) -> None:
+    _grant_publish(grantee, topic, key)
+
+
+def grant_publish_forecast_notices(grantee: iam.IGrantable, topic: sns.ITopic, key: kms.IKey) -> None:
+    """The forecast workflow e-mails each run's summary, or its failure, to the alert topic."""
+    _grant_publish(grantee, topic, key)
+
+
+def _grant_publish(grantee: iam.IGrantable, topic: sns.ITopic, key: kms.IKey) -> None:
     _allow(grantee, ["sns:Publish"], [topic.topic_arn])
     grant_key_via(grantee, key, "sns", "kms:Decrypt", "kms:GenerateDataKey")
 
@@ -106,28 +117,34 @@ def grant_list_lake(grantee: iam.IGrantable, prefix: str) -> None:
     _allow(grantee, ["s3:GetBucketLocation", "s3:ListBucket"], [lake_bucket_arn(prefix)])
 
 
-def grant_read_lake_zones(grantee: iam.IGrantable, prefix: str, key: kms.IKey, zones: Iterable[str]) -> None:
-    """Read objects under the given zones of the lake bucket of deployment `prefix`."""
+def grant_read_lake_zones(grantee: iam.IGrantable, prefix: str, key: kms.IKey, zones: Iterable[str],
+                          reader: str = "The publishing job reads every file under {zone}/ that landed since its "
+                                        "last run") -> None:
+    """Read objects under the given zones of the lake bucket of deployment `prefix`; `reader` says who reads
+    what there (for the acknowledgment of the zone-wide grant)."""
     for zone in zones:
         objects = _lake_zone_objects(prefix, zone)
         _allow(grantee, ["s3:GetObject"], objects)
         acknowledge_wildcard_resource(
             grantee.grant_principal, objects[0],
-            f"The publishing job reads every file under {zone}/ that landed since its last run, keys built at run "
-            "time; the grant is GetObject on that one zone of the lake bucket only.")
+            f"{reader.format(zone=zone)}, keys built at run time; the grant is GetObject on that one zone of the "
+            "lake bucket only.")
     grant_key_via(grantee, key, "s3", "kms:Decrypt")
 
 
-def grant_replace_lake_zones(grantee: iam.IGrantable, prefix: str, key: kms.IKey, zones: Iterable[str]) -> None:
+def grant_replace_lake_zones(grantee: iam.IGrantable, prefix: str, key: kms.IKey, zones: Iterable[str],
+                             writer: str = "The publishing job rewrites the partitions and files under {zone}/ that "
+                                           "a run touches") -> None:
     """Read, write and delete objects under the given zones (a dynamic partition overwrite replaces a
-    partition's files; multipart uploads of large Parquet files are aborted when a write fails)."""
+    partition's files; multipart uploads of large Parquet files are aborted when a write fails); `writer` says
+    who writes what there (for the acknowledgment of the zone-wide grant)."""
     for zone in zones:
         objects = _lake_zone_objects(prefix, zone)
         _allow(grantee, ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"], objects)
         acknowledge_wildcard_resource(
             grantee.grant_principal, objects[0],
-            f"The publishing job rewrites the partitions and files under {zone}/ that a run touches, keys built at "
-            "run time; the grant covers that one zone of the lake bucket only.")
+            f"{writer.format(zone=zone)}, keys built at run time; the grant covers that one zone of the lake bucket "
+            "only.")
     # Uploading in parts under SSE-KMS needs Decrypt as well as GenerateDataKey.
     grant_key_via(grantee, key, "s3", "kms:Decrypt", "kms:GenerateDataKey")
 
@@ -155,6 +172,35 @@ def grant_publish_lake_catalog(grantee: iam.IGrantable, database: str) -> None:
         grantee.grant_principal, arns[-1],
         f"The publishing job creates and updates the curated tables of the {database} database, whose names come "
         "from the table contract (vendorcast.lake.tables); the grant covers that one database's tables only.")
+
+
+def grant_publish_forecast_catalog(grantee: iam.IGrantable, database: str) -> None:
+    """Create and update the forecast tables of `database` (resources.FORECAST_TABLE_NAMES, by name) and their
+    partitions; the curated tables stay out of reach."""
+    base = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+    _allow(grantee, PUBLISH_CATALOG_ACTIONS, [f"{base}:catalog", f"{base}:database/{database}",
+                                              *(f"{base}:table/{database}/{table}" for table in FORECAST_TABLE_NAMES)])
+
+
+def grant_invoke_functions(grantee: iam.IGrantable, functions: Iterable[lambda_.IFunction]) -> None:
+    """Invoke exactly these functions (unqualified: no version or alias)."""
+    _allow(grantee, ["lambda:InvokeFunction"], [function.function_arn for function in functions])
+
+
+def grant_start_forecast_runs(grantee: iam.IGrantable, state_machine_arn: str) -> None:
+    """StartExecution on the forecast state machine, no other, and nothing else on it."""
+    _allow(grantee, ["states:StartExecution"], [state_machine_arn])
+
+
+def grant_run_distributed_map(grantee: iam.IGrantable, state_machine_arn: str, child_executions_arn: str) -> None:
+    """What a state machine's distributed Map needs (Step Functions' "IAM policies for using Distributed Map
+    states"): start child executions of the state machine itself, follow and stop them."""
+    _allow(grantee, ["states:StartExecution"], [state_machine_arn])
+    _allow(grantee, ["states:DescribeExecution", "states:StopExecution"], [child_executions_arn])
+    acknowledge_wildcard_resource(
+        grantee.grant_principal, child_executions_arn,
+        "The child executions of the distributed Map are named by Step Functions at run time; the grant is "
+        "describing and stopping the executions of this state machine's one labelled map run only.")
 
 
 def grant_read_assets(grantee: iam.IGrantable, assets: Iterable[s3_assets.Asset]) -> None:

@@ -1,6 +1,6 @@
 """Monitoring: alarms to the ops topic (a dead letter, function errors and throttles, no report landed for
-the configured number of days), an e-mail for each failed run of the lake's publishing job, and one
-CloudWatch dashboard of the pipeline."""
+the configured number of days, a forecast run that failed or timed out), an e-mail for each failed run of the
+lake's publishing job, and one CloudWatch dashboard of the pipeline."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.alerts import AlertsStack
+from stacks.forecasting import ForecastingStack
 from stacks.grants import GLUE_METRICS_NAMESPACE
 from stacks.ingestion import IngestionStack
 from stacks.publish_lake_job import PublishLakeJob
@@ -50,8 +51,8 @@ def metrics_namespace(prefix: str) -> str:
 
 class MonitoringStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, ingestion: IngestionStack,
-                 publishing: PublishingStack, alerts: AlertsStack, alerts_config: AlertsConfig, namespace: str,
-                 dashboard_name: str, **kwargs: object) -> None:
+                 publishing: PublishingStack, forecasting: ForecastingStack, alerts: AlertsStack,
+                 alerts_config: AlertsConfig, namespace: str, dashboard_name: str, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self._notify = actions.SnsAction(alerts.ops_topic)
         self.alarms: list[cloudwatch.Alarm] = []
@@ -92,8 +93,57 @@ class MonitoringStack(Stack):
                     evaluation_periods=days, missing=cloudwatch.TreatMissingData.BREACHING, notify_recovery=True)
 
         self.publish_lake_failed = self._notify_failed_runs(publishing.publish_lake, alerts)
+        self._forecast_alarms(forecasting)
 
         self.dashboard = self._dashboard(dashboard_name, ingestion, publishing.publish_lake)
+        self.dashboard.add_widgets(*self._forecast_widgets(forecasting))
+
+    def _forecast_alarms(self, forecasting: ForecastingStack) -> None:
+        """A forecast run that ended badly, and a weekly start that did not happen. (Each failed run also
+        e-mails the alert topic itself, naming the step; the alarm tells operations.)"""
+        machine = forecasting.workflow.state_machine
+        runbook = "docs/operations.md, \"A failed forecast run\""
+        self._alarm("ForecastRunFailed", machine.metric_failed(period=FUNCTION_ALARM_PERIOD),
+                    f"A forecast run failed; the alert e-mail and the forecast_runs table name the step and the "
+                    f"error. See {runbook}.")
+        self._alarm("ForecastRunTimedOut", machine.metric_timed_out(period=FUNCTION_ALARM_PERIOD),
+                    "A forecast run outlived the workflow's time limit and was stopped by Step Functions (no e-mail "
+                    f"went to the alert topic). See {runbook}.")
+        self._alarm("ForecastRunThrottled", machine.metric_throttled(period=FUNCTION_ALARM_PERIOD),
+                    "Step Functions throttled the forecast workflow's state transitions (the account's Step "
+                    "Functions quotas are used up); runs slow down or fail.")
+        starter = forecasting.starter
+        self._alarm("ForecastStarterErrors", starter.function.metric_errors(period=FUNCTION_ALARM_PERIOD),
+                    "The weekly forecast start failed, so no run started; the forecast_start log group has the "
+                    f"error. See {runbook}.")
+        self._alarm("ForecastStarterThrottles", starter.function.metric_throttles(period=FUNCTION_ALARM_PERIOD),
+                    "The weekly forecast start was throttled (the account's Lambda concurrency is used up); "
+                    "EventBridge retries it twice.")
+
+    def _forecast_widgets(self, forecasting: ForecastingStack) -> list[cloudwatch.IWidget]:
+        """Forecast runs per day by how they ended, how long they took, and what their functions cost in time."""
+        machine = forecasting.workflow.state_machine
+        day = Duration.days(1)
+        functions = forecasting.workflow.functions.values()
+        return [
+            cloudwatch.GraphWidget(
+                title="Forecast runs", width=8,
+                left=[machine.metric_started(period=day, label="started"),
+                      machine.metric_succeeded(period=day, label="succeeded"),
+                      machine.metric_failed(period=day, label="failed"),
+                      machine.metric_timed_out(period=day, label="timed out")],
+            ),
+            cloudwatch.GraphWidget(
+                title="Forecast run time (minutes)", width=8,
+                left=[cloudwatch.MathExpression(expression="time / 60000", label="longest run", period=day,
+                                                using_metrics={"time": machine.metric_time(
+                                                    period=day, statistic=cloudwatch.Stats.MAXIMUM)})],
+            ),
+            cloudwatch.GraphWidget(
+                title="Forecast functions: duration p95 (ms)", width=8,
+                left=[f.function.metric_duration(statistic="p95", period=day, label=f.node.id) for f in functions],
+            ),
+        ]
 
     def _notify_failed_runs(self, job: PublishLakeJob, alerts: AlertsStack) -> events.Rule:
         """One e-mail to the ops topic per failed run, naming the run and Glue's reason (a CloudWatch alarm on

@@ -3,6 +3,7 @@ run the pipeline locally with no AWS account."""
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ import click
 
 from vendorcast.config import ConfigError, load_config
 from vendorcast.reports.catalogue import UnknownReportType
+from vendorcast.resources import FORECAST_STATE_MACHINE
 from vendorcast.spapi.errors import SpApiError
 from vendorcast.spapi.notifications import SubscriptionConflict
 
@@ -216,6 +218,40 @@ def notifications_subscribe(config_path: str | None, account_name: str, queue_ar
         verb = "subscribed" if result.created_subscription else "already subscribed"
         click.echo(f"{account.name}: {verb} (destination {result.destination_id}, "
                    f"subscription {result.subscription_id})")
+
+
+@cli.group()
+def forecast() -> None:
+    """The deployed forecast workflow (Step Functions)."""
+
+
+@forecast.command("start")
+@click.option("--origin", help="first forecast week, a Sunday (YYYY-MM-DD); default: this week's")
+@click.option("--horizon", type=int, help="weeks to forecast; default: the workflow's")
+@click.option("--name", help="execution name, which runs once; default: manual-<origin>-<UTC time>")
+@click.option("--state-machine", default=FORECAST_STATE_MACHINE, show_default=True,
+              help="name or ARN of the forecast state machine (stack output ForecastStateMachineArn)")
+def forecast_start(origin: str | None, horizon: int | None, name: str | None, state_machine: str) -> None:
+    """Start a forecast run now, with your AWS credentials (the weekly schedule starts one by itself)."""
+    import boto3
+
+    from vendorcast.forecasting.start import parse_start_request, start_forecast
+
+    options = {"origin": origin, "horizon": horizon, "name": name}
+    request = parse_start_request({"trigger": "manual", **{k: v for k, v in options.items() if v is not None}})
+    stepfunctions = boto3.client("stepfunctions")
+    arn = state_machine
+    if not arn.startswith("arn:"):
+        region = stepfunctions.meta.region_name
+        account = boto3.client("sts").get_caller_identity()["Account"]
+        partition = boto3.session.Session().get_partition_for_region(region)
+        arn = f"arn:{partition}:states:{region}:{account}:stateMachine:{state_machine}"
+    started = start_forecast(stepfunctions, arn, request, datetime.now(UTC))
+    if started.already_started:
+        click.echo(f"{started.name} exists already (started before): nothing new started")
+    else:
+        click.echo(f"started {started.name} with input {json.dumps(started.execution_input)}")
+    click.echo(f"follow it: aws stepfunctions describe-execution --execution-arn {started.execution_arn}")
 
 
 @cli.group()

@@ -76,3 +76,21 @@ LANDING_PREFIX = "landing"
 RAW_PREFIX = "raw"
 CURATED_PREFIX = "curated"
 FORECAST_PREFIX = "forecast"
+
+# --- the forecast workflow: stepfunctions/forecast.asl.json, its functions, its topic and its starter ---
+FORECAST_DEFINITION = "stepfunctions/forecast.asl.json"  # relative to the repository root
+FORECAST_STATE_MACHINE = f"{LOCAL_PREFIX}-forecast"
+ALERT_TOPIC = f"{LOCAL_PREFIX}-alerts"  # catalog changes and forecast summaries (OPS_TOPIC: alarms)
+# The definition's `${...}` placeholders: each workflow function (its handler folder under lambdas/) by the
+# placeholder of its ARN, and the alert topic the run's summary or failure goes to.
+FORECAST_FUNCTION_PLACEHOLDERS = {
+    "forecast_prepare": "PrepareFunctionArn",
+    "forecast_train": "TrainFunctionArn",
+    "forecast_shard": "ForecastShardFunctionArn",
+    "forecast_publish": "PublishFunctionArn",
+    "forecast_record_failure": "RecordFailureFunctionArn",
+}
+FORECAST_ALERT_TOPIC_PLACEHOLDER = "AlertTopicArn"
+ENV_FORECAST_STATE_MACHINE_ARN = "VENDORCAST_FORECAST_STATE_MACHINE_ARN"  # what the scheduled starter starts
+# The Glue tables the workflow publishes (vendorcast.lake.forecast_tables): its only grant in the catalog.
+FORECAST_TABLE_NAMES = ("forecast", "forecast_accuracy", "forecast_runs")

@@ -55,7 +55,8 @@ def test_another_prefix_names_every_stack_and_passes_the_checks(tmp_path: Path) 
     stacks = add_vendorcast_stacks(app, load_config(REPO_ROOT / "vendorcast.example.toml"), "Acme-Eu2")
     app.synth()  # raises on an unacknowledged cdk-nag finding
     assert [stack.stack_name for stack in stacks.all()] == [
-        "Acme-Eu2-Lake", "Acme-Eu2-Alerts", "Acme-Eu2-Ingestion", "Acme-Eu2-Publishing", "Acme-Eu2-Monitoring"]
+        "Acme-Eu2-Lake", "Acme-Eu2-Alerts", "Acme-Eu2-Ingestion", "Acme-Eu2-Publishing", "Acme-Eu2-Forecast",
+        "Acme-Eu2-Monitoring"]
     lake = json.loads((tmp_path / "Acme-Eu2-Lake.template.json").read_text())
     names = {resource["Properties"].get("Name") or resource["Properties"].get("DatabaseInput", {}).get("Name")
              for resource in lake["Resources"].values()
@@ -65,6 +66,10 @@ def test_another_prefix_names_every_stack_and_passes_the_checks(tmp_path: Path) 
     (job,) = [r["Properties"] for r in publishing["Resources"].values() if r["Type"] == "AWS::Glue::Job"]
     assert (job["Name"], job["NonOverridableArguments"]["--GLUE_DATABASE"]) == ("acme-eu2-publish-lake",
                                                                                "acme_eu2_lake")
+    forecast = json.loads((tmp_path / "Acme-Eu2-Forecast.template.json").read_text())
+    (machine,) = [r["Properties"] for r in forecast["Resources"].values()
+                  if r["Type"] == "AWS::StepFunctions::StateMachine"]
+    assert machine["StateMachineName"] == "acme-eu2-forecast"
 
 
 def test_publishing_workers_come_from_the_cdk_context(tmp_path: Path) -> None:

@@ -24,8 +24,9 @@ def _alarms(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
 
 def test_every_alarm_notifies_the_ops_topic(synthesized: Synthesized) -> None:
     alarms = _alarms(synthesized)
-    # DLQ, errors and throttles of the three functions, no report landed.
-    assert len(alarms) == 1 + 2 * 3 + 1
+    # DLQ, errors and throttles of the three functions, no report landed; forecast runs failed, timed out and
+    # throttled, errors and throttles of the forecast starter.
+    assert len(alarms) == 1 + 2 * 3 + 1 + 3 + 2
     for alarm in alarms.values():
         (action,) = alarm["AlarmActions"]
         assert action["Fn::GetStackOutput"]["StackName"] == synthesized.stacks.alerts.stack_name

@@ -30,7 +30,7 @@ from stacks.packaging import (
 )
 from vendorcast.config import load_config
 
-FUNCTIONS = ["request_reports", "poll_reports", "process_reports"]
+FUNCTIONS = ["request_reports", "poll_reports", "process_reports", "forecast_start"]
 # Distributions the Lambda Python runtime provides (boto3 and what it depends on).
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
 # Never in a zip function: too big (pandas, numpy comes with it) or only for the laptop.
@@ -104,8 +104,11 @@ def _third_party_imports(handler: Path) -> set[str]:
             for module in modules:
                 top = module.split(".")[0]
                 if top in ("vendorcast", "lambdas"):
-                    if (file := _module_file(module)) is not None:
-                        pending.append(file)
+                    # Importing a module runs its packages' __init__ first.
+                    parts = module.split(".")
+                    for depth in range(1, len(parts) + 1):
+                        if (file := _module_file(".".join(parts[:depth]))) is not None:
+                            pending.append(file)
                 elif top not in sys.stdlib_module_names and top != "__future__":
                     found.add(top)
     return found
@@ -143,13 +146,14 @@ def built_bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     app = new_app(outdir=str(outdir), skip_bundling=False)
     stacks = add_vendorcast_stacks(app, load_config(REPO_ROOT / "vendorcast.example.toml"))
     app.synth()
-    template = json.loads((outdir / f"{stacks.ingestion.stack_name}.template.json").read_text())
     bundles = {}
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::Lambda::LayerVersion":
-            bundles["layer"] = resource["Properties"]["Content"]["S3Key"]
-        elif resource["Type"] == "AWS::Lambda::Function":
-            bundles[resource["Properties"]["Handler"].split(".")[1]] = resource["Properties"]["Code"]["S3Key"]
+    for stack in (stacks.ingestion, stacks.forecasting):
+        template = json.loads((outdir / f"{stack.stack_name}.template.json").read_text())
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::Lambda::LayerVersion":
+                bundles["layer"] = resource["Properties"]["Content"]["S3Key"]
+            elif resource["Type"] == "AWS::Lambda::Function" and "Handler" in resource["Properties"]:
+                bundles[resource["Properties"]["Handler"].split(".")[1]] = resource["Properties"]["Code"]["S3Key"]
     return {name: outdir / f"asset.{key.removesuffix('.zip')}" for name, key in bundles.items()}
 
 

@@ -29,6 +29,7 @@ class LocalAws:
     queue_url: str = ""
     dlq_url: str = ""
     topic_arn: str = ""
+    alert_topic_arn: str = ""
 
     @classmethod
     def start(cls) -> LocalAws:
@@ -113,6 +114,7 @@ class LocalAws:
         )["QueueUrl"]
 
         self.topic_arn = self.client("sns").create_topic(Name=r.OPS_TOPIC)["TopicArn"]
+        self.alert_topic_arn = self.client("sns").create_topic(Name=r.ALERT_TOPIC)["TopicArn"]
 
         secrets = self.client("secretsmanager")
         for name, value in credentials.items():
@@ -132,6 +134,15 @@ class LocalAws:
             r.ENV_REPORT_EVENTS_QUEUE_URL: self.queue_url,
             r.ENV_REPORT_EVENTS_DLQ_URL: self.dlq_url,
             r.ENV_OPS_TOPIC_ARN: self.topic_arn,
+            r.ENV_POWERTOOLS_SERVICE_NAME: r.SERVICE_NAME,
+        }
+
+    @staticmethod
+    def forecast_function_environment() -> dict[str, str]:
+        """The variables the stacks set on the forecast workflow's functions."""
+        return {
+            r.ENV_LAKE_BUCKET: r.LAKE_BUCKET,
+            r.ENV_GLUE_DATABASE: r.GLUE_DATABASE,
             r.ENV_POWERTOOLS_SERVICE_NAME: r.SERVICE_NAME,
         }
 

@@ -1,12 +1,13 @@
 """The embedded runtime: AWS emulator + SP-API emulator + the Lambda handlers in-process, driven the way AWS
 drives them. The SQS event source runs in its own thread (as Lambda's poller does) while a scheduler invokes
-the scheduled functions on the shared, scaled clock."""
+the scheduled functions on the shared, scaled clock; the forecast workflow runs on the emulator's Step
+Functions."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -17,10 +18,12 @@ from aws_lambda_powertools.utilities import parameters
 from vendorcast import resources as r
 from vendorcast.clock import ScaledClock, use_clock
 from vendorcast.config import VendorcastConfig
+from vendorcast.forecasting.start import parse_start_request
 from vendorcast.ingestion.ledger import LedgerEntry, RequestLedger
 from vendorcast.lake.publish import PublishResult, publish_lake_emulated
 from vendorcast.local.aws import LocalAws, apply_environment, restore_environment
 from vendorcast.local.lambdas import SqsEventSource, invoke_scheduled, load_handler
+from vendorcast.local.stepfunctions import ExecutionOutcome, Handler, LocalStepFunctions, create_forecast_workflow
 from vendorcast.redaction import register_secret
 from vendorcast.sandbox.server import LWA_TOKEN_PATH, SandboxServer
 from vendorcast.sandbox.settings import NotificationTarget, SandboxSettings
@@ -54,7 +57,8 @@ class Progress:
 class LocalPipeline:
     """`with LocalPipeline(config, sandbox_settings, clock) as pipeline: pipeline.run_until_settled()`."""
 
-    def __init__(self, config: VendorcastConfig, sandbox: SandboxSettings, clock: ScaledClock) -> None:
+    def __init__(self, config: VendorcastConfig, sandbox: SandboxSettings, clock: ScaledClock,
+                 forecast_handlers: Mapping[str, Handler] | None = None) -> None:
         self.config = config
         self.clock = clock
         self.sandbox_settings = sandbox
@@ -65,6 +69,10 @@ class LocalPipeline:
         self._stop_events = threading.Event()
         self._events_processed = 0
         self._event_errors: list[BaseException] = []
+        # The forecast workflow's task handlers by function (default: lambdas/forecast_*/handler.py).
+        self._forecast_handlers = forecast_handlers
+        self._step_functions: LocalStepFunctions | None = None
+        self._forecast_machine = ""
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalPipeline:
@@ -86,6 +94,7 @@ class LocalPipeline:
         base_url = self.sandbox.start()
         self._previous_env.update(apply_environment({
             **self.aws.function_environment(),
+            **self.aws.forecast_function_environment(),
             **self.clock.environment(),
             r.ENV_SPAPI_ENDPOINT: base_url,
             r.ENV_LWA_TOKEN_URL: f"{base_url}{LWA_TOKEN_PATH}",
@@ -105,6 +114,9 @@ class LocalPipeline:
         return self
 
     def stop(self) -> None:
+        if self._step_functions:
+            self._step_functions.close()
+            self._step_functions = None
         self._stop_events.set()
         if self._events_thread:
             self._events_thread.join(timeout=30)
@@ -186,6 +198,23 @@ class LocalPipeline:
         the emulator's Glue Data Catalog."""
         assert self.aws is not None
         return publish_lake_emulated(self.aws.endpoint_url, self.aws.client("glue"), full_refresh)
+
+    # ------------------------------------------------------------------ the forecast workflow
+    def run_forecast(self, request: Mapping[str, object], timeout: float = 1800.0) -> ExecutionOutcome:
+        """One forecast run as the scheduled starter starts it on AWS: `{"trigger": "scheduled"}` (the week's
+        run, named weekly-<origin>) or a manual request (origin, horizon, name). stepfunctions/forecast.asl.json
+        runs on the emulator's Step Functions; its summary or failure goes to the alert topic."""
+        assert self.aws is not None
+        if self._step_functions is None:
+            handlers = self._forecast_handlers or {function: load_handler(function).handler
+                                                   for function in r.FORECAST_FUNCTION_PLACEHOLDERS}
+            self._step_functions = LocalStepFunctions(self.aws).start()
+            self._forecast_machine = create_forecast_workflow(self._step_functions, handlers,
+                                                              self.aws.alert_topic_arn)
+        start = parse_start_request(request)
+        now = self.clock.now()
+        return self._step_functions.run(self._forecast_machine, start.execution_name(now),
+                                        start.execution_input(now), timeout)
 
     # ------------------------------------------------------------------ running
     def run_until_settled(self, timeout: float = 600.0, on_progress: Callable[[Progress], None] | None = None,
