@@ -36,6 +36,7 @@ from vendorcast.lake.forecast_tables import (
     RUN_STATUS_SUCCEEDED,
     SEGMENT_ALL,
     SEGMENT_ASIN,
+    SEGMENT_VS_AMAZON,
     ForecastTable,
 )
 from vendorcast.lake.glue_catalog import GlueCatalog
@@ -54,8 +55,6 @@ DISTRIBUTED_MAP_SHARDS = 40
 # Past-only covariates of demand_weekly (none of them is known ahead for Amazon's retail side).
 LAKE_COVARIATES = ("average_selling_price", "glance_views", "out_of_stock_rate")
 AMAZON_LEVELS = (0.7, 0.8, 0.9)
-# forecast_accuracy.segment for the weeks Amazon's own forecast also covered (ours and Amazon's, side by side).
-SEGMENT_VS_AMAZON = "vs_amazon"
 _ITEM_SEPARATOR = "|"
 
 
@@ -462,7 +461,6 @@ def publish_run(event: dict[str, Any]) -> dict[str, Any]:
                      ignore_index=True)
     accuracy, headline = _accuracy_rows(run, sums, backtest_origins(run)[:-1])
     catalog = _catalog(storage)
-    catalog.ensure_database()
     _write_table(storage, catalog, FORECAST, run.origin, run.run_id, forecast)
     _write_table(storage, catalog, FORECAST_ACCURACY, run.origin, run.run_id, accuracy)
     ours = headline.get((ENSEMBLE, SEGMENT_ALL), {})
@@ -539,7 +537,6 @@ def record_failed_run(event: dict[str, Any]) -> dict[str, Any]:
     origin = _failed_run_origin(run_input.get("origin"), started_at.date())
     storage = _storage()
     catalog = _catalog(storage)
-    catalog.ensure_database()
     _write_table(storage, catalog, FORECAST_RUNS, origin, run_id, pa.Table.from_pylist([{
         "run_id": run_id, "run_trigger": str(run_input.get("trigger", "manual")), "started_at": started_at,
         "finished_at": datetime.now(UTC), "status": RUN_STATUS_FAILED, "failed_state": failed_state,

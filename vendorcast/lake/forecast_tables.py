@@ -38,6 +38,7 @@ AMAZON_MODEL = "amazon"
 # forecast_accuracy.segment: every scored series, one ASIN (with `asin` set), or a named demand segment.
 SEGMENT_ALL = "all"
 SEGMENT_ASIN = "asin"
+SEGMENT_VS_AMAZON = "vs_amazon"
 
 # forecast_accuracy.metric values (definitions in vendorcast/forecasting/metrics.py and the data dictionary).
 ACCURACY_METRICS: dict[str, str] = {
@@ -127,8 +128,9 @@ FORECAST_ACCURACY = ForecastTable(
         Column("marketplace_id", "string", "Amazon marketplace id; null: pooled over all marketplaces."),
         _MODEL,
         Column("segment", "string",
-               f"Which series are scored: `{SEGMENT_ALL}`, `{SEGMENT_ASIN}` (one ASIN, named in `asin`), or a "
-               "demand segment such as smooth, intermittent, lumpy or new."),
+               f"Which series are scored: `{SEGMENT_ALL}`, `{SEGMENT_ASIN}` (one ASIN, named in `asin`), "
+               f"`{SEGMENT_VS_AMAZON}` (only the ASIN-weeks Amazon's own forecast covered, to compare with model "
+               f"`{AMAZON_MODEL}`), or a demand segment: smooth, erratic, intermittent, lumpy or new."),
         Column("asin", "string", f"The ASIN when segment = '{SEGMENT_ASIN}', else null."),
         Column("backtest_window", "bigint",
                "Rolling-origin window: 1 is the earliest origin; null: pooled over all windows."),
@@ -203,6 +205,7 @@ __all__ = [
     "RUN_TRIGGER_SCHEDULED",
     "SEGMENT_ALL",
     "SEGMENT_ASIN",
+    "SEGMENT_VS_AMAZON",
     "ForecastTable",
     "forecast_table",
 ]
