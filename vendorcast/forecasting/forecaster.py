@@ -47,7 +47,7 @@ class ForecastSettings:
     backtest_windows: int = 3
     mask_censored: bool = True
     lightgbm_rounds: int = 200
-    lightgbm_max_rows: int = 500_000
+    lightgbm_max_rows: int = 400_000
     seed: int = 0
     threads: int | None = None
 

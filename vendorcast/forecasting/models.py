@@ -221,8 +221,8 @@ class LightGBMGlobal:
 
     name: str = "lightgbm_global"
     max_horizon: int = 12
-    num_rounds: int = 300
-    max_rows: int = 1_000_000
+    num_rounds: int = 200
+    max_rows: int = 400_000
     mask_censored: bool = True
     weight_power: float = 1.0
     log_target: bool = True
