@@ -91,6 +91,7 @@ class HeadlessChromium:
             ])
         except OSError as exc:
             self._close_pipes()
+            self._profile.cleanup()
             raise BrowserError(f"could not start {self.executable}: {exc}") from exc
         finally:
             os.close(child_read)

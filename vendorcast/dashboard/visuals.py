@@ -143,8 +143,9 @@ def stockout_note(risk: pd.DataFrame) -> dict[str, str]:
     """Per ASIN, one line on its stockout check, shown under its fan chart."""
     notes = {}
     for r in risk.itertuples():
-        available = (f"{_count(r.sellable_on_hand_units)} on hand + {_count(r.open_purchase_order_units or 0)} on "
-                     f"open POs = {_count(r.available_units)} units (week of {_day(r.inventory_week_start)})")
+        open_po = 0 if pd.isna(r.open_purchase_order_units) else r.open_purchase_order_units
+        available = (f"{_count(r.sellable_on_hand_units)} on hand + {_count(open_po)} on open POs = "
+                     f"{_count(r.available_units)} units (week of {_day(r.inventory_week_start)})")
         if pd.isna(r.p90_units_horizon):
             verdict = "no forecast to check against"
         else:
@@ -310,17 +311,19 @@ def ingestion_heatmap(rows: pd.DataFrame) -> dict[str, Any]:
     several = rows[["account", "marketplace_id"]].drop_duplicates().shape[0] > 1
     labelled = rows.assign(stream=[_stream_label(r, several) for r in rows.itertuples()])
     grid = labelled.pivot_table(index="stream", columns="week_start", values="asins", aggfunc="sum")
+    documents = labelled.pivot_table(index="stream", columns="week_start", values="documents", aggfunc="sum")
     weeks = list(grid.columns)
     return _figure([go.Heatmap(
         x=[_value(pd.Timestamp(w)) for w in weeks], y=list(grid.index),
         z=[[_value(v) for v in row] for row in grid.to_numpy().tolist()],
+        customdata=[[_value(v) for v in row] for row in documents.reindex_like(grid).to_numpy().tolist()],
         colorscale="Blues", colorbar={"title": {"text": "ASINs"}}, xgap=1, ygap=2,
-        hovertemplate="%{y}<br>week of %{x}: %{z} ASINs<extra></extra>",
+        hovertemplate="%{y}<br>week of %{x}: %{z} ASINs from %{customdata} document(s)<extra></extra>",
     )], height=max(220, 90 + 34 * len(grid.index)))
 
 
 INGESTION_COLUMNS = ("report", "account", "marketplace", "first week", "last week", "weeks landed",
-                     "weeks missing", "documents", "latest stored")
+                     "weeks missing", "latest stored")
 
 
 def ingestion_table(rows: pd.DataFrame) -> list[list[str]]:
@@ -333,8 +336,7 @@ def ingestion_table(rows: pd.DataFrame) -> list[list[str]]:
         landed = group["week_start"].nunique()
         expected = (pd.Timestamp(last) - pd.Timestamp(first)).days // 7 + 1
         table.append([report_table, account, marketplace_id, _day(first), _day(last), str(landed),
-                      str(expected - landed), _count(group["documents"].sum()),
-                      _minute(group["latest_ingested_at"].max())])
+                      str(expected - landed), _minute(group["latest_ingested_at"].max())])
     return table
 
 
