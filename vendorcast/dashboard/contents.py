@@ -66,6 +66,10 @@ class Dataset:
         return tree.sql(dialect=SQL_DIALECT, pretty=True)
 
 
+# The model-accuracy chart compares loss metrics on one scale (0 is perfect): every wQL, and WAPE.
+ACCURACY_CHART_METRICS = ("wql_p10", "wql_p50", "wql_p70", "wql_p80", "wql_p90", "wql_mean", "wape")
+
+
 class VisualKind(StrEnum):
     FAN_CHART = "fan_chart"  # lines and bands over weeks, for one ASIN at a time (the ASIN picker)
     LINE_CHART = "line_chart"
@@ -109,7 +113,7 @@ _COLUMNS: dict[str, str] = {
                      "avg_weekly_units_4w:DECIMAL weeks_of_cover:DECIMAL weeks_of_cover_with_open_po:DECIMAL "
                      "lead_time_weeks:DECIMAL stockout_risk:STRING forecast_origin:DATETIME horizon_weeks:INTEGER "
                      "p50_units_horizon:DECIMAL p90_units_horizon:DECIMAL p90_shortfall_units:DECIMAL "
-                     "p90_stockout_risk:BOOLEAN",
+                     "p90_stockout_risk:BOOLEAN p90_check:STRING",
     "model_accuracy": "run_id:STRING forecast_origin:DATETIME model:STRING metric:STRING value:DECIMAL "
                       "items:INTEGER weeks:INTEGER actual_units:DECIMAL",
     "run_history": "run_id:STRING forecast_origin:DATETIME run_trigger:STRING started_at:DATETIME "
@@ -200,6 +204,7 @@ def visuals() -> tuple[Visual, ...]:
 
 
 __all__ = [
+    "ACCURACY_CHART_METRICS",
     "SECTIONS",
     "ColumnType",
     "Dataset",

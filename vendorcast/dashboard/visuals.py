@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from vendorcast.dashboard.contents import ACCURACY_CHART_METRICS
 from vendorcast.lake.forecast_tables import AMAZON_MODEL
 
 # Colours: ours blue, Amazon's orange, what was sold near-black.
@@ -28,12 +29,12 @@ LAYOUT: dict[str, Any] = {
 }
 # Weeks of sales history the fan chart shows before the forecast.
 DEFAULT_HISTORY_WEEKS = 52
-# The model-accuracy chart compares loss metrics on one scale: every wQL, and WAPE.
-LOSS_METRICS = ("wql_p10", "wql_p50", "wql_p70", "wql_p80", "wql_p90", "wql_mean", "wape")
 # Rows of the long tables.
 TABLE_ROWS = 25
 RISK_ORDER = ("out_of_stock", "high", "medium", "low", "no_recent_demand")
-P90_AT_RISK, P90_COVERED, P90_NO_FORECAST = "P90 demand above on hand + open POs", "covered", "no forecast"
+# stockout_risk.p90_check values, their legend and colour.
+P90_CHECKS = (("at risk", "P90 demand above on hand + open POs", ALERT), ("covered", "covered", "#34a853"),
+              ("no forecast", "no forecast", "#9aa0a6"))
 
 
 def _figure(traces: list[go.BaseTraceType], **layout: Any) -> dict[str, Any]:
@@ -174,23 +175,14 @@ def _number(value: Any, digits: int = 2) -> str:
 
 # --- inventory -----------------------------------------------------------------------------------------------
 
-def _p90_check(row: pd.Series) -> str:
-    if pd.isna(row["p90_units_horizon"]):
-        return P90_NO_FORECAST
-    return P90_AT_RISK if row["p90_stockout_risk"] else P90_COVERED
-
-
 def stockout_risk_counts(risk: pd.DataFrame) -> dict[str, Any]:
     """ASINs per cover-based risk class (v_inventory_health), stacked by the P90 horizon check."""
-    checked = risk.assign(p90_check=risk.apply(_p90_check, axis=1) if not risk.empty else [])
-    classes = [c for c in RISK_ORDER if c in set(checked["stockout_risk"])]
-    colours = {P90_AT_RISK: ALERT, P90_COVERED: "#34a853", P90_NO_FORECAST: "#9aa0a6"}
+    classes = [c for c in RISK_ORDER if c in set(risk["stockout_risk"])]
     traces = []
-    for check in (P90_AT_RISK, P90_COVERED, P90_NO_FORECAST):
-        subset = checked[checked["p90_check"] == check]
-        counts = subset.groupby("stockout_risk")["asin"].count()
-        traces.append(go.Bar(x=classes, y=[int(counts.get(c, 0)) for c in classes], name=check,
-                             marker={"color": colours[check]}))
+    for check, label, colour in P90_CHECKS:
+        counts = risk[risk["p90_check"] == check].groupby("stockout_risk")["asin"].nunique()
+        traces.append(go.Bar(x=classes, y=[int(counts.get(c, 0)) for c in classes], name=label,
+                             marker={"color": colour}))
     return _figure(traces, barmode="stack", xaxis={"title": {"text": "risk by weeks of cover vs lead time"}},
                    yaxis={"title": {"text": "ASINs"}})
 
@@ -215,8 +207,8 @@ def stockout_risk_table(risk: pd.DataFrame) -> list[list[str]]:
 
 def model_accuracy(rows: pd.DataFrame) -> dict[str, Any]:
     """Loss metrics of the latest run, one bar group per metric, one bar per model (Amazon's in orange)."""
-    losses = rows[rows["metric"].isin(LOSS_METRICS)]
-    metrics = [m for m in LOSS_METRICS if m in set(losses["metric"])]
+    losses = rows[rows["metric"].isin(ACCURACY_CHART_METRICS)]
+    metrics = [m for m in ACCURACY_CHART_METRICS if m in set(losses["metric"])]
     traces = []
     for model in sorted(set(losses["model"]), key=lambda m: (m == AMAZON_MODEL, m)):
         values = losses[losses["model"] == model].set_index("metric")["value"]

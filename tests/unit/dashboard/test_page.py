@@ -16,7 +16,6 @@ import pytest
 
 from vendorcast.dashboard.contents import VisualKind, visuals
 from vendorcast.dashboard.page import build_dashboard, embedded_payload
-from vendorcast.dashboard.visuals import P90_AT_RISK, P90_COVERED, P90_NO_FORECAST
 
 ROOT = Path(__file__).parents[3]
 
@@ -93,9 +92,9 @@ def test_stockout_risk_is_p90_demand_over_the_horizon_against_stock_and_open_pos
     counts = {trace["name"]: dict(zip(trace["x"], trace["y"], strict=True))
               for trace in payload["figures"]["stockout_risk_counts"]["data"]}
     # The kettle: 1.9 weeks of cover under a 3-week lead time is high risk by cover, and short by P90.
-    assert counts == {P90_AT_RISK: {"out_of_stock": 0, "high": 1, "low": 0},
-                      P90_COVERED: {"out_of_stock": 0, "high": 0, "low": 1},
-                      P90_NO_FORECAST: {"out_of_stock": 1, "high": 0, "low": 0}}
+    assert counts == {"P90 demand above on hand + open POs": {"out_of_stock": 0, "high": 1, "low": 0},
+                      "covered": {"out_of_stock": 0, "high": 0, "low": 1},
+                      "no forecast": {"out_of_stock": 1, "high": 0, "low": 0}}
     first_row = re.search(r'id="stockout_risk_table".*?<tbody>\s*<tr>(.*?)</tr>', html, re.S).group(1)
     assert re.findall(r"<td[^>]*>(.*?)</td>", first_row) == [
         fx.KETTLE, fx.ACCOUNT, fx.MARKET, str(fx.week(59)), "300", "200", "800", "4", "300", "1.9", "high"]

@@ -36,7 +36,13 @@ SELECT
     f.p90_units_horizon - (h.sellable_on_hand_units + coalesce(h.open_purchase_order_units, 0))
         AS p90_shortfall_units,
     coalesce(f.p90_units_horizon > h.sellable_on_hand_units + coalesce(h.open_purchase_order_units, 0), false)
-        AS p90_stockout_risk
+        AS p90_stockout_risk,
+    CASE
+        WHEN f.p90_units_horizon IS NULL THEN 'no forecast'
+        WHEN f.p90_units_horizon > h.sellable_on_hand_units + coalesce(h.open_purchase_order_units, 0)
+            THEN 'at risk'
+        ELSE 'covered'
+    END AS p90_check
 FROM v_inventory_health AS h
 LEFT JOIN horizon_demand AS f
     ON f.account = h.account
