@@ -9,9 +9,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import App, Environment, Tags
+from aws_cdk import App, Environment, Stack, Tags
 
 from stacks.alerts import AlertsStack
+from stacks.analytics import AnalyticsStack
 from stacks.ingestion import IngestionStack
 from stacks.lake_storage import LakeStorageStack
 from stacks.monitoring import MonitoringStack, metrics_namespace
@@ -90,9 +91,12 @@ class VendorcastStacks:
     ingestion: IngestionStack
     publishing: PublishingStack
     monitoring: MonitoringStack
+    # Only with a QuickSight principal in the config; no other stack depends on it.
+    analytics: AnalyticsStack | None = None
 
-    def all(self) -> tuple[LakeStorageStack, AlertsStack, IngestionStack, PublishingStack, MonitoringStack]:
-        return (self.lake, self.alerts, self.ingestion, self.publishing, self.monitoring)
+    def all(self) -> tuple[Stack, ...]:
+        core = (self.lake, self.alerts, self.ingestion, self.publishing, self.monitoring)
+        return core if self.analytics is None else (*core, self.analytics)
 
 
 def add_vendorcast_stacks(app: App, config: VendorcastConfig, prefix: str = DEFAULT_PREFIX,
@@ -114,7 +118,11 @@ def add_vendorcast_stacks(app: App, config: VendorcastConfig, prefix: str = DEFA
                                  alerts=alerts, alerts_config=config.alerts, namespace=metrics_namespace(prefix),
                                  dashboard_name=f"{prefix}-pipeline", env=env,
                                  description="vendorcast monitoring: alarms and the pipeline dashboard")
-    stacks = VendorcastStacks(lake, alerts, ingestion, publishing, monitoring)
+    analytics = None
+    if config.analytics.quicksight_enabled:
+        analytics = AnalyticsStack(app, f"{prefix}-Analytics", lake=lake, analytics=config.analytics, env=env,
+                                   description="vendorcast analytics (optional): the QuickSight dashboard of the lake")
+    stacks = VendorcastStacks(lake, alerts, ingestion, publishing, monitoring, analytics)
     for stack in stacks.all():
         Tags.of(stack).add("project", "vendorcast")
         Tags.of(stack).add("vendorcast:deployment", prefix)
