@@ -23,6 +23,7 @@ from vendorcast.dashboard.visuals import (
     TABLES,
     fan_charts,
     stockout_note,
+    template,
 )
 from vendorcast.lake.query import LocalLake
 from vendorcast.lake.storage import LakeStorage
@@ -48,8 +49,8 @@ def load_datasets(lake: LocalLake) -> dict[str, pd.DataFrame]:
 
 
 def page_payload(frames: Mapping[str, pd.DataFrame], history_weeks: int = DEFAULT_HISTORY_WEEKS) -> dict[str, Any]:
-    """The data the page embeds: every chart's figure, each ASIN's fan chart and stockout note, the tables' rows,
-    and which visuals have nothing to show."""
+    """The data the page embeds: the charts' template, every chart's figure, each ASIN's fan chart and stockout
+    note, the tables' rows, and which visuals have nothing to show."""
     choices, charts = fan_charts(frames["fan_chart"], frames["stockout_risk"], history_weeks)
     figures, tables, empty = {}, {}, []
     for section in SECTIONS:
@@ -63,6 +64,7 @@ def page_payload(frames: Mapping[str, pd.DataFrame], history_weeks: int = DEFAUL
             elif visual.kind is not VisualKind.FAN_CHART:
                 figures[visual.id] = FIGURES[visual.id](rows)
     return {
+        "template": template(),
         "figures": figures,
         "tables": tables,
         "empty": empty,
@@ -106,7 +108,7 @@ def render_page(frames: Mapping[str, pd.DataFrame], *, title: str, source: str,
         facts=_facts(frames, payload), choices=payload["fan"]["choices"], tables=payload["tables"],
         empty=set(payload["empty"]), fan_chart=VisualKind.FAN_CHART, table=VisualKind.TABLE,
         plotly_js=plotly.offline.get_plotlyjs(), data_element_id=DATA_ELEMENT_ID,
-        payload_json=_json_for_html({key: payload[key] for key in ("figures", "fan")}),
+        payload_json=_json_for_html({key: payload[key] for key in ("template", "figures", "fan")}),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from vendorcast.dashboard.contents import ACCURACY_CHART_METRICS
 from vendorcast.lake.forecast_tables import AMAZON_MODEL
@@ -18,8 +19,9 @@ from vendorcast.lake.forecast_tables import AMAZON_MODEL
 # Colours: ours blue, Amazon's orange, what was sold near-black.
 OURS, AMAZON, ACTUAL, ALERT = "#1f5fbf", "#e8710a", "#202124", "#c5221f"
 OURS_BAND, AMAZON_BAND = "rgba(31, 95, 191, 0.18)", "rgba(232, 113, 10, 0.20)"
+# The plotly template of every chart: sent to the page once, not inside each figure.
+TEMPLATE = "plotly_white"
 LAYOUT: dict[str, Any] = {
-    "template": "plotly_white",
     "margin": {"l": 56, "r": 16, "t": 28, "b": 40},
     "height": 340,
     "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
@@ -38,10 +40,15 @@ P90_CHECKS = (("at risk", "P90 demand above on hand + open POs", ALERT), ("cover
 
 
 def _figure(traces: list[go.BaseTraceType], **layout: Any) -> dict[str, Any]:
+    """A figure as plotly.js takes it (traces and layout validated by plotly, the template left to the page)."""
     axes = {axis: {**LAYOUT[axis], **layout.pop(axis, {})} for axis in ("xaxis", "yaxis")}
-    figure = go.Figure(data=traces, layout={**LAYOUT, **layout, **axes})
-    as_json = figure.to_plotly_json()
-    return {"data": as_json["data"], "layout": as_json["layout"]}
+    return {"data": [trace.to_plotly_json() for trace in traces],
+            "layout": go.Layout({**LAYOUT, **layout, **axes}).to_plotly_json()}
+
+
+def template() -> dict[str, Any]:
+    """The charts' shared template, as plotly.js takes it in layout.template."""
+    return pio.templates[TEMPLATE].to_plotly_json()
 
 
 def _values(series: pd.Series) -> list[Any]:
@@ -360,4 +367,5 @@ __all__ = [
     "asin_key",
     "fan_charts",
     "stockout_note",
+    "template",
 ]

@@ -174,7 +174,7 @@ def test_the_page_is_one_file_that_needs_no_network(page: tuple[str, dict]) -> N
     html, payload = page
     # Nothing to fetch: no script, style sheet or font from elsewhere (the browser test checks no request is made).
     assert not re.search(r'<script[^>]+src=|<link[^>]+href=|@import', html)
-    assert "Plotly.newPlot" in html and "* plotly.js v" in html
+    assert "Plotly.react" in html and "* plotly.js v" in html
     # One element per visual, and the embedded data draws every chart but the tables.
     for visual in visuals():
         assert f'id="{visual.id}"' in html
