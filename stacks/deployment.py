@@ -12,6 +12,7 @@ from pathlib import Path
 from aws_cdk import App, Environment, Stack, Tags
 
 from stacks.alerts import AlertsStack
+from stacks.analytics import AnalyticsStack
 from stacks.forecasting import ForecastingStack
 from stacks.ingestion import IngestionStack
 from stacks.lake_storage import LakeStorageStack
@@ -92,9 +93,12 @@ class VendorcastStacks:
     publishing: PublishingStack
     forecasting: ForecastingStack
     monitoring: MonitoringStack
+    # Only with a QuickSight principal in the config; no other stack depends on it.
+    analytics: AnalyticsStack | None = None
 
     def all(self) -> tuple[Stack, ...]:
-        return (self.lake, self.alerts, self.ingestion, self.publishing, self.forecasting, self.monitoring)
+        core = (self.lake, self.alerts, self.ingestion, self.publishing, self.forecasting, self.monitoring)
+        return core if self.analytics is None else (*core, self.analytics)
 
 
 def add_vendorcast_stacks(app: App, config: VendorcastConfig, prefix: str = DEFAULT_PREFIX,
@@ -119,7 +123,11 @@ def add_vendorcast_stacks(app: App, config: VendorcastConfig, prefix: str = DEFA
                                  forecasting=forecasting, alerts=alerts, alerts_config=config.alerts,
                                  namespace=metrics_namespace(prefix), dashboard_name=f"{prefix}-pipeline", env=env,
                                  description="vendorcast monitoring: alarms and the pipeline dashboard")
-    stacks = VendorcastStacks(lake, alerts, ingestion, publishing, forecasting, monitoring)
+    analytics = None
+    if config.analytics.quicksight_enabled:
+        analytics = AnalyticsStack(app, f"{prefix}-Analytics", lake=lake, analytics=config.analytics, env=env,
+                                   description="vendorcast analytics (optional): the QuickSight dashboard of the lake")
+    stacks = VendorcastStacks(lake, alerts, ingestion, publishing, forecasting, monitoring, analytics)
     for stack in stacks.all():
         Tags.of(stack).add("project", "vendorcast")
         Tags.of(stack).add("vendorcast:deployment", prefix)

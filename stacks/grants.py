@@ -10,6 +10,7 @@ from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
@@ -225,3 +226,47 @@ def grant_run_glue_job(grantee: iam.IGrantable) -> None:
                 "Glue GetSecurityConfiguration and CloudWatch PutMetricData have no resource-level permissions: a "
                 "Glue job's role reads its own security configuration to start a run, and puts its job metrics "
                 f"only into the {GLUE_METRICS_NAMESPACE} namespace (a condition).")
+
+
+# What a reader of the lake through Athena calls (QuickSight's data source): run queries in the workgroup and read
+# their results; look the tables and views up in the Glue catalog. Athena's own lookups of the catalog are
+# authorized on the data catalog.
+ATHENA_QUERY_ACTIONS = ("athena:GetQueryExecution", "athena:GetQueryResults", "athena:GetQueryResultsStream",
+                        "athena:GetWorkGroup", "athena:StartQueryExecution", "athena:StopQueryExecution")
+ATHENA_CATALOG_ACTIONS = ("athena:GetDataCatalog", "athena:GetDatabase", "athena:GetTableMetadata",
+                          "athena:ListDatabases", "athena:ListTableMetadata")
+READ_CATALOG_ACTIONS = ("glue:BatchGetPartition", "glue:GetDatabase", "glue:GetDatabases", "glue:GetPartition",
+                        "glue:GetPartitions", "glue:GetTable", "glue:GetTables")
+
+
+def grant_query_lake_with_athena(grantee: iam.IGrantable, prefix: str, key: kms.IKey, database: str,
+                                 workgroup: str, results: s3.IBucket, zones: Iterable[str]) -> None:
+    """Query the lake's tables and views of `database` in the Athena workgroup, read-only: the curated and
+    forecast zones (`zones`) through Athena, the workgroup's results written and read back (encrypted with the
+    lake's key)."""
+    arn = f"arn:{Aws.PARTITION}:athena:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+    _allow(grantee, ATHENA_QUERY_ACTIONS, [f"{arn}:workgroup/{workgroup}"])
+    _allow(grantee, ATHENA_CATALOG_ACTIONS, [f"{arn}:datacatalog/AwsDataCatalog"])
+    tables = catalog_database_arns(database)
+    _allow(grantee, READ_CATALOG_ACTIONS, tables)
+    acknowledge_wildcard_resource(
+        grantee.grant_principal, tables[-1],
+        f"Readers query every table and view of the {database} database (the dashboard's datasets read the "
+        "views and the forecast tables); the grant is read-only on that one database.")
+    grant_list_lake(grantee, prefix)
+    for zone in zones:
+        objects = lake_objects_arn(prefix, zone)
+        _allow(grantee, ["s3:GetObject"], [objects])
+        acknowledge_wildcard_resource(
+            grantee.grant_principal, objects,
+            f"Athena reads the Parquet files of every table under {zone}/ that a query touches, keys built by the "
+            "publishing job and the forecast workflow; the grant is GetObject on that one zone only.")
+    _allow(grantee, ["s3:GetBucketLocation", "s3:ListBucket"], [results.bucket_arn])
+    results_objects = results.arn_for_objects("*")
+    _allow(grantee, ["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"],
+           [results_objects])
+    acknowledge_wildcard_resource(
+        grantee.grant_principal, results_objects,
+        "Athena writes each query's results under a key named by its execution id, and the reader reads them "
+        "back; the grant covers the objects of the workgroup's results bucket only.")
+    grant_key_via(grantee, key, "s3", "kms:Decrypt", "kms:GenerateDataKey")

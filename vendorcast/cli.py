@@ -116,6 +116,22 @@ def query(sql: str, lake: str | None, athena: bool, workgroup: str | None, datab
               output_path=output_path, dialect=dialect)
 
 
+@cli.command("dashboard")
+@click.option("--lake", default="demo-output/lake", show_default=True, help="lake folder, or s3://bucket")
+@click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("demo-output/dashboard.html"), show_default=True, help="HTML file to write")
+@click.option("--title", default="vendorcast", show_default=True, help="heading of the page")
+@click.option("--history-weeks", type=click.IntRange(1, 520), default=52, show_default=True,
+              help="weeks of sales the forecast charts show before the forecast")
+def dashboard(lake: str, output_path: Path, title: str, history_weeks: int) -> None:
+    """Write the dashboard of a lake as one HTML file that opens offline: forecasts per ASIN, accuracy next to
+    Amazon's, sales trend, stockout risk, catalog changes and ingestion health (what QuickSight shows on AWS)."""
+    from vendorcast.dashboard.page import build_dashboard
+
+    result = build_dashboard(lake, output_path, title=title, history_weeks=history_weeks)
+    click.echo(f"{result.path}: {result.asins} ASINs, {result.size_bytes / 1e6:.1f} MB")
+
+
 @cli.command("publish-views")
 @click.option("--workgroup", help="Athena workgroup (default: $VENDORCAST_ATHENA_WORKGROUP, else vendorcast-lake)")
 @click.option("--database", help="Glue database (default: $VENDORCAST_GLUE_DATABASE, else vendorcast_lake)")

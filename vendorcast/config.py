@@ -241,6 +241,36 @@ class AlertsConfig(BaseModel):
         return emails
 
 
+# arn:<partition>:quicksight:<identity region>:<account>:user|group/<namespace>/<name>; a federated user's name
+# holds a slash (role/session).
+_QUICKSIGHT_PRINCIPAL = re.compile(
+    r"^arn:aws(-[a-z]+)*:quicksight:[a-z]{2}(-[a-z]+)+-\d:\d{12}:(user|group)/[A-Za-z0-9._-]+/[^\s]+$")
+
+
+class AnalyticsConfig(BaseModel):
+    """The optional QuickSight dashboard of the deployed lake: off unless a QuickSight principal is named."""
+
+    model_config = _Strict
+
+    # The QuickSight user or group that owns the data source, datasets, analysis and dashboard.
+    quicksight_principal_arn: str | None = None
+
+    @field_validator("quicksight_principal_arn")
+    @classmethod
+    def _principal_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _QUICKSIGHT_PRINCIPAL.match(value):
+            raise ValueError(
+                f"{value!r} is not a QuickSight user or group ARN; write "
+                "arn:aws:quicksight:<identity region>:<account id>:user/default/<user name> (or group/default/"
+                "<group name>), as `aws quicksight list-users --aws-account-id <id> --namespace default` shows it"
+            )
+        return value
+
+    @property
+    def quicksight_enabled(self) -> bool:
+        return self.quicksight_principal_arn is not None
+
+
 class LocalConfig(BaseModel):
     """Settings of the embedded runtime (no AWS account)."""
 
@@ -257,6 +287,7 @@ class VendorcastConfig(BaseModel):
     schedules: ScheduleConfig = Field(default_factory=ScheduleConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     local: LocalConfig = Field(default_factory=LocalConfig)
+    analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
 
     @model_validator(mode="after")
     def _unique_accounts(self) -> VendorcastConfig:

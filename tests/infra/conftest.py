@@ -1,6 +1,6 @@
 """One synth of the whole CDK app per test session, offline (bundling skipped, no AWS credentials, no Docker),
-from the example config plus a second vendor account (another SP-API region and secret) and alert
-recipients, so that every per-account and per-recipient resource appears at least once."""
+from the example config plus a second vendor account (another SP-API region and secret), alert recipients and a
+QuickSight principal, so that every per-account and per-recipient resource and the optional stack appear."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from stacks.deployment import DEFAULT_PREFIX, VendorcastStacks, add_vendorcast_s
 from vendorcast.config import VendorcastConfig, parse_config  # noqa: E402
 
 ALERT_EMAILS = ["ops@acme.example", "planning@acme.example"]
+QUICKSIGHT_PRINCIPAL = "arn:aws:quicksight:us-east-1:111122223333:group/default/vendorcast-planners"
 SECOND_ACCOUNT = {
     "name": "acme-eu",
     "region": "EU",
@@ -43,6 +44,7 @@ def infra_test_config() -> VendorcastConfig:
     data = _example_config_data()
     data["accounts"].append(SECOND_ACCOUNT)
     data["alerts"] = {"emails": ALERT_EMAILS, "no_report_landed_days": 5}
+    data["analytics"] = {"quicksight_principal_arn": QUICKSIGHT_PRINCIPAL}
     return parse_config(data, source="infra test config")
 
 

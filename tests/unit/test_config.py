@@ -82,3 +82,31 @@ def test_json_round_trip_is_what_the_lambdas_read() -> None:
 
     config = load_config(EXAMPLE)
     assert config_from_json(config.model_dump_json()) == config
+
+
+@pytest.mark.parametrize("arn", [
+    "arn:aws:quicksight:us-east-1:111122223333:user/default/jane",
+    "arn:aws:quicksight:eu-west-1:111122223333:group/default/planners",
+    "arn:aws:quicksight:us-east-1:111122223333:user/default/VendorcastAdmin/jane@acme.example",  # federated
+    "arn:aws-cn:quicksight:cn-north-1:111122223333:user/default/li",
+])
+def test_a_quicksight_principal_switches_the_analytics_stack_on(arn: str) -> None:
+    assert not parse_config(example()).analytics.quicksight_enabled
+    config = parse_config({**example(), "analytics": {"quicksight_principal_arn": arn}})
+    assert config.analytics.quicksight_enabled and config.analytics.quicksight_principal_arn == arn
+
+
+@pytest.mark.parametrize("arn", [
+    "jane",
+    "arn:aws:iam::111122223333:user/jane",  # an IAM user is not a QuickSight principal
+    "arn:aws:quicksight:us-east-1:1111:user/default/jane",
+    "arn:aws:quicksight:us-east-1:111122223333:dashboard/abc",
+    "arn:aws:quicksight:us-east-1:111122223333:user/jane",  # no namespace
+])
+def test_a_malformed_quicksight_principal_is_one_line_naming_the_field(arn: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config({**example(), "analytics": {"quicksight_principal_arn": arn}})
+    message = str(error.value)
+    assert message.startswith(f"config: analytics.quicksight_principal_arn: {arn!r} is not a QuickSight user or "
+                              "group ARN; write arn:aws:quicksight:")
+    assert "\n" not in message
