@@ -22,7 +22,7 @@ from vendorcast.forecasting.backtest import run_backtest
 from vendorcast.forecasting.ensemble import ENSEMBLE, demand_segments, learn_plan
 from vendorcast.forecasting.metrics import AccuracySums, pool
 from vendorcast.forecasting.models import DEFAULT_LEVELS, Ets, LightGBMGlobal, ModelForecast, SeasonalNaive
-from vendorcast.forecasting.panel import DensePanel, check_history, to_dense
+from vendorcast.forecasting.panel import DensePanel, attach_snapshots, check_history, to_dense
 from vendorcast.lake.tables import CENSORED_OUT_OF_STOCK_RATE
 from vendorcast.sandbox.simulator import VendorSimulator
 from vendorcast.sandbox.truth import daily_table, forecasts_table
@@ -83,6 +83,10 @@ def main() -> None:
     started = time.perf_counter()
     weekly, amazon = weekly_truth(args.asins, args.weeks, args.seed)
     panel = to_dense(check_history(weekly[["item_id", "week_start", "units", "censored"]]))
+    # Amazon's snapshots are a covariate of the global model too (each origin reads only earlier snapshots).
+    attach_snapshots(panel, pd.DataFrame({"item_id": amazon["asin"], "generated_on": amazon["forecast_generation_date"],
+                                          "week_start": amazon["start_date"], "mean": amazon["mean_forecast_units"],
+                                          "p90": amazon["p90_forecast_units"]}))
     truth = to_dense(check_history(weekly[["item_id", "week_start", "demand"]].rename(columns={"demand": "units"})),
                      start=panel.start).units
     models = {"seasonal_naive": SeasonalNaive, "ets": Ets,

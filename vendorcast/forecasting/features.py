@@ -132,7 +132,22 @@ class FeatureBuilder:
             features[f"{name}_last"] = last
         for name, values in self.calendar.items():
             features[name] = values[np.clip(target, 0, len(values) - 1)]
+        if self.panel.snapshots is not None:
+            features.update(self._snapshot_features(rows, scale))
         return pd.DataFrame(features), scale
+
+    def _snapshot_features(self, rows: Rows, scale: np.ndarray) -> dict[str, np.ndarray]:
+        """The latest snapshot each row's origin may read for its target week, relative to the item's level."""
+        keys = pd.DataFrame({"position": np.arange(len(rows)), "item": rows.item.astype(np.int64),
+                             "target": rows.target_week.astype(np.int64), "origin": rows.origin.astype(np.int64)})
+        merged = pd.merge_asof(keys.sort_values("origin", kind="stable"), self.panel.snapshots, left_on="origin",
+                               right_on="available_from", by=["item", "target"], direction="backward")
+        merged = merged.sort_values("position")
+        return {
+            "snapshot_mean": merged["mean"].to_numpy() / scale,
+            "snapshot_p90": merged["p90"].to_numpy() / scale,
+            "snapshot_age": (merged["origin"] - merged["available_from"]).to_numpy(dtype=float),
+        }
 
     def target(self, rows: Rows) -> np.ndarray:
         """Observed demand of each row's target week; NaN where unknown or (masked) censored."""

@@ -232,12 +232,14 @@ class LightGBMGlobal:
     _boosters: dict[str, lgb.Booster] = field(default_factory=dict, repr=False)
     _builder: FeatureBuilder | None = field(default=None, repr=False)
     _origin: int = 0
+    _features: list[str] = field(default_factory=list, repr=False)
 
     def fit(self, panel: DensePanel, origin: int) -> LightGBMGlobal:
         self._builder = builder = FeatureBuilder(panel, self.mask_censored)
         self._origin = origin
         rows = self._training_rows(panel, origin)
         features, scale = builder.build(rows)
+        self._features = list(features.columns)
         target = builder.target(rows) / scale
         if self.log_target:
             target = np.log1p(target)
@@ -302,6 +304,8 @@ class LightGBMGlobal:
         rows = Rows(np.repeat(items, horizon), np.full(len(items) * horizon, origin),
                     np.tile(np.arange(1, horizon + 1), len(items)))
         features, scale = builder.build(rows)
+        # A shard without snapshots (or covariates) the model learned from reads them as unknown.
+        features = features.reindex(columns=self._features)
         shape = (len(items), horizon)
         def predict(key: str) -> np.ndarray:
             values = self._boosters[key].predict(features, num_threads=self.threads or os.cpu_count() or 1)

@@ -113,6 +113,9 @@ class DensePanel:
     # Covariates whose values are known ahead (planned price, promotions): the model may read them in the forecast
     # week. The others are read only up to the origin.
     known_covariates: frozenset[str] = frozenset()
+    # Forecast snapshots of another forecaster (Amazon's): item row, available_from (the first origin week that
+    # may read it: the week after the one it was generated in), target week, mean, p90. See attach_snapshots.
+    snapshots: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if not self.history_weeks:
@@ -172,3 +175,26 @@ def to_dense(history: pd.DataFrame, future: pd.DataFrame | None = None, horizon:
         known_covariates = [c for c in covariates if future is not None and c in future.columns]
     return DensePanel(items, start, units, censored, dense_covariates, first_week, n_weeks - horizon,
                       frozenset(known_covariates))
+
+
+SNAPSHOT_COLUMNS = (ITEM, "generated_on", WEEK, "mean", "p90")
+
+
+def attach_snapshots(panel: DensePanel, snapshots: pd.DataFrame) -> None:
+    """Give the panel another forecaster's snapshots (columns SNAPSHOT_COLUMNS; generated_on is the day it was
+    made). A snapshot can inform a forecast only from the first origin week starting after the day it was
+    generated, so no forecast sees one made on or after its origin."""
+    missing = [c for c in SNAPSHOT_COLUMNS if c not in snapshots.columns]
+    if missing:
+        raise PanelError(f"snapshots: missing column(s) {', '.join(missing)}")
+    row_of = pd.Series(np.arange(len(panel.items)), index=panel.items)
+    known = snapshots[snapshots[ITEM].isin(row_of.index)]
+    generated = pd.to_datetime(known["generated_on"])
+    targets = pd.to_datetime(known[WEEK])
+    panel.snapshots = pd.DataFrame({
+        "item": row_of.loc[known[ITEM]].to_numpy().astype(np.int64),
+        "available_from": ((generated - panel.start).dt.days // WEEK_DAYS + 1).to_numpy().astype(np.int64),
+        "target": ((targets - panel.start).dt.days // WEEK_DAYS).to_numpy().astype(np.int64),
+        "mean": known["mean"].to_numpy(dtype=float),
+        "p90": known["p90"].to_numpy(dtype=float),
+    }).sort_values("available_from", kind="stable").reset_index(drop=True)

@@ -26,7 +26,17 @@ from vendorcast.forecasting.backtest import WindowForecasts, rolling_origins, sc
 from vendorcast.forecasting.ensemble import ENSEMBLE, NEW, demand_segments, learn_plan
 from vendorcast.forecasting.metrics import AccuracySums, quantile_name
 from vendorcast.forecasting.models import DEFAULT_LEVELS, Ets, LightGBMGlobal, ModelForecast, SeasonalNaive
-from vendorcast.forecasting.panel import CENSORED, ITEM, TARGET, WEEK, DensePanel, check_history, to_dense
+from vendorcast.forecasting.panel import (
+    CENSORED,
+    ITEM,
+    SNAPSHOT_COLUMNS,
+    TARGET,
+    WEEK,
+    DensePanel,
+    attach_snapshots,
+    check_history,
+    to_dense,
+)
 from vendorcast.lake.forecast_tables import (
     AMAZON_MODEL,
     FORECAST,
@@ -184,10 +194,22 @@ def prepare_run(event: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------------- train
-def _dense(panel: pd.DataFrame, run: Run) -> DensePanel:
+def _dense(panel: pd.DataFrame, run: Run, amazon: pd.DataFrame) -> DensePanel:
+    """The shard's (or all shards') dense panel on the run's grid, with Amazon's snapshots as a covariate."""
     end = pd.Timestamp(run.origin) - timedelta(days=7)
-    return to_dense(check_history(panel, "panel"), horizon=run.horizon, end=end, known_covariates=(),
-                    start=pd.Timestamp(run.first_week))
+    dense = to_dense(check_history(panel, "panel"), horizon=run.horizon, end=end, known_covariates=(),
+                     start=pd.Timestamp(run.first_week))
+    snapshots = pd.DataFrame(columns=list(SNAPSHOT_COLUMNS)) if amazon.empty else pd.DataFrame({
+        ITEM: amazon[ITEM], "generated_on": amazon["forecast_generation_date"],
+        WEEK: amazon["target_week_start"], "mean": amazon["mean_forecast_units"],
+        "p90": amazon["p90_forecast_units"]})
+    attach_snapshots(dense, snapshots)
+    return dense
+
+
+def _read_amazon(storage: LakeStorage, run: Run, shard: int) -> pd.DataFrame:
+    content = storage.read_bytes(run.shard_key(shard, "amazon.parquet"))
+    return pq.read_table(io.BytesIO(content)).to_pandas() if content else pd.DataFrame()
 
 
 def backtest_origins(run: Run) -> list[date]:
@@ -204,7 +226,8 @@ def train_models(event: dict[str, Any]) -> dict[str, Any]:
     storage = _storage()
     panel = pd.concat([_read_frame(storage, run.shard_key(s["shard"], "panel.parquet")) for s in run.shards],
                       ignore_index=True)
-    dense = _dense(panel, run)
+    amazon = pd.concat([_read_amazon(storage, run, s["shard"]) for s in run.shards], ignore_index=True)
+    dense = _dense(panel, run, amazon)
     models = {}
     for origin in backtest_origins(run):
         models[origin.isoformat()] = LightGBMGlobal(max_horizon=run.horizon).fit(dense, dense.week_index(origin))
@@ -314,9 +337,8 @@ def forecast_shard(event: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(shard, int) or shard < 0 or not models_key:
         raise ForecastInputError("ForecastShard: the input needs shard.shard and train.models_key")
     storage = _storage()
-    panel = _dense(_read_frame(storage, run.shard_key(shard, "panel.parquet")), run)
-    amazon_bytes = storage.read_bytes(run.shard_key(shard, "amazon.parquet"))
-    amazon = pq.read_table(io.BytesIO(amazon_bytes)).to_pandas() if amazon_bytes else pd.DataFrame()
+    amazon = _read_amazon(storage, run, shard)
+    panel = _dense(_read_frame(storage, run.shard_key(shard, "panel.parquet")), run, amazon)
     global_models: dict[str, LightGBMGlobal] = pickle.loads(storage.read_bytes(models_key) or b"")
     origins = backtest_origins(run)
 

@@ -14,7 +14,7 @@ from vendorcast.forecasting.ensemble import demand_segments, learn_plan
 from vendorcast.forecasting.files import backtest_file, forecast_file
 from vendorcast.forecasting.forecaster import ForecastSettings
 from vendorcast.forecasting.models import DEFAULT_LEVELS, Ets, LightGBMGlobal, SeasonalNaive
-from vendorcast.forecasting.panel import PanelError, check_history, to_dense
+from vendorcast.forecasting.panel import PanelError, attach_snapshots, check_history, to_dense
 
 FIRST = pd.Timestamp("2023-01-01")
 
@@ -64,6 +64,31 @@ def test_the_future_cannot_change_a_backtest_forecast() -> None:
         np.testing.assert_allclose(after_change.mean, before.mean)
         for level in DEFAULT_LEVELS:
             np.testing.assert_allclose(after_change.quantiles[level], before.quantiles[level])
+
+
+def test_a_snapshot_is_read_only_by_origins_after_it_was_made() -> None:
+    """Amazon's forecast as a covariate: a snapshot generated on or after the origin changes nothing; one
+    generated the day before does."""
+    history = _history()
+    origin = 60
+    origin_day = FIRST + pd.Timedelta(weeks=origin)
+
+    def snapshots(generated: pd.Timestamp, level: float) -> pd.DataFrame:
+        return pd.DataFrame([{"item_id": f"item{i:02d}", "generated_on": generated,
+                              "week_start": origin_day + pd.Timedelta(weeks=k), "mean": level, "p90": 2 * level}
+                             for i in range(12) for k in range(6)])
+
+    def forecast(*extra: pd.DataFrame) -> np.ndarray:
+        panel = to_dense(check_history(history))
+        early = pd.DataFrame([{"item_id": f"item{i:02d}", "generated_on": FIRST + pd.Timedelta(weeks=w, days=1),
+                               "week_start": FIRST + pd.Timedelta(weeks=w + k), "mean": 20.0, "p90": 40.0}
+                              for i in range(12) for w in range(origin - 2) for k in range(1, 4)])
+        attach_snapshots(panel, pd.concat([early, *extra], ignore_index=True))
+        return _small_lightgbm().fit(panel, origin).predict(6, DEFAULT_LEVELS).mean
+
+    base = forecast()
+    np.testing.assert_allclose(forecast(snapshots(origin_day, 5000.0)), base)  # made on the origin day
+    assert not np.allclose(forecast(snapshots(origin_day - pd.Timedelta(days=1), 5000.0)), base)
 
 
 def test_a_known_price_cut_raises_the_forecast() -> None:
