@@ -199,7 +199,7 @@ def _history(panel: DensePanel, mask_censored: bool) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------------------- LightGBM
 LIGHTGBM_PARAMS: dict[str, object] = {
-    "learning_rate": 0.05,
+    "learning_rate": 0.1,
     "num_leaves": 63,
     "min_data_in_leaf": 100,
     "feature_fraction": 0.8,
@@ -221,8 +221,8 @@ class LightGBMGlobal:
 
     name: str = "lightgbm_global"
     max_horizon: int = 12
-    num_rounds: int = 200
-    max_rows: int = 400_000
+    num_rounds: int = 100
+    max_rows: int = 250_000
     mask_censored: bool = True
     weight_power: float = 1.0
     log_target: bool = True
