@@ -31,6 +31,26 @@ FOOTER = ("\n--\nDelivered by the vendorcast embedded runtime in place of Amazon
 
 
 @dataclass(frozen=True)
+class PublishedMessage:
+    """One sns.publish to a topic, as moto recorded it."""
+
+    message_id: str
+    subject: str | None
+    message: str
+
+    def structure(self) -> dict[str, str]:
+        """The per-protocol texts of a MessageStructure=json message."""
+        return dict(json.loads(self.message))
+
+
+def published_messages(topic_arn: str) -> list[PublishedMessage]:
+    """Everything published to a topic of the in-process AWS emulator, oldest first."""
+    topic = sns_backends[ACCOUNT][REGION].topics[topic_arn]
+    return [PublishedMessage(message_id, subject, message)
+            for message_id, message, subject, _, _ in list(topic.sent_notifications)]
+
+
+@dataclass(frozen=True)
 class DeliveredEmail:
     path: Path
     topic_arn: str
@@ -74,11 +94,11 @@ class EmailOutbox:
             if not recipients:
                 continue
             display_name = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("DisplayName") or topic.name
-            for message_id, message, subject, _, _ in list(topic.sent_notifications):
-                if message_id in self._delivered:
+            for published in published_messages(topic_arn):
+                if published.message_id in self._delivered:
                     continue
-                self._delivered.add(message_id)
-                new.append(self._write(topic_arn, display_name, recipients, message_id, message, subject))
+                self._delivered.add(published.message_id)
+                new.append(self._write(topic_arn, display_name, recipients, published))
         self.emails += new
         return new
 
@@ -87,8 +107,9 @@ class EmailOutbox:
         subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
         return tuple(s["Endpoint"] for s in subscriptions if s["Protocol"] == "email")
 
-    def _write(self, topic_arn: str, display_name: str, recipients: tuple[str, ...], message_id: str,
-               message: str, subject: str | None) -> DeliveredEmail:
+    def _write(self, topic_arn: str, display_name: str, recipients: tuple[str, ...],
+               published: PublishedMessage) -> DeliveredEmail:
+        message_id, subject = published.message_id, published.subject
         now: datetime = self._clock.now()
         email = EmailMessage(policy=SMTP)
         email["From"] = formataddr((display_name, SNS_SENDER))
@@ -96,10 +117,10 @@ class EmailOutbox:
         email["Subject"] = subject or DEFAULT_SUBJECT
         email["Date"] = format_datetime(now)
         email["Message-ID"] = make_msgid(idstring=message_id, domain="sns.amazonaws.com")
-        email.set_content(email_text(message) + FOOTER.format(topic=topic_arn))
+        email.set_content(email_text(published.message) + FOOTER.format(topic=topic_arn))
         path = self.directory / f"{now:%Y%m%dT%H%M%S}-{message_id}.eml"
         path.write_bytes(email.as_bytes())
         return DeliveredEmail(path, topic_arn, message_id, str(email["Subject"]), recipients)
 
 
-__all__ = ["DeliveredEmail", "EmailOutbox", "email_text"]
+__all__ = ["DeliveredEmail", "EmailOutbox", "PublishedMessage", "email_text", "published_messages"]

@@ -36,6 +36,8 @@ NEW_PRODUCT_DAYS = 90
 IMAGE_HOSTS = ("https://m.media-amazon.com/images/I/", "https://images-na.ssl-images-amazon.com/images/I/")
 IMAGE_MODIFIERS = ("", "._AC_SL1500_")
 IMAGE_LINK_PERIOD_DAYS = 45
+# Mean days between two content changes of one ASIN (at least a day apart).
+MEAN_CHANGE_DAYS = 160.0
 # A discontinued ASIN's detail page is taken down this long after its last sale day; getCatalogItem then 404s.
 DELIST_AFTER_DAYS = 60
 # The attribute name of a delisting in `changes()`, and its values.
@@ -97,8 +99,9 @@ class CatalogChange:
 class SimulatedCatalog:
     """Items of the simulated vendor as of any day."""
 
-    def __init__(self, sim: VendorSimulator) -> None:
+    def __init__(self, sim: VendorSimulator, mean_change_days: float = MEAN_CHANGE_DAYS) -> None:
         self.sim = sim
+        self.mean_change_days = mean_change_days
         self.marketplace_id = sim.marketplace_id
         self.products = {p.asin: p for p in sim.products}
         self.parents = {p.asin: p for p in sim.catalogue.parents}
@@ -117,7 +120,7 @@ class SimulatedCatalog:
         day = max(product.launch_date, self.sim.start)
         out: list[tuple[date, ContentState, CatalogChange]] = []
         for _ in range(40):
-            day = day + timedelta(days=1 + int(rng.exponential(160)))
+            day = day + timedelta(days=1 + int(rng.exponential(self.mean_change_days)))
             kind = _CHANGE_KINDS[int(rng.choice(len(_CHANGE_KINDS), p=_CHANGE_WEIGHTS))]
             pick = int(rng.integers(0, 1000))
             if product.discontinue_date and day >= product.discontinue_date:

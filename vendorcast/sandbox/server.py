@@ -22,6 +22,7 @@ from vendorcast.sandbox.api_catalog import CatalogApi
 from vendorcast.sandbox.api_notifications import NotificationsApi
 from vendorcast.sandbox.api_reports import DOCUMENT_ROUTE, ReportsApi
 from vendorcast.sandbox.api_vendor_orders import VendorOrdersApi
+from vendorcast.sandbox.catalog import SimulatedCatalog
 from vendorcast.sandbox.catalog_events import CatalogEventDispatcher, CatalogEventRecord
 from vendorcast.sandbox.faults import Fault, FaultInjector
 from vendorcast.sandbox.lwa import LoginWithAmazon
@@ -161,6 +162,11 @@ class SandboxServer:
     def notifications(self) -> dict[str, NotificationRecord]:
         """Per reportId: the REPORT_PROCESSING_FINISHED notification and its fate."""
         return self._notifier.records()
+
+    @property
+    def catalog(self) -> SimulatedCatalog:
+        """The simulated catalog behind getCatalogItem (covering the clock's today)."""
+        return self._simulation.covering(self.clock.now().date()).catalog
 
     @property
     def catalog_events(self) -> list[CatalogEventRecord]:

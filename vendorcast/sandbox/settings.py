@@ -146,6 +146,8 @@ class SandboxSettings(BaseModel):
     refresh_token: str = "Atzr|sandbox-refresh-token"
     faults: FaultSettings = Field(default_factory=FaultSettings)
     notifications: NotificationTarget | None = None
+    # Mean days between two content changes of one ASIN's detail page.
+    catalog_change_days: Annotated[float, Field(gt=0)] = 160.0
     # Catalog notifications go nowhere unless a bus is given (Amazon sends them only to subscribed accounts).
     catalog_events: CatalogEventTarget | None = None
     processing: ProcessingTimes = Field(default_factory=ProcessingTimes)
