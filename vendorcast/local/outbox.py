@@ -24,6 +24,9 @@ from vendorcast.local.aws import REGION, LocalAws
 from vendorcast.local.lambdas import ACCOUNT
 
 SNS_SENDER = "no-reply@sns.amazonaws.com"
+# RFC 5322's line limit: folding at the customary 78 puts a long subject on a line of its own, which Python's own
+# parser then reads back with a leading space.
+_POLICY = SMTP.clone(max_line_length=998)
 # SNS's subject when a publish has none.
 DEFAULT_SUBJECT = "AWS Notification Message"
 FOOTER = ("\n--\nDelivered by the vendorcast embedded runtime in place of Amazon SNS's e-mail protocol "
@@ -111,7 +114,7 @@ class EmailOutbox:
                published: PublishedMessage) -> DeliveredEmail:
         message_id, subject = published.message_id, published.subject
         now: datetime = self._clock.now()
-        email = EmailMessage(policy=SMTP)
+        email = EmailMessage(policy=_POLICY)
         email["From"] = formataddr((display_name, SNS_SENDER))
         email["To"] = ", ".join(recipients)
         email["Subject"] = subject or DEFAULT_SUBJECT

@@ -221,8 +221,8 @@ def test_each_digest_is_an_email_in_the_outbox(period: Period) -> None:
     assert all(e["To"] == "planning@acme.example" for e in parsed)
     assert all(e["From"].addresses[0].addr_spec == "no-reply@sns.amazonaws.com" for e in parsed)
     bodies = [email.get_content() for email in parsed]
-    assert all(email["Subject"].startswith("vendorcast: ") for email in parsed)
-    assert all("CATALOG CHANGES" in body and "https://www.amazon.com/dp/" in body for body in bodies)
+    assert [str(e["Subject"]) for e in parsed if not e["Subject"].startswith("vendorcast: ")] == []
+    assert [b for b in bodies if not ("CATALOG CHANGES" in b and "https://www.amazon.com/dp/" in b)] == []
     assert any(" → " in body for body in bodies) and any("    after: " in body for body in bodies)
 
 
