@@ -27,6 +27,7 @@ from vendorcast.reports.catalogue import (
     SellingProgram,
     report_spec,
 )
+from vendorcast.resources import SPAPI_PARTNER_SOURCE_PREFIX
 
 
 class ConfigError(ValueError):
@@ -220,7 +221,6 @@ _EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _ASIN = re.compile(r"^[A-Z0-9]{10}$")
 # SP-API's EventBridge destination: aws.partner/sellingpartnerapi.amazon.com/<AWS account id>/<application id>.
-PARTNER_EVENT_SOURCE_PREFIX = "aws.partner/sellingpartnerapi.amazon.com/"
 _PARTNER_EVENT_SOURCE = re.compile(r"^aws\.partner/sellingpartnerapi\.amazon\.com/\d{12}/[A-Za-z0-9._-]{1,100}$")
 
 
@@ -270,7 +270,7 @@ class CatalogWatchConfig(BaseModel):
     def _partner_event_source(cls, source: str | None) -> str | None:
         if source is not None and not _PARTNER_EVENT_SOURCE.match(source):
             raise ValueError(f"{source!r} is not SP-API's partner event source; it reads "
-                             f"{PARTNER_EVENT_SOURCE_PREFIX}<AWS account id>/<application id> (EventBridge console, "
+                             f"{SPAPI_PARTNER_SOURCE_PREFIX}/<AWS account id>/<application id> (EventBridge console, "
                              "Partner event sources)")
         return source
 

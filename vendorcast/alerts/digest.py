@@ -87,7 +87,7 @@ class AlertDigest:
     def __post_init__(self) -> None:
         order = list(CatalogField)
         object.__setattr__(self, "changes", tuple(sorted(
-            self.changes, key=lambda c: (c.account, c.marketplace_id, c.asin, order.index(c.field)))))
+            self.changes, key=lambda c: (c.account, c.asin, c.marketplace_id, order.index(c.field)))))
         kinds = list(ConditionKind)
         object.__setattr__(self, "conditions", tuple(sorted(
             self.conditions, key=lambda c: (kinds.index(c.kind), c.account, c.marketplace_id, c.summary))))

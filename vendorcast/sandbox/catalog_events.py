@@ -89,7 +89,8 @@ class CatalogEventDispatcher:
     """Schedules one notification per notified change once its day has come, and puts those due on the bus.
     Changes on or before the day the emulator started are history, not news."""
 
-    def __init__(self, settings: SandboxSettings, clock: Clock, catalog: Callable[[date], SimulatedCatalog]) -> None:
+    def __init__(self, settings: SandboxSettings, clock: Clock, catalog: Callable[[date], SimulatedCatalog],
+                 events_client: Any | None = None) -> None:
         self._settings = settings
         self._clock = clock
         self._catalog = catalog
@@ -100,7 +101,7 @@ class CatalogEventDispatcher:
         self._records: dict[str, CatalogEventRecord] = {}
         self._bodies: dict[str, tuple[str, str]] = {}  # notification id -> (detail-type, detail)
         self._sequence = 0
-        self._client: Any = None
+        self._client: Any = events_client  # a boto3 EventBridge client; made from the target when not given
 
     def _events(self) -> Any:
         target = self._settings.catalog_events
