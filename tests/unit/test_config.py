@@ -99,7 +99,7 @@ def test_json_round_trip_is_what_the_lambdas_read() -> None:
 def test_an_asin_cannot_be_both_watched_and_ignored() -> None:
     data = example()
     data["alerts"]["catalog"] |= {"asins": ["B0C1234567"], "ignore_asins": ["B0C1234567"]}
-    with pytest.raises(ConfigError, match="alerts.catalog: ASINs both watched and ignored: B0C1234567"):
+    with pytest.raises(ConfigError, match=r"alerts\.catalog: ASINs both watched and ignored: B0C1234567"):
         parse_config(data)
 
 

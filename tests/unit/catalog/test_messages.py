@@ -1,5 +1,6 @@
 """The catalog-items queue's messages typed at the edge: watch chunks, and Amazon's catalog notifications as
-EventBridge forwards them from the partner bus (Amazon's own schema examples); anything else is refused with a reason."""
+EventBridge forwards them from the partner bus (Amazon's own schema examples); anything else is refused with a
+reason."""
 
 from __future__ import annotations
 

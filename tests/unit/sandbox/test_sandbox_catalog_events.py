@@ -66,7 +66,7 @@ class RecordingEvents:
     def __init__(self) -> None:
         self.entries: list[dict] = []
 
-    def put_events(self, Entries: list[dict]) -> dict:  # noqa: N803 (boto3's parameter name)
+    def put_events(self, Entries: list[dict]) -> dict:
         self.entries += Entries
         return {"FailedEntryCount": 0, "Entries": [{"EventId": str(len(self.entries))}]}
 
