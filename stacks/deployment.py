@@ -12,6 +12,7 @@ from pathlib import Path
 from aws_cdk import App, Environment, Tags
 
 from stacks.alerts import AlertsStack
+from stacks.catalog import CatalogStack
 from stacks.ingestion import IngestionStack
 from stacks.lake_storage import LakeStorageStack
 from stacks.monitoring import MonitoringStack, metrics_namespace
@@ -89,10 +90,12 @@ class VendorcastStacks:
     alerts: AlertsStack
     ingestion: IngestionStack
     publishing: PublishingStack
+    catalog: CatalogStack
     monitoring: MonitoringStack
 
-    def all(self) -> tuple[LakeStorageStack, AlertsStack, IngestionStack, PublishingStack, MonitoringStack]:
-        return (self.lake, self.alerts, self.ingestion, self.publishing, self.monitoring)
+    def all(self) -> tuple[LakeStorageStack, AlertsStack, IngestionStack, PublishingStack, CatalogStack,
+                           MonitoringStack]:
+        return (self.lake, self.alerts, self.ingestion, self.publishing, self.catalog, self.monitoring)
 
 
 def add_vendorcast_stacks(app: App, config: VendorcastConfig, prefix: str = DEFAULT_PREFIX,
@@ -110,11 +113,14 @@ def add_vendorcast_stacks(app: App, config: VendorcastConfig, prefix: str = DEFA
                                description="vendorcast ingestion: SP-API report requests into the lake")
     publishing = PublishingStack(app, f"{prefix}-Publishing", config=config, lake=lake, workers=workers, env=env,
                                  description="vendorcast publishing: the Glue job that builds the curated tables")
+    catalog = CatalogStack(app, f"{prefix}-Catalog", config=config, lake=lake, alerts=alerts, ingestion=ingestion,
+                           env=env, description="vendorcast catalog watch: catalog change and data-condition alerts")
     monitoring = MonitoringStack(app, f"{prefix}-Monitoring", ingestion=ingestion, publishing=publishing,
-                                 alerts=alerts, alerts_config=config.alerts, namespace=metrics_namespace(prefix),
+                                 catalog=catalog, alerts=alerts, alerts_config=config.alerts,
+                                 namespace=metrics_namespace(prefix),
                                  dashboard_name=f"{prefix}-pipeline", env=env,
                                  description="vendorcast monitoring: alarms and the pipeline dashboard")
-    stacks = VendorcastStacks(lake, alerts, ingestion, publishing, monitoring)
+    stacks = VendorcastStacks(lake, alerts, ingestion, publishing, catalog, monitoring)
     for stack in stacks.all():
         Tags.of(stack).add("project", "vendorcast")
         Tags.of(stack).add("vendorcast:deployment", prefix)

@@ -30,7 +30,7 @@ from stacks.packaging import (
 )
 from vendorcast.config import load_config
 
-FUNCTIONS = ["request_reports", "poll_reports", "process_reports"]
+FUNCTIONS = ["request_reports", "poll_reports", "process_reports", "catalog_watch", "catalog_item"]
 # Distributions the Lambda Python runtime provides (boto3 and what it depends on).
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
 # Never in a zip function: too big (pandas, numpy comes with it) or only for the laptop.
@@ -138,14 +138,16 @@ def _size(path: Path) -> int:
 
 @pytest.fixture(scope="module")
 def built_bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The Ingestion stack's real assets, bundled through CDK's local bundling: name -> staged folder."""
+    """The Ingestion and Catalog stacks' real assets, bundled through CDK's local bundling: name -> staged folder."""
     outdir = tmp_path_factory.mktemp("cdk.out.bundled")
     app = new_app(outdir=str(outdir), skip_bundling=False)
     stacks = add_vendorcast_stacks(app, load_config(REPO_ROOT / "vendorcast.example.toml"))
     app.synth()
-    template = json.loads((outdir / f"{stacks.ingestion.stack_name}.template.json").read_text())
     bundles = {}
-    for resource in template["Resources"].values():
+    resources = [resource for stack in (stacks.ingestion, stacks.catalog)
+                 for resource in json.loads((outdir / f"{stack.stack_name}.template.json").read_text())[
+                     "Resources"].values()]
+    for resource in resources:
         if resource["Type"] == "AWS::Lambda::LayerVersion":
             bundles["layer"] = resource["Properties"]["Content"]["S3Key"]
         elif resource["Type"] == "AWS::Lambda::Function":

@@ -49,7 +49,7 @@ def test_every_acknowledgment_names_its_resource_and_a_reason(synthesized: Synth
 
 
 @pytest.mark.parametrize("stack", ["Vendorcast-Lake", "Vendorcast-Alerts", "Vendorcast-Ingestion",
-                                   "Vendorcast-Publishing", "Vendorcast-Monitoring"])
+                                   "Vendorcast-Publishing", "Vendorcast-Catalog", "Vendorcast-Monitoring"])
 def test_cfn_lint_finds_nothing(synthesized: Synthesized, stack: str) -> None:
     template = json.dumps(synthesized.templates[stack])
     matches = lint(template, config=ManualArgs(regions=LINT_REGIONS))
