@@ -84,8 +84,6 @@ SPAPI_NOTIFICATION_PRINCIPAL_ACCOUNT = "437568002678"
 # --- the structured log line process_reports writes per event; an alarm counts the landed ones ---------
 PROCESSED_EVENT_MESSAGE = "report event processed"
 LANDED_ACTION = "landed"
-# ... and the one catalog_item writes per message it handled.
-CATALOG_ITEM_MESSAGE = "catalog message processed"
 
 # --- the lake: Glue Data Catalog database, Athena workgroup, the publishing job's durable state --------
 GLUE_DATABASE = "vendorcast_lake"

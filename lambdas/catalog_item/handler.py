@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vendorcast.catalog.context import CatalogContext
 from vendorcast.catalog.worker import handle_catalog_record
-from vendorcast.resources import CATALOG_ITEM_MESSAGE, SERVICE_NAME
+from vendorcast.resources import SERVICE_NAME
 
 logger = Logger(service=SERVICE_NAME)
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -29,7 +29,7 @@ def _catalog() -> CatalogContext:
 def record_handler(record: SQSRecord) -> None:
     receive_count = int(record.attributes.approximate_receive_count or 1)
     for outcome in handle_catalog_record(_catalog(), record.body, record.message_id, receive_count):
-        logger.info(CATALOG_ITEM_MESSAGE, extra={
+        logger.info("catalog message processed", extra={
             "action": outcome.action, "batch_id": outcome.batch_id, "items": outcome.items,
             "changed": outcome.changed, "alerts": outcome.alerts,
             "digest_message_id": outcome.digest.message_id if outcome.digest else None})

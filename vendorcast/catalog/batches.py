@@ -44,11 +44,10 @@ def send_batch_digest(store: CatalogStore, publisher: AlertPublisher, batch_id: 
 
 
 def flush_stale_batches(store: CatalogStore, publisher: AlertPublisher, now: datetime) -> list[SentDigest]:
-    """Send what batches that will never complete have found (and retry senders that crashed)."""
+    """Send what batches that will never complete have found, and batches whose sender never came or crashed
+    (the claim decides: a complete batch, a stale claim, or with `force` a stale batch)."""
     sent = []
     for batch in store.unsent_batches():
-        if batch.created_at > now - STALE_BATCH and batch.claimed_at is None:
-            continue
         result = send_batch_digest(store, publisher, batch.batch_id, now, force=batch.created_at <= now - STALE_BATCH)
         if result is not None:
             log.warning("sent the digest of batch %s (%d of %d chunks done)", batch.batch_id, batch.done,

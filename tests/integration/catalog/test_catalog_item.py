@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from vendorcast.alerts.digest import ConditionAlert, ConditionItem, ConditionKind
-from vendorcast.catalog.batches import STALE_CLAIM, send_batch_digest
+from vendorcast.catalog.batches import STALE_BATCH, STALE_CLAIM, flush_stale_batches, send_batch_digest
 from vendorcast.catalog.context import CatalogContext
 from vendorcast.catalog.fields import INCLUDED_DATA, CatalogField
 from vendorcast.catalog.messages import WatchChunk, chunk_message
@@ -95,6 +95,24 @@ def test_a_batch_counts_each_chunk_once_and_is_sent_once(pipeline: LocalPipeline
     assert sent is not None and sent.message_id is None, "nothing found, nothing sent"
     assert ctx.store.batch("count-batch").status is BatchStatus.SENT
     assert send_batch_digest(ctx.store, ctx.publisher, "count-batch", later, force=True) is None
+
+
+def test_batches_that_never_complete_and_complete_ones_left_unsent_are_flushed(ctx: CatalogContext) -> None:
+    now = ctx.clock.now()
+    ctx.store.open_batch("stuck", 3, now - STALE_BATCH - timedelta(minutes=1))  # a chunk was dead-lettered
+    ctx.store.open_batch("young", 3, now - timedelta(hours=1))  # still running
+    ctx.store.open_batch("orphan", 1, now - timedelta(hours=1))  # done, but its sender never came
+    ctx.store.complete_chunk("orphan", 0, now)
+    condition = ConditionAlert(ConditionKind.OUT_OF_STOCK, "acme-us", US, "1 ASIN out of stock",
+                               (ConditionItem("B0C1234567", None, "5% → 40%"),), date(2025, 6, 8))
+    assert ctx.store.record_condition("stuck", condition, "flush-test", "2025-06-08", now)
+    flushed = {d.batch_id: d for d in flush_stale_batches(ctx.store, ctx.publisher, now)}
+    assert {"stuck", "orphan"} <= set(flushed) and "young" not in flushed
+    assert flushed["stuck"].conditions == 1 and flushed["stuck"].message_id is not None
+    assert flushed["orphan"].message_id is None
+    assert {ctx.store.batch(b).status for b in ("stuck", "orphan")} == {BatchStatus.SENT}
+    assert ctx.store.batch("young").status is BatchStatus.OPEN
+    assert not {"stuck", "orphan"} & {d.batch_id for d in flush_stale_batches(ctx.store, ctx.publisher, now)}
 
 
 def test_a_data_condition_is_recorded_once_per_week(ctx: CatalogContext) -> None:
