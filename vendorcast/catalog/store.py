@@ -144,9 +144,12 @@ class CatalogStore:
                                    ConsistentRead=True).get("Item")
         return _stored(item) if item else None
 
-    def snapshots(self, account: str, marketplace_id: str) -> list[StoredSnapshot]:
-        """Every item watched so far in one account and marketplace."""
-        return [_stored(i) for i in self._query(KeyConditionExpression=Key(PK).eq(_items_key(account, marketplace_id)))]
+    def watched_titles(self, account: str, marketplace_id: str) -> dict[str, str | None]:
+        """Every item watched so far in one account and marketplace: ASIN -> its title (only these two are read
+        back, so that a large catalogue's snapshots do not fill the function's memory)."""
+        items = self._query(KeyConditionExpression=Key(PK).eq(_items_key(account, marketplace_id)),
+                            ProjectionExpression="asin, #v.item_name", ExpressionAttributeNames={"#v": "values"})
+        return {item["asin"]: item.get("values", {}).get("item_name") for item in items}
 
     def save_baseline(self, stored: StoredSnapshot) -> None:
         """The first sighting of an item; SnapshotConflict when another observer saved one first."""

@@ -79,13 +79,12 @@ def run_catalog_watch(ctx: CatalogContext) -> WatchSummary:
             demand = read_recent_demand(ctx.lake, account.name, marketplace_id, max(watch.report_weeks, 2))
             latest = sorted({d.week_start for d in demand})[-watch.report_weeks:]
             report_asins = {d.asin for d in demand if d.week_start in latest}
-            snapshots = ctx.store.snapshots(account.name, marketplace_id)
-            asins = watch_list(report_asins, {s.asin for s in snapshots}, watch.asins)
+            titles = ctx.store.watched_titles(account.name, marketplace_id)
+            asins = watch_list(report_asins, set(titles), watch.asins)
             for start in range(0, len(asins), CHUNK_SIZE):
                 chunks.append(WatchChunk(batch_id=summary.batch_id, chunk=len(chunks), account=account.name,
                                          marketplace_id=marketplace_id, asins=asins[start:start + CHUNK_SIZE]))
             summary.asins += len(asins)
-            titles = {s.asin: s.snapshot.title for s in snapshots}
             conditions += find_conditions(ctx, account, marketplace_id, demand, titles, failed)
     # The batch exists before its first chunk can finish, so that the last chunk finds it to send.
     ctx.store.open_batch(summary.batch_id, len(chunks), now)
