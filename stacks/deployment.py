@@ -13,6 +13,7 @@ from aws_cdk import App, Environment, Stack, Tags
 
 from stacks.alerts import AlertsStack
 from stacks.analytics import AnalyticsStack
+from stacks.catalog import CatalogStack
 from stacks.forecasting import ForecastingStack
 from stacks.ingestion import IngestionStack
 from stacks.lake_storage import LakeStorageStack
@@ -91,13 +92,15 @@ class VendorcastStacks:
     alerts: AlertsStack
     ingestion: IngestionStack
     publishing: PublishingStack
+    catalog: CatalogStack
     forecasting: ForecastingStack
     monitoring: MonitoringStack
     # Only with a QuickSight principal in the config; no other stack depends on it.
     analytics: AnalyticsStack | None = None
 
     def all(self) -> tuple[Stack, ...]:
-        core = (self.lake, self.alerts, self.ingestion, self.publishing, self.forecasting, self.monitoring)
+        core = (self.lake, self.alerts, self.ingestion, self.publishing, self.catalog, self.forecasting,
+                 self.monitoring)
         return core if self.analytics is None else (*core, self.analytics)
 
 
@@ -116,18 +119,20 @@ def add_vendorcast_stacks(app: App, config: VendorcastConfig, prefix: str = DEFA
                                description="vendorcast ingestion: SP-API report requests into the lake")
     publishing = PublishingStack(app, f"{prefix}-Publishing", config=config, lake=lake, workers=workers, env=env,
                                  description="vendorcast publishing: the Glue job that builds the curated tables")
+    catalog = CatalogStack(app, f"{prefix}-Catalog", config=config, lake=lake, alerts=alerts, ingestion=ingestion,
+                           env=env, description="vendorcast catalog watch: catalog change and data-condition alerts")
     forecasting = ForecastingStack(app, f"{prefix}-Forecast", config=config, lake=lake, alerts=alerts, env=env,
                                    description="vendorcast forecast: the Step Functions forecast workflow and its "
                                                "weekly start")
     monitoring = MonitoringStack(app, f"{prefix}-Monitoring", ingestion=ingestion, publishing=publishing,
-                                 forecasting=forecasting, alerts=alerts, alerts_config=config.alerts,
+                                 catalog=catalog, forecasting=forecasting, alerts=alerts, alerts_config=config.alerts,
                                  namespace=metrics_namespace(prefix), dashboard_name=f"{prefix}-pipeline", env=env,
                                  description="vendorcast monitoring: alarms and the pipeline dashboard")
     analytics = None
     if config.analytics.quicksight_enabled:
         analytics = AnalyticsStack(app, f"{prefix}-Analytics", lake=lake, analytics=config.analytics, env=env,
                                    description="vendorcast analytics (optional): the QuickSight dashboard of the lake")
-    stacks = VendorcastStacks(lake, alerts, ingestion, publishing, forecasting, monitoring, analytics)
+    stacks = VendorcastStacks(lake, alerts, ingestion, publishing, catalog, forecasting, monitoring, analytics)
     for stack in stacks.all():
         Tags.of(stack).add("project", "vendorcast")
         Tags.of(stack).add("vendorcast:deployment", prefix)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from aws_cdk import Aws
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -99,6 +100,20 @@ def grant_publish_forecast_notices(grantee: iam.IGrantable, topic: sns.ITopic, k
 def _grant_publish(grantee: iam.IGrantable, topic: sns.ITopic, key: kms.IKey) -> None:
     _allow(grantee, ["sns:Publish"], [topic.topic_arn])
     grant_key_via(grantee, key, "sns", "kms:Decrypt", "kms:GenerateDataKey")
+
+
+def grant_publish_catalog_alerts(grantee: iam.IGrantable, topic: sns.ITopic, key: kms.IKey) -> None:
+    """Publish the catalog and data-condition digests to the alert topic."""
+    _allow(grantee, ["sns:Publish"], [topic.topic_arn])
+    grant_key_via(grantee, key, "sns", "kms:Decrypt", "kms:GenerateDataKey")
+
+
+def grant_update_catalog(grantee: iam.IGrantable, table: dynamodb.ITable, key: kms.IKey) -> None:
+    """Read and conditionally write the catalog table's snapshots, batches and markers (transactions are authorized
+    as their puts and updates; nothing is deleted: batches expire by TTL)."""
+    _allow(grantee, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+           [table.table_arn])
+    grant_key_via(grantee, key, "dynamodb", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 
 
 def _lake_zone_objects(prefix: str, zone: str) -> list[str]:

@@ -69,7 +69,7 @@ class IngestionStack(Stack):
                                                consumer_timeout=PROCESS_REPORTS_TIMEOUT)
         self.tables = IngestionTables(self, "Tables", key=self.key)
         credentials = SpApiCredentials(self, "SpApiCredentials", accounts=config.accounts)
-        deployment_config = DeploymentConfigParameter(self, "DeploymentConfig", config=config)
+        self.deployment_config = deployment_config = DeploymentConfigParameter(self, "DeploymentConfig", config=config)
         dependencies = LambdaDependencies(self, "Dependencies")
 
         environment = {

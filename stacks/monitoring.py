@@ -1,6 +1,6 @@
-"""Monitoring: alarms to the ops topic (a dead letter, function errors and throttles, no report landed for
-the configured number of days, a forecast run that failed or timed out), an e-mail for each failed run of the
-lake's publishing job, and one CloudWatch dashboard of the pipeline."""
+"""Monitoring: alarms to the ops topic (a dead letter of the report events or the catalog items, function errors
+and throttles, no report landed for the configured number of days, a forecast run that failed or timed out), an
+e-mail for each failed run of the lake's publishing job, and one CloudWatch dashboard of the pipeline."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.alerts import AlertsStack
+from stacks.catalog import CatalogStack
 from stacks.forecasting import ForecastingStack
 from stacks.grants import GLUE_METRICS_NAMESPACE
 from stacks.ingestion import IngestionStack
@@ -51,8 +52,9 @@ def metrics_namespace(prefix: str) -> str:
 
 class MonitoringStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, ingestion: IngestionStack,
-                 publishing: PublishingStack, forecasting: ForecastingStack, alerts: AlertsStack,
-                 alerts_config: AlertsConfig, namespace: str, dashboard_name: str, **kwargs: object) -> None:
+                 publishing: PublishingStack, catalog: CatalogStack, forecasting: ForecastingStack,
+                 alerts: AlertsStack, alerts_config: AlertsConfig, namespace: str, dashboard_name: str,
+                 **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self._notify = actions.SnsAction(alerts.ops_topic)
         self.alarms: list[cloudwatch.Alarm] = []
@@ -64,7 +66,15 @@ class MonitoringStack(Stack):
                     "message attribute); fix the cause, then redrive it to the report-events queue.",
                     notify_recovery=True)
 
-        for function in ingestion.functions:
+        catalog_dead_letters = catalog.items.dead_letters.metric_approximate_number_of_messages_visible(
+            period=FUNCTION_ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM)
+        self._alarm("CatalogItemsDeadLetters", catalog_dead_letters,
+                    "A catalog-items message failed for good and waits in the dead-letter queue (its failure reason is "
+                    "a message attribute): its ASINs were not looked at, and its run's digest went out without them. "
+                    "Fix the cause, then redrive it to the catalog-items queue.",
+                    notify_recovery=True)
+
+        for function in (*ingestion.functions, *catalog.functions):
             name = function.node.id
             self._alarm(f"{name}Errors", function.function.metric_errors(period=FUNCTION_ALARM_PERIOD),
                         f"vendorcast {name} failed; its log group has the error.")
@@ -97,6 +107,7 @@ class MonitoringStack(Stack):
 
         self.dashboard = self._dashboard(dashboard_name, ingestion, publishing.publish_lake)
         self.dashboard.add_widgets(*self._forecast_widgets(forecasting))
+        self.dashboard.add_widgets(self._catalog_widget(catalog))
 
     def _forecast_alarms(self, forecasting: ForecastingStack) -> None:
         """A forecast run that ended badly, and a weekly start that did not happen. (Each failed run also
@@ -212,6 +223,17 @@ class MonitoringStack(Stack):
         )
         dashboard.add_widgets(self._publishing_widget(job))
         return dashboard
+
+    @staticmethod
+    def _catalog_widget(catalog: CatalogStack) -> cloudwatch.GraphWidget:
+        """The catalog watch's queue (a run's chunks waiting, dead letters) and its functions' errors."""
+        queue = catalog.items
+        return cloudwatch.GraphWidget(
+            title="Catalog watch", width=24,
+            left=[queue.queue.metric_approximate_number_of_messages_visible(label="chunks waiting"),
+                  queue.dead_letters.metric_approximate_number_of_messages_visible(label="dead letters")],
+            right=[f.function.metric_errors(label=f"{f.node.id} errors") for f in catalog.functions],
+        )
 
     def _publishing_widget(self, job: PublishLakeJob) -> cloudwatch.GraphWidget:
         """Failed runs of the publishing job per day, and its run time and input (Glue job metrics, all runs)."""

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sp_api.base import Marketplaces
 
+from vendorcast.catalog.fields import DEFAULT_ALERT_FIELDS, CatalogField
 from vendorcast.reports.catalogue import (
     OPTION_DISTRIBUTOR_VIEW,
     OPTION_REPORT_PERIOD,
@@ -26,6 +27,7 @@ from vendorcast.reports.catalogue import (
     SellingProgram,
     report_spec,
 )
+from vendorcast.resources import SPAPI_PARTNER_SOURCE_PREFIX
 
 
 class ConfigError(ValueError):
@@ -205,8 +207,10 @@ class ScheduleConfig(BaseModel):
     retry_not_available_after_hours: Annotated[int, Field(ge=1)] = 12
     # Attempts per window (FATAL not-yet-available, lost reports) before it is given up.
     max_attempts: Annotated[int, Field(ge=1, le=50)] = 6
+    # The catalog watch: daily, after the lake's publishing job, so its data-condition alerts see the latest week.
+    catalog_watch: str = "cron(0 7 * * ? *)"
 
-    @field_validator("request_reports", "poll_reports", "publish_lake", "forecast")
+    @field_validator("request_reports", "poll_reports", "publish_lake", "forecast", "catalog_watch")
     @classmethod
     def _schedule_expression(cls, value: str) -> str:
         if not (value.startswith("rate(") or value.startswith("cron(")) or not value.endswith(")"):
@@ -218,6 +222,82 @@ class ScheduleConfig(BaseModel):
 _EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+_ASIN = re.compile(r"^[A-Z0-9]{10}$")
+# SP-API's EventBridge destination: aws.partner/sellingpartnerapi.amazon.com/<AWS account id>/<application id>.
+_PARTNER_EVENT_SOURCE = re.compile(r"^aws\.partner/sellingpartnerapi\.amazon\.com/\d{12}/[A-Za-z0-9._-]{1,100}$")
+
+
+def _asin_list(asins: list[str]) -> list[str]:
+    for asin in asins:
+        if not _ASIN.match(asin):
+            raise ValueError(f"{asin!r} is not an ASIN; write its 10 upper-case letters and digits, e.g. B0C1234567")
+    duplicates = sorted({a for a in asins if asins.count(a) > 1})
+    if duplicates:
+        raise ValueError(f"ASINs listed twice: {', '.join(duplicates)}")
+    return asins
+
+
+class CatalogWatchConfig(BaseModel):
+    """Which ASINs the catalog watch looks at and which of their field changes alert (the lake keeps every change)."""
+
+    model_config = _Strict
+
+    alert_fields: list[CatalogField] = Field(default_factory=lambda: list(DEFAULT_ALERT_FIELDS))
+    # Watched besides every ASIN in the vendor's reports of the last `report_weeks` weeks.
+    asins: list[str] = Field(default_factory=list)
+    # Never alerted about (their changes still go to the lake).
+    ignore_asins: list[str] = Field(default_factory=list)
+    report_weeks: Annotated[int, Field(ge=1, le=104)] = 8
+    # SP-API's EventBridge partner event source, once the account is subscribed to BRANDED_ITEM_CONTENT_CHANGE and
+    # ITEM_PRODUCT_TYPE_CHANGE: the stack then routes those notifications to the catalog watch too.
+    partner_event_source: str | None = None
+
+    @field_validator("alert_fields", mode="before")
+    @classmethod
+    def _known_fields(cls, fields: Any) -> Any:
+        known = [f.value for f in CatalogField]
+        for name in fields if isinstance(fields, list) else []:
+            if name not in known:
+                raise ValueError(f"unknown catalog field {name!r}; use any of {', '.join(known)}")
+        if isinstance(fields, list) and len(set(fields)) != len(fields):
+            raise ValueError("catalog fields listed twice")
+        return fields
+
+    @field_validator("asins", "ignore_asins")
+    @classmethod
+    def _asins(cls, asins: list[str]) -> list[str]:
+        return _asin_list(asins)
+
+    @field_validator("partner_event_source")
+    @classmethod
+    def _partner_event_source(cls, source: str | None) -> str | None:
+        if source is not None and not _PARTNER_EVENT_SOURCE.match(source):
+            raise ValueError(f"{source!r} is not SP-API's partner event source; it reads "
+                             f"{SPAPI_PARTNER_SOURCE_PREFIX}/<AWS account id>/<application id> (EventBridge console, "
+                             "Partner event sources)")
+        return source
+
+    @model_validator(mode="after")
+    def _watched_or_ignored(self) -> CatalogWatchConfig:
+        both = sorted(set(self.asins) & set(self.ignore_asins))
+        if both:
+            raise ValueError(f"ASINs both watched and ignored: {', '.join(both)}; keep each in one list")
+        return self
+
+
+class DataConditionsConfig(BaseModel):
+    """Alerts about the vendor's data, sent with the catalog alerts."""
+
+    model_config = _Strict
+
+    # An ASIN whose weekly out-of-stock rate reaches this share of glance views (from below); 0 switches it off.
+    out_of_stock_rate: Annotated[float, Field(ge=0, le=1)] = 0.2
+    # An ASIN that sold in the week before the latest week of sales reports and is missing from the latest one.
+    gone_from_sales: bool = True
+    # A report stream that Amazon failed for good (bad options, missing role, wrong marketplace), with its reason.
+    failed_reports: bool = True
+
+
 class AlertsConfig(BaseModel):
     """Who is told what: e-mail recipients of the SNS topics, and how long a silent pipeline may stay silent."""
 
@@ -227,6 +307,8 @@ class AlertsConfig(BaseModel):
     emails: list[str] = Field(default_factory=list)
     # Alarm when no report has landed for this many days (a CloudWatch alarm looks back at most 7 days).
     no_report_landed_days: Annotated[int, Field(ge=1, le=7)] = 7
+    catalog: CatalogWatchConfig = Field(default_factory=CatalogWatchConfig)
+    conditions: DataConditionsConfig = Field(default_factory=DataConditionsConfig)
 
     @field_validator("emails")
     @classmethod

@@ -16,6 +16,10 @@ ENV_LAKE_BUCKET = "VENDORCAST_LAKE_BUCKET"
 ENV_REPORT_EVENTS_QUEUE_URL = "VENDORCAST_REPORT_EVENTS_QUEUE_URL"
 ENV_REPORT_EVENTS_DLQ_URL = "VENDORCAST_REPORT_EVENTS_DLQ_URL"
 ENV_OPS_TOPIC_ARN = "VENDORCAST_OPS_TOPIC_ARN"  # operator alerts (terminal report failures)
+ENV_ALERT_TOPIC_ARN = "VENDORCAST_ALERT_TOPIC_ARN"  # vendor alerts (catalog changes, data conditions)
+ENV_CATALOG_TABLE = "VENDORCAST_CATALOG_TABLE"
+ENV_CATALOG_QUEUE_URL = "VENDORCAST_CATALOG_QUEUE_URL"
+ENV_CATALOG_DLQ_URL = "VENDORCAST_CATALOG_DLQ_URL"
 # Endpoint overrides: unset on AWS (Amazon's endpoints), set to the emulator locally.
 ENV_SPAPI_ENDPOINT = "VENDORCAST_SPAPI_ENDPOINT"
 ENV_LWA_TOKEN_URL = "VENDORCAST_LWA_TOKEN_URL"
@@ -36,6 +40,13 @@ LAKE_BUCKET = f"{LOCAL_PREFIX}-lake"
 REPORT_EVENTS_QUEUE = f"{LOCAL_PREFIX}-report-events"
 REPORT_EVENTS_DLQ = f"{LOCAL_PREFIX}-report-events-dlq"
 OPS_TOPIC = f"{LOCAL_PREFIX}-ops"
+ALERT_TOPIC = f"{LOCAL_PREFIX}-alerts"  # catalog changes, data conditions and forecast summaries (OPS_TOPIC: alarms)
+CATALOG_TABLE = f"{LOCAL_PREFIX}-catalog"
+CATALOG_QUEUE = f"{LOCAL_PREFIX}-catalog-items"
+CATALOG_DLQ = f"{LOCAL_PREFIX}-catalog-items-dlq"
+# Stands in for SP-API's partner event bus locally: moto routes no rules on a bus whose name has slashes, as a
+# partner bus's name (aws.partner/sellingpartnerapi.amazon.com/...) has.
+LOCAL_PARTNER_EVENT_BUS = f"{LOCAL_PREFIX}-spapi-partner-events"
 CONFIG_PARAMETER = f"/{LOCAL_PREFIX}/config"
 
 # --- ledger (DynamoDB) key schema ----------------------------------------------------------------------
@@ -51,8 +62,22 @@ LEDGER_STATUS_SORT_KEY = "due_at"
 # --- rate-limit table (DynamoDB): one item per selling partner and SP-API operation ---------------------
 RATE_LIMIT_KEY = "bucket"
 
+# --- catalog table (DynamoDB): item snapshots, alert batches and their entries, data-condition markers ----
+CATALOG_PARTITION_KEY = "pk"
+CATALOG_SORT_KEY = "sk"
+CATALOG_TTL_ATTRIBUTE = "expires_at"  # batches and their entries expire; snapshots never do
+
 # --- SQS ------------------------------------------------------------------------------------------------
 REPORT_EVENTS_MAX_RECEIVE_COUNT = 5
+CATALOG_ITEMS_MAX_RECEIVE_COUNT = 5
+# catalog_item takes one chunk per invocation, at most two at a time: getCatalogItem allows two requests a second
+# per vendor account, so more consumers would only wait for tokens (the buckets are shared, so it stays paced).
+CATALOG_ITEM_BATCH_SIZE = 1
+CATALOG_ITEM_MAX_CONCURRENCY = 2
+
+# --- SP-API catalog notifications (EventBridge only): the partner source's prefix and the detail types ---
+SPAPI_PARTNER_SOURCE_PREFIX = "aws.partner/sellingpartnerapi.amazon.com"
+CATALOG_NOTIFICATION_TYPES = ("BRANDED_ITEM_CONTENT_CHANGE", "ITEM_PRODUCT_TYPE_CHANGE")
 # SP-API's notification principal for North America (EU/FE accounts listed in the reference are unverified).
 SPAPI_NOTIFICATION_PRINCIPAL_ACCOUNT = "437568002678"
 
@@ -80,7 +105,6 @@ FORECAST_PREFIX = "forecast"
 # --- the forecast workflow: stepfunctions/forecast.asl.json, its functions, its topic and its starter ---
 FORECAST_DEFINITION = "stepfunctions/forecast.asl.json"  # relative to the repository root
 FORECAST_STATE_MACHINE = f"{LOCAL_PREFIX}-forecast"
-ALERT_TOPIC = f"{LOCAL_PREFIX}-alerts"  # catalog changes and forecast summaries (OPS_TOPIC: alarms)
 # The definition's `${...}` placeholders: each workflow function (its handler folder under lambdas/) by the
 # placeholder of its ARN, and the alert topic the run's summary or failure goes to.
 FORECAST_FUNCTION_PLACEHOLDERS = {

@@ -27,6 +27,7 @@ from vendorcast.config import VendorcastConfig, parse_config  # noqa: E402
 
 ALERT_EMAILS = ["ops@acme.example", "planning@acme.example"]
 QUICKSIGHT_PRINCIPAL = "arn:aws:quicksight:us-east-1:111122223333:group/default/vendorcast-planners"
+PARTNER_EVENT_SOURCE = "aws.partner/sellingpartnerapi.amazon.com/123456789012/amzn1.sellerapps.app.0a1b2c3d"
 SECOND_ACCOUNT = {
     "name": "acme-eu",
     "region": "EU",
@@ -43,7 +44,8 @@ def _example_config_data() -> dict[str, Any]:
 def infra_test_config() -> VendorcastConfig:
     data = _example_config_data()
     data["accounts"].append(SECOND_ACCOUNT)
-    data["alerts"] = {"emails": ALERT_EMAILS, "no_report_landed_days": 5}
+    data["alerts"] = {"emails": ALERT_EMAILS, "no_report_landed_days": 5,
+                      "catalog": {"partner_event_source": PARTNER_EVENT_SOURCE}}
     data["analytics"] = {"quicksight_principal_arn": QUICKSIGHT_PRINCIPAL}
     return parse_config(data, source="infra test config")
 

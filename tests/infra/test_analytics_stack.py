@@ -51,7 +51,7 @@ def test_it_is_off_by_default_and_nothing_depends_on_it(synthesized: Synthesized
     # The example config names no principal: no analytics stack, no QuickSight resource anywhere.
     app = new_app(outdir=str(tmp_path), skip_bundling=True)
     stacks = add_vendorcast_stacks(app, load_config(REPO_ROOT / "vendorcast.example.toml"))
-    assert stacks.analytics is None and len(stacks.all()) == 6
+    assert stacks.analytics is None and len(stacks.all()) == 7
     assert not [s.stack_name for s in app.synth().stacks if "AWS::QuickSight" in json.dumps(s.template)]
 
 

@@ -55,7 +55,8 @@ def test_another_prefix_names_every_stack_and_passes_the_checks(tmp_path: Path) 
     stacks = add_vendorcast_stacks(app, load_config(REPO_ROOT / "vendorcast.example.toml"), "Acme-Eu2")
     app.synth()  # raises on an unacknowledged cdk-nag finding
     assert [stack.stack_name for stack in stacks.all()] == [
-        "Acme-Eu2-Lake", "Acme-Eu2-Alerts", "Acme-Eu2-Ingestion", "Acme-Eu2-Publishing", "Acme-Eu2-Forecast",
+        "Acme-Eu2-Lake", "Acme-Eu2-Alerts", "Acme-Eu2-Ingestion", "Acme-Eu2-Publishing", "Acme-Eu2-Catalog",
+        "Acme-Eu2-Forecast",
         "Acme-Eu2-Monitoring"]
     lake = json.loads((tmp_path / "Acme-Eu2-Lake.template.json").read_text())
     names = {resource["Properties"].get("Name") or resource["Properties"].get("DatabaseInput", {}).get("Name")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from conftest import Synthesized
 
 SPAPI_PRINCIPAL = "arn:aws:iam::437568002678:root"
+CATALOG_ONLY_ENV_KEYS = {r.ENV_ALERT_TOPIC_ARN, r.ENV_CATALOG_TABLE, r.ENV_CATALOG_QUEUE_URL, r.ENV_CATALOG_DLQ_URL}
 INGESTION_ENV_KEYS = {
     r.ENV_CONFIG_PARAMETER, r.ENV_LEDGER_TABLE, r.ENV_RATE_LIMIT_TABLE, r.ENV_LAKE_BUCKET,
     r.ENV_REPORT_EVENTS_QUEUE_URL, r.ENV_OPS_TOPIC_ARN, r.ENV_POWERTOOLS_SERVICE_NAME,
@@ -191,8 +192,8 @@ def test_functions_run_python_on_arm64_with_their_environment(synthesized: Synth
 
 def test_functions_get_every_variable_the_local_runtime_sets(synthesized: Synthesized, local_aws: LocalAws) -> None:
     """The embedded runtime sets what the handlers need; on AWS, process_reports alone needs the idempotency
-    table and the DLQ."""
-    local = set(local_aws.function_environment())
+    table and the DLQ (and the catalog functions their own, see test_catalog_stack)."""
+    local = set(local_aws.function_environment()) - CATALOG_ONLY_ENV_KEYS
     process_only = {r.ENV_IDEMPOTENCY_TABLE, r.ENV_REPORT_EVENTS_DLQ_URL}
     for name in ("request_reports", "poll_reports", "process_reports"):
         variables = set(_function(synthesized, name)["Properties"]["Environment"]["Variables"])

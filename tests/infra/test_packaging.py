@@ -30,7 +30,8 @@ from stacks.packaging import (
 )
 from vendorcast.config import load_config
 
-FUNCTIONS = ["request_reports", "poll_reports", "process_reports", "forecast_start"]
+FUNCTIONS = ["request_reports", "poll_reports", "process_reports", "catalog_watch", "catalog_item",
+             "forecast_start"]
 # Distributions the Lambda Python runtime provides (boto3 and what it depends on).
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
 # Never in a zip function: too big (pandas, numpy comes with it) or only for the laptop.
@@ -141,19 +142,20 @@ def _size(path: Path) -> int:
 
 @pytest.fixture(scope="module")
 def built_bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The Ingestion stack's real assets, bundled through CDK's local bundling: name -> staged folder."""
+    """The Ingestion and Catalog stacks' real assets, bundled through CDK's local bundling: name -> staged folder."""
     outdir = tmp_path_factory.mktemp("cdk.out.bundled")
     app = new_app(outdir=str(outdir), skip_bundling=False)
     stacks = add_vendorcast_stacks(app, load_config(REPO_ROOT / "vendorcast.example.toml"))
     app.synth()
     bundles = {}
-    for stack in (stacks.ingestion, stacks.forecasting):
-        template = json.loads((outdir / f"{stack.stack_name}.template.json").read_text())
-        for resource in template["Resources"].values():
-            if resource["Type"] == "AWS::Lambda::LayerVersion":
-                bundles["layer"] = resource["Properties"]["Content"]["S3Key"]
-            elif resource["Type"] == "AWS::Lambda::Function" and "Handler" in resource["Properties"]:
-                bundles[resource["Properties"]["Handler"].split(".")[1]] = resource["Properties"]["Code"]["S3Key"]
+    resources = [resource for stack in (stacks.ingestion, stacks.catalog, stacks.forecasting)
+                 for resource in json.loads((outdir / f"{stack.stack_name}.template.json").read_text())[
+                     "Resources"].values()]
+    for resource in resources:
+        if resource["Type"] == "AWS::Lambda::LayerVersion":
+            bundles["layer"] = resource["Properties"]["Content"]["S3Key"]
+        elif resource["Type"] == "AWS::Lambda::Function" and "Handler" in resource["Properties"]:
+            bundles[resource["Properties"]["Handler"].split(".")[1]] = resource["Properties"]["Code"]["S3Key"]
     return {name: outdir / f"asset.{key.removesuffix('.zip')}" for name, key in bundles.items()}
 
 

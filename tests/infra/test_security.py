@@ -49,8 +49,8 @@ def test_every_acknowledgment_names_its_resource_and_a_reason(synthesized: Synth
 
 
 @pytest.mark.parametrize("stack", ["Vendorcast-Lake", "Vendorcast-Alerts", "Vendorcast-Ingestion",
-                                   "Vendorcast-Publishing", "Vendorcast-Forecast", "Vendorcast-Monitoring",
-                                   "Vendorcast-Analytics"])
+                                   "Vendorcast-Publishing", "Vendorcast-Catalog", "Vendorcast-Forecast",
+                                   "Vendorcast-Monitoring", "Vendorcast-Analytics"])
 def test_cfn_lint_finds_nothing(synthesized: Synthesized, stack: str) -> None:
     template = json.dumps(synthesized.templates[stack])
     matches = lint(template, config=ManualArgs(regions=LINT_REGIONS))

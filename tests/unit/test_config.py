@@ -52,6 +52,18 @@ def test_business_is_not_valid_for_the_inventory_report() -> None:
     (("accounts", 0, "reports", 2, "distributor_view"), "SOURCING",
      "GET_VENDOR_TRAFFIC_REPORT does not accept reportOptions.distributorView"),
     (("accounts", 0, "reports", 0, "report_period"), None, "requires reportOptions reportPeriod"),
+    (("schedules", "catalog_watch"), "daily", "is not an EventBridge schedule expression"),
+    (("alerts", "catalog", "alert_fields"), ["item_name", "title"],
+     "alerts.catalog.alert_fields: unknown catalog field 'title'; use any of item_name, brand,"),
+    (("alerts", "catalog", "alert_fields"), ["item_name", "item_name"], "catalog fields listed twice"),
+    (("alerts", "catalog", "asins"), ["B0C1234567", "b0c1234568"],
+     "'b0c1234568' is not an ASIN; write its 10 upper-case letters and digits"),
+    (("alerts", "catalog", "ignore_asins"), ["B0C1234567", "B0C1234567"], "ASINs listed twice: B0C1234567"),
+    (("alerts", "catalog", "partner_event_source"), "aws.partner/sellingpartnerapi.amazon.com/123/app",
+     "is not SP-API's partner event source; it reads aws.partner/sellingpartnerapi.amazon.com/<AWS account id>"),
+    (("alerts", "catalog", "report_weeks"), 0, "alerts.catalog.report_weeks: Input should be greater than or equal"),
+    (("alerts", "conditions", "out_of_stock_rate"), 1.5, "alerts.conditions.out_of_stock_rate: Input should be less"),
+    (("alerts", "conditions", "gone_from_sale"), True, "gone_from_sale: unknown setting (check its spelling)"),
 ])
 def test_invalid_config_names_the_field_and_the_fix(path: tuple, value: object, expected: str) -> None:
     data = example()
@@ -110,3 +122,21 @@ def test_a_malformed_quicksight_principal_is_one_line_naming_the_field(arn: str)
     assert message.startswith(f"config: analytics.quicksight_principal_arn: {arn!r} is not a QuickSight user or "
                               "group ARN; write arn:aws:quicksight:")
     assert "\n" not in message
+
+
+def test_an_asin_cannot_be_both_watched_and_ignored() -> None:
+    data = example()
+    data["alerts"]["catalog"] |= {"asins": ["B0C1234567"], "ignore_asins": ["B0C1234567"]}
+    with pytest.raises(ConfigError, match=r"alerts\.catalog: ASINs both watched and ignored: B0C1234567"):
+        parse_config(data)
+
+
+def test_catalog_alerts_default_to_the_detail_page_content() -> None:
+    data = example()
+    del data["alerts"]["catalog"]
+    alerts = parse_config(data).alerts
+    assert [f.value for f in alerts.catalog.alert_fields] == example()["alerts"]["catalog"]["alert_fields"]
+    assert "sales_rank" not in alerts.catalog.alert_fields
+    source = "aws.partner/sellingpartnerapi.amazon.com/123456789012/amzn1.sellerapps.app.0a1b-2c3d"
+    data["alerts"]["catalog"] = {"partner_event_source": source}
+    assert parse_config(data).alerts.catalog.partner_event_source == source

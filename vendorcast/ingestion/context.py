@@ -24,9 +24,9 @@ from vendorcast.resources import (
     ENV_REPORT_EVENTS_DLQ_URL,
     ENV_REPORT_EVENTS_QUEUE_URL,
 )
-from vendorcast.spapi.client import SpApiEndpoints, SpApiSession
-from vendorcast.spapi.ratelimit import RateLimiter
+from vendorcast.spapi.client import SpApiEndpoints
 from vendorcast.spapi.reports import ReportsApi
+from vendorcast.spapi.sessions import SpApiSessions
 
 
 def _required_env(name: str) -> str:
@@ -58,7 +58,7 @@ class IngestionContext:
     endpoints: SpApiEndpoints = field(default_factory=SpApiEndpoints.from_environment)
     credentials: dict[str, dict[str, str]] = field(default_factory=dict)  # tests only; else Secrets Manager
     rate_limit_table: Any | None = None  # DynamoDB table of shared token buckets; None: in-process buckets
-    _limiters: dict[str, RateLimiter] = field(default_factory=dict)
+    _sessions: SpApiSessions | None = None
     _apis: dict[tuple[str, str], ReportsApi] = field(default_factory=dict)
 
     @classmethod
@@ -81,11 +81,7 @@ class IngestionContext:
         """One Reports client per account and marketplace, sharing this process's rate limiter."""
         key = (account.name, marketplace_id)
         if key not in self._apis:
-            # Amazon's usage plans are per selling partner: one set of buckets per account.
-            if account.name not in self._limiters:
-                self._limiters[account.name] = RateLimiter(self.clock, table=self.rate_limit_table,
-                                                           scope=account.name)
-            session = SpApiSession(account, marketplace_id, credentials=self.credentials.get(account.name),
-                                   endpoints=self.endpoints, limiter=self._limiters[account.name], clock=self.clock)
-            self._apis[key] = ReportsApi(session)
+            if self._sessions is None:
+                self._sessions = SpApiSessions(self.clock, self.endpoints, self.rate_limit_table, self.credentials)
+            self._apis[key] = ReportsApi(self._sessions.session(account, marketplace_id))
         return self._apis[key]

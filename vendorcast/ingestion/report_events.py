@@ -7,30 +7,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from vendorcast.dead_letters import FAILURE_REASON_ATTRIBUTE, dead_letter
 from vendorcast.ingestion.context import IngestionContext
 from vendorcast.ingestion.events import MalformedEvent, parse_report_notification
 from vendorcast.ingestion.processor import ProcessOutcome, process_report_event
 from vendorcast.resources import REPORT_EVENTS_MAX_RECEIVE_COUNT
 
+__all__ = ["FAILURE_REASON_ATTRIBUTE", "handle_record"]
+
 log = logging.getLogger(__name__)
-
-FAILURE_REASON_ATTRIBUTE = "vendorcast_failure_reason"
-
-
-def dead_letter(ctx: IngestionContext, body: str, message_id: str, reason: str, receive_count: int) -> None:
-    """Move a message to the DLQ with its reason (the queue's redrive policy is the backstop)."""
-    if not ctx.dlq_url:
-        raise RuntimeError(f"message {message_id} failed for good ({reason}) and no DLQ is configured")
-    ctx.sqs.send_message(
-        QueueUrl=ctx.dlq_url, MessageBody=body,
-        MessageAttributes={
-            FAILURE_REASON_ATTRIBUTE: {"DataType": "String", "StringValue": reason[:4000]},
-            "source_message_id": {"DataType": "String", "StringValue": message_id},
-            "receive_count": {"DataType": "Number", "StringValue": str(receive_count)},
-        },
-    )
-    log.error("message %s moved to the dead-letter queue: %s", message_id, reason)
-
 
 def handle_record(
     ctx: IngestionContext,
@@ -51,6 +36,6 @@ def handle_record(
         if isinstance(exc, MalformedEvent) and receive_count < max_receives:
             log.warning("malformed message %s (receive %d of %d): %s", message_id, receive_count, max_receives, exc)
         if receive_count >= max_receives:
-            dead_letter(ctx, body, message_id, reason, receive_count)
+            dead_letter(ctx.sqs, ctx.dlq_url, body, message_id, reason, receive_count)
             return None
         raise

@@ -40,3 +40,8 @@ def raw_key(account: str, marketplace_id: str, window: ReportWindow, report_id: 
     """One typed Parquet file per document."""
     return (f"{RAW_PREFIX}/{table_name(window.report_type)}/{_partitions(account, marketplace_id, window)}/"
             f"{_file_stem(window, report_id)}.parquet")
+
+
+def catalog_raw_key(table: str, account: str, marketplace_id: str, stem: str) -> str:
+    """A raw file of the catalog watch (`table`: catalog_items or catalog_changes), named by the work it records."""
+    return f"{RAW_PREFIX}/{table}/account={account}/marketplace_id={marketplace_id}/{quote(stem, safe='')}.parquet"

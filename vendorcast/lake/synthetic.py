@@ -199,7 +199,7 @@ def _item_row(catalog: SimulatedCatalog, asin: str, day: date, taken: datetime, 
         "request_key": request_key, "ingested_at": taken, "marketplace_id": spec.marketplace_id, "asin": asin,
         "snapshot_at": taken, "last_updated_date": day, "content_hash": content_hash,
         "brand": product.brand, "manufacturer": catalog.vendor.name, "model_number": product.model_number,
-        **watched,
+        "listed": catalog.is_listed(asin, day), **watched,
     }
 
 

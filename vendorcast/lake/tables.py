@@ -160,8 +160,9 @@ def _report_input(report_type: ReportType) -> RawInput:
     )
 
 
-# Written by the catalog-alerts issue's catalog_item function under raw/catalog_items/ and raw/catalog_changes/
-# (account=<account>/marketplace_id=<marketplace>/<file>.parquet, like the report tables).
+# Written by the catalog_item function under raw/catalog_items/ and raw/catalog_changes/
+# (account=<account>/marketplace_id=<marketplace>/<file>.parquet, like the report tables): a snapshot row only when
+# an item's content hash changes (and at its first sighting), a change row per changed field.
 RAW_CATALOG_ITEMS_SCHEMA = pa.schema([
     pa.field("request_key", pa.string()),
     pa.field("ingested_at", TIMESTAMP_UTC),
@@ -180,6 +181,9 @@ RAW_CATALOG_ITEMS_SCHEMA = pa.schema([
     pa.field("main_image_url", pa.string()),
     pa.field("bullet_points", pa.string()),
     pa.field("item_package_dimensions", pa.string()),
+    pa.field("other_image_urls", pa.string()),
+    pa.field("variation_family", pa.string()),
+    pa.field("listed", pa.bool_()),
 ])
 RAW_CATALOG_CHANGES_SCHEMA = pa.schema([
     pa.field("request_key", pa.string()),
@@ -380,7 +384,15 @@ CATALOG_ITEMS = CuratedTable(
         Column("main_image_url", "string", "URL of the main product image."),
         Column("bullet_points", "string", "The bullet points as a JSON array of strings."),
         Column("item_package_dimensions", "string", "Package dimensions and weight as a JSON object."),
-        Column("content_hash", "string", "SHA-256 of the watched fields: equal hashes mean unchanged content."),
+        Column("other_image_urls", "string", "URLs of the other product images (one per variant) as a JSON array."),
+        Column("variation_family", "string",
+               "The item's variation family, e.g. `child of B0C1234567 (COLOR)` or `variation parent (SIZE)`."),
+        Column("listed", "boolean",
+               "False when getCatalogItem no longer finds the ASIN in the marketplace (the other fields then keep "
+               "their last values)."),
+        Column("content_hash", "string",
+               "SHA-256 of what the tracked fields mean (an image re-hosted under another URL is the same image): "
+               "equal hashes mean unchanged content."),
         Column("snapshot_at", "timestamp", "When the snapshot was taken (UTC)."),
         Column("last_updated_date", "date", "UTC day of snapshot_at."),
         Column("request_key", "string", "The catalog request the snapshot answered (lineage)."),
@@ -401,11 +413,14 @@ CATALOG_CHANGES = CuratedTable(
     ),
     columns=(
         _ASIN,
-        Column("field", "string", "Catalog attribute that changed, e.g. item_name, main_product_image_locator."),
+        Column("field", "string",
+               "Catalog field that changed, e.g. item_name, main_product_image_locator, listing (see "
+               "vendorcast/catalog/fields.py)."),
         Column("before_value", "string", "Value before the change (null when the field appeared)."),
         Column("after_value", "string", "Value after the change (null when the field disappeared)."),
         Column("detected_at", "timestamp", "When the change was detected (UTC)."),
-        Column("source", "string", "What detected it, e.g. catalog_watch."),
+        Column("source", "string",
+               "What detected it: catalog_watch (polling), or the SP-API notification type that pushed it."),
         Column("last_updated_date", "date", "UTC day of detected_at."),
         Column("request_key", "string", "The catalog request that found the change (lineage)."),
         _INGESTED_AT,

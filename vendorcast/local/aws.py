@@ -16,6 +16,8 @@ from vendorcast import resources as r
 from vendorcast.config import VendorcastConfig
 
 REGION = "us-east-1"
+# Who gets the local e-mails (the outbox) when the config names no recipient.
+LOCAL_RECIPIENT = "vendor@example.com"
 # Local queues hand a failed message back after this many seconds (AWS: six times the function timeout).
 LOCAL_VISIBILITY_TIMEOUT = 2
 
@@ -28,8 +30,11 @@ class LocalAws:
     endpoint_url: str
     queue_url: str = ""
     dlq_url: str = ""
-    topic_arn: str = ""
+    topic_arn: str = ""  # the ops topic
     alert_topic_arn: str = ""
+    catalog_queue_url: str = ""
+    catalog_dlq_url: str = ""
+    partner_event_bus: str = ""
 
     @classmethod
     def start(cls) -> LocalAws:
@@ -114,7 +119,7 @@ class LocalAws:
         )["QueueUrl"]
 
         self.topic_arn = self.client("sns").create_topic(Name=r.OPS_TOPIC)["TopicArn"]
-        self.alert_topic_arn = self.client("sns").create_topic(Name=r.ALERT_TOPIC)["TopicArn"]
+        self._create_catalog_resources(config)
 
         secrets = self.client("secretsmanager")
         for name, value in credentials.items():
@@ -123,8 +128,53 @@ class LocalAws:
         self.client("ssm").put_parameter(Name=r.CONFIG_PARAMETER, Value=config.model_dump_json(),
                                          Type="String", Overwrite=True)
 
+    def _create_catalog_resources(self, config: VendorcastConfig) -> None:
+        """The catalog stack's: snapshot table, catalog-items queue and its DLQ, alert topic, and the partner event
+        bus with the rule that forwards SP-API's catalog notifications to the queue. Both topics get the config's
+        recipients (else LOCAL_RECIPIENT), as e-mail subscriptions."""
+        dynamodb = self.client("dynamodb")
+        dynamodb.create_table(
+            TableName=r.CATALOG_TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"}
+                                  for name in (r.CATALOG_PARTITION_KEY, r.CATALOG_SORT_KEY)],
+            KeySchema=[{"AttributeName": r.CATALOG_PARTITION_KEY, "KeyType": "HASH"},
+                       {"AttributeName": r.CATALOG_SORT_KEY, "KeyType": "RANGE"}],
+        )
+        dynamodb.update_time_to_live(TableName=r.CATALOG_TABLE, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": r.CATALOG_TTL_ATTRIBUTE})
+
+        sqs = self.client("sqs")
+        self.catalog_dlq_url = sqs.create_queue(QueueName=r.CATALOG_DLQ)["QueueUrl"]
+        self.catalog_queue_url = sqs.create_queue(
+            QueueName=r.CATALOG_QUEUE,
+            Attributes={
+                "VisibilityTimeout": str(LOCAL_VISIBILITY_TIMEOUT),
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": self.queue_arn(self.catalog_dlq_url),
+                                             "maxReceiveCount": str(r.CATALOG_ITEMS_MAX_RECEIVE_COUNT)}),
+            },
+        )["QueueUrl"]
+
+        sns = self.client("sns")
+        self.alert_topic_arn = sns.create_topic(Name=r.ALERT_TOPIC)["TopicArn"]
+        for email in config.alerts.emails or [LOCAL_RECIPIENT]:
+            for topic in (self.alert_topic_arn, self.topic_arn):
+                sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=email)
+
+        events = self.client("events")
+        events.create_event_bus(Name=r.LOCAL_PARTNER_EVENT_BUS)
+        self.partner_event_bus = r.LOCAL_PARTNER_EVENT_BUS
+        events.put_rule(Name=f"{r.LOCAL_PREFIX}-catalog-notifications", EventBusName=r.LOCAL_PARTNER_EVENT_BUS,
+                        EventPattern=json.dumps(catalog_notification_pattern()))
+        events.put_targets(Rule=f"{r.LOCAL_PREFIX}-catalog-notifications", EventBusName=r.LOCAL_PARTNER_EVENT_BUS,
+                           Targets=[{"Id": "catalog-items", "Arn": self.queue_arn(self.catalog_queue_url)}])
+
+    def queue_arn(self, queue_url: str) -> str:
+        return self.client("sqs").get_queue_attributes(QueueUrl=queue_url,
+                                                       AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
     def function_environment(self) -> dict[str, str]:
-        """The variables the stacks set on the ingestion functions."""
+        """The variables the stacks set on the ingestion and catalog functions."""
         return {
             r.ENV_CONFIG_PARAMETER: r.CONFIG_PARAMETER,
             r.ENV_LEDGER_TABLE: r.LEDGER_TABLE,
@@ -134,6 +184,10 @@ class LocalAws:
             r.ENV_REPORT_EVENTS_QUEUE_URL: self.queue_url,
             r.ENV_REPORT_EVENTS_DLQ_URL: self.dlq_url,
             r.ENV_OPS_TOPIC_ARN: self.topic_arn,
+            r.ENV_ALERT_TOPIC_ARN: self.alert_topic_arn,
+            r.ENV_CATALOG_TABLE: r.CATALOG_TABLE,
+            r.ENV_CATALOG_QUEUE_URL: self.catalog_queue_url,
+            r.ENV_CATALOG_DLQ_URL: self.catalog_dlq_url,
             r.ENV_POWERTOOLS_SERVICE_NAME: r.SERVICE_NAME,
         }
 
@@ -145,6 +199,11 @@ class LocalAws:
             r.ENV_GLUE_DATABASE: r.GLUE_DATABASE,
             r.ENV_POWERTOOLS_SERVICE_NAME: r.SERVICE_NAME,
         }
+
+
+def catalog_notification_pattern() -> dict[str, Any]:
+    """The EventBridge rule's pattern: SP-API's catalog notifications, from its partner event source."""
+    return {"source": [{"prefix": r.SPAPI_PARTNER_SOURCE_PREFIX}], "detail-type": list(r.CATALOG_NOTIFICATION_TYPES)}
 
 
 def _index(name: str, hash_key: str, range_key: str | None = None) -> dict[str, Any]:

@@ -4,12 +4,14 @@ SQS batches with partial-batch responses), the way the AWS services would call t
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import logging
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -50,6 +52,17 @@ def load_handler(function: str) -> ModuleType:
     """Import (afresh) lambdas/<function>/handler.py, so module-level clients see the current environment."""
     module = importlib.import_module(f"lambdas.{function}.handler")
     return importlib.reload(module)
+
+
+def load_handler_instance(function: str, instance: int) -> ModuleType:
+    """A separate copy of lambdas/<function>/handler.py with its own module state, as each concurrent execution
+    environment of a Lambda function has its own (Powertools' batch processor, cached clients)."""
+    path = Path(importlib.import_module(f"lambdas.{function}").__file__).parent / "handler.py"
+    spec = importlib.util.spec_from_file_location(f"lambdas.{function}.handler_environment_{instance}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def scheduled_event(rule: str, now: datetime) -> dict[str, Any]:

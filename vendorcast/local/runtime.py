@@ -6,27 +6,31 @@ Functions."""
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
 
 from vendorcast import resources as r
-from vendorcast.clock import ScaledClock, use_clock
+from vendorcast.clock import Clock, ScaledClock, use_clock
 from vendorcast.config import VendorcastConfig
 from vendorcast.forecasting.start import parse_start_request
 from vendorcast.ingestion.ledger import LedgerEntry, RequestLedger
 from vendorcast.lake.publish import PublishResult, publish_lake_emulated
 from vendorcast.local.aws import LocalAws, apply_environment, restore_environment
-from vendorcast.local.lambdas import SqsEventSource, invoke_scheduled, load_handler
+from vendorcast.local.lambdas import SqsEventSource, invoke_scheduled, load_handler, load_handler_instance
+from vendorcast.local.outbox import DeliveredEmail, EmailOutbox
 from vendorcast.local.stepfunctions import ExecutionOutcome, Handler, LocalStepFunctions, create_forecast_workflow
 from vendorcast.redaction import register_secret
 from vendorcast.sandbox.server import LWA_TOKEN_PATH, SandboxServer
-from vendorcast.sandbox.settings import NotificationTarget, SandboxSettings
+from vendorcast.sandbox.settings import CatalogEventTarget, NotificationTarget, SandboxSettings
 from vendorcast.spapi.client import LwaTokenClient
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,16 @@ log = logging.getLogger(__name__)
 # retries and overdue reports are picked up within a few simulated hours rather than a day.
 REQUEST_EVERY = timedelta(hours=1)
 POLL_EVERY = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class CatalogWatchRun:
+    """One catalog watch, as the local runtime ran it: catalog_watch's reply, the catalog-items messages handled,
+    and the e-mails delivered to the outbox meanwhile."""
+
+    summary: dict[str, Any]
+    messages: int
+    emails: list[DeliveredEmail]
 
 
 @dataclass
@@ -55,13 +69,18 @@ class Progress:
 
 
 class LocalPipeline:
-    """`with LocalPipeline(config, sandbox_settings, clock) as pipeline: pipeline.run_until_settled()`."""
+    """`with LocalPipeline(config, sandbox_settings, clock) as pipeline: pipeline.run_until_settled()`.
 
-    def __init__(self, config: VendorcastConfig, sandbox: SandboxSettings, clock: ScaledClock,
-                 forecast_handlers: Mapping[str, Handler] | None = None) -> None:
+    `clock` is the shared scaled clock, or a ManualClock (vendorcast.sandbox.manual_clock) that moves only when
+    the caller advances it or a wait (pacing, backoff) sleeps on it. E-mails go to `outbox` (default: a new
+    temporary folder)."""
+
+    def __init__(self, config: VendorcastConfig, sandbox: SandboxSettings, clock: Clock,
+                 outbox: Path | None = None, forecast_handlers: Mapping[str, Handler] | None = None) -> None:
         self.config = config
         self.clock = clock
         self.sandbox_settings = sandbox
+        self.outbox_dir = outbox
         self.aws: LocalAws | None = None
         self.sandbox: SandboxServer | None = None
         self._previous_env: dict[str, str | None] = {}
@@ -88,14 +107,20 @@ class LocalPipeline:
         register_secret(self.sandbox_settings.refresh_token)
         register_secret(self.sandbox_settings.lwa_client_secret)
         self.aws.create_resources(self.config, secrets)
-        settings = self.sandbox_settings.model_copy(update={"notifications": NotificationTarget(
-            queue_url=self.aws.queue_url, endpoint_url=self.aws.endpoint_url)})
+        update: dict[str, Any] = {"notifications": NotificationTarget(
+            queue_url=self.aws.queue_url, endpoint_url=self.aws.endpoint_url)}
+        if self.config.alerts.catalog.partner_event_source:
+            # Subscribed to the catalog notifications: they arrive on the (local) partner bus, as the stack routes.
+            update["catalog_events"] = CatalogEventTarget(
+                event_bus=self.aws.partner_event_bus, source=self.config.alerts.catalog.partner_event_source,
+                endpoint_url=self.aws.endpoint_url)
+        settings = self.sandbox_settings.model_copy(update=update)
         self.sandbox = SandboxServer(settings, self.clock)
         base_url = self.sandbox.start()
         self._previous_env.update(apply_environment({
             **self.aws.function_environment(),
             **self.aws.forecast_function_environment(),
-            **self.clock.environment(),
+            **(self.clock.environment() if isinstance(self.clock, ScaledClock) else {}),
             r.ENV_SPAPI_ENDPOINT: base_url,
             r.ENV_LWA_TOKEN_URL: f"{base_url}{LWA_TOKEN_PATH}",
         }))
@@ -108,6 +133,17 @@ class LocalPipeline:
         process_reports = load_handler("process_reports")
         self._event_source = SqsEventSource(self.aws.client("sqs"), self.aws.queue_url, process_reports,
                                             "process_reports")
+        self._catalog_watch = load_handler("catalog_watch")
+        # Lambda's SQS poller runs up to the mapping's maximum concurrency of execution environments.
+        self._catalog_sources = [
+            SqsEventSource(self.aws.client("sqs"), self.aws.catalog_queue_url,
+                           load_handler_instance("catalog_item", instance), "catalog_item",
+                           batch_size=r.CATALOG_ITEM_BATCH_SIZE)
+            for instance in range(r.CATALOG_ITEM_MAX_CONCURRENCY)
+        ]
+        if self.outbox_dir is None:
+            self.outbox_dir = Path(tempfile.mkdtemp(prefix="vendorcast-outbox-"))
+        self.outbox = EmailOutbox(self.outbox_dir, self.aws, self.clock)
         self._stop_events.clear()
         self._events_thread = threading.Thread(target=self._consume_events, name="sqs-event-source", daemon=True)
         self._events_thread.start()
@@ -192,6 +228,59 @@ class LocalPipeline:
     def entries(self) -> list[LedgerEntry]:
         return self.ledger.all_entries()
 
+    # ------------------------------------------------------------------ the catalog watch
+    def run_catalog_watch(self, timeout: float = 600.0) -> CatalogWatchRun:
+        """One scheduled catalog_watch, its chunks handled by catalog_item until the queue is empty, and the
+        e-mails published meanwhile delivered to the outbox."""
+        summary = invoke_scheduled(self._catalog_watch, "catalog_watch", self.clock.now())
+        messages = self.process_catalog_items(timeout)
+        return CatalogWatchRun(summary, messages, self.deliver_emails())
+
+    def deliver_catalog_events(self) -> None:
+        """Have the SP-API emulator put the catalog notifications due by now on the partner bus (its rule forwards
+        them to the catalog-items queue at once)."""
+        assert self.sandbox is not None
+        self.sandbox.deliver_catalog_events()
+
+    def process_catalog_items(self, timeout: float = 600.0) -> int:
+        """Run catalog_item on the catalog-items queue until it is empty (messages in flight or waiting for their
+        visibility timeout included), in as many concurrent environments as the event source mapping allows;
+        returns the messages received."""
+        assert self.aws is not None
+        deadline = time.monotonic() + timeout
+        received = [0] * len(self._catalog_sources)
+        failures: list[BaseException] = []
+
+        def consume(index: int) -> None:
+            source = self._catalog_sources[index]
+            try:
+                while time.monotonic() < deadline:
+                    count = source.poll_once(wait_seconds=0)
+                    received[index] += count
+                    if not count:
+                        if self.queue_depth(self.aws.catalog_queue_url) == 0:
+                            return
+                        time.sleep(0.05)
+            except BaseException as exc:  # the runtime itself failed: report it to the caller
+                failures.append(exc)
+
+        threads = [threading.Thread(target=consume, args=(i,), name=f"catalog-item-{i}", daemon=True)
+                   for i in range(len(self._catalog_sources))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()) + 5)
+        if failures:
+            raise RuntimeError("the catalog-items event source failed") from failures[0]
+        if self.queue_depth(self.aws.catalog_queue_url):
+            raise TimeoutError(f"the catalog-items queue was not drained in {timeout:.0f} s")
+        return sum(received)
+
+    def deliver_emails(self) -> list[DeliveredEmail]:
+        """SNS e-mail, locally: what was published to the topics since the last call, as .eml files in the
+        outbox."""
+        return self.outbox.deliver()
+
     # ------------------------------------------------------------------ the lake
     def publish_lake(self, full_refresh: bool = False) -> PublishResult:
         """The publishing job's work on the emulator (DuckDB instead of Glue's Spark): raw/ into curated/ and
@@ -221,8 +310,6 @@ class LocalPipeline:
                           ) -> Progress:
         """Run the schedules until every planned window is terminal, nothing more is due, and the queue is
         empty; raise TimeoutError after `timeout` real seconds."""
-        import time
-
         deadline = time.monotonic() + timeout
         next_request = next_poll = self.clock.now()
         while True:

@@ -1,6 +1,7 @@
 """Catalog Items (2022-04-01) data of the simulated vendor: each ASIN's item as Amazon would return it on a
 given day, including the content changes (titles, images, bullets, browse nodes, product types,
-dimensions) that a catalog watcher must notice, and sales ranks from recent sales."""
+dimensions, delistings) that a catalog watcher must notice, and the noise it must not report: sales ranks
+that move with sales, and image links that move to another host and URL style while showing the same image."""
 
 from __future__ import annotations
 
@@ -31,7 +32,17 @@ IDENTIFIER_TYPES = ("ASIN", "EAN", "GTIN", "ISBN", "JAN", "MINSAN", "SKU", "UPC"
 # Listings go live this long before an ASIN's first sale.
 PRE_LAUNCH_DAYS = 30
 NEW_PRODUCT_DAYS = 90
-IMAGE_HOST = "https://m.media-amazon.com/images/I/"
+# Amazon serves one image under several hosts and size/style modifiers; the links move between them over time.
+IMAGE_HOSTS = ("https://m.media-amazon.com/images/I/", "https://images-na.ssl-images-amazon.com/images/I/")
+IMAGE_MODIFIERS = ("", "._AC_SL1500_")
+IMAGE_LINK_PERIOD_DAYS = 45
+# Mean days between two content changes of one ASIN (at least a day apart).
+MEAN_CHANGE_DAYS = 160.0
+# A discontinued ASIN's detail page is taken down this long after its last sale day; getCatalogItem then 404s.
+DELIST_AFTER_DAYS = 60
+# The attribute name of a delisting in `changes()`, and its values.
+LISTING_ATTRIBUTE = "listing"
+LISTED, DELISTED = "listed", "not found"
 
 
 class ContentAttribute(StrEnum):
@@ -88,8 +99,9 @@ class CatalogChange:
 class SimulatedCatalog:
     """Items of the simulated vendor as of any day."""
 
-    def __init__(self, sim: VendorSimulator) -> None:
+    def __init__(self, sim: VendorSimulator, mean_change_days: float = MEAN_CHANGE_DAYS) -> None:
         self.sim = sim
+        self.mean_change_days = mean_change_days
         self.marketplace_id = sim.marketplace_id
         self.products = {p.asin: p for p in sim.products}
         self.parents = {p.asin: p for p in sim.catalogue.parents}
@@ -108,7 +120,7 @@ class SimulatedCatalog:
         day = max(product.launch_date, self.sim.start)
         out: list[tuple[date, ContentState, CatalogChange]] = []
         for _ in range(40):
-            day = day + timedelta(days=1 + int(rng.exponential(160)))
+            day = day + timedelta(days=1 + int(rng.exponential(self.mean_change_days)))
             kind = _CHANGE_KINDS[int(rng.choice(len(_CHANGE_KINDS), p=_CHANGE_WEIGHTS))]
             pick = int(rng.integers(0, 1000))
             if product.discontinue_date and day >= product.discontinue_date:
@@ -156,20 +168,34 @@ class SimulatedCatalog:
         return state
 
     def changes(self) -> list[CatalogChange]:
-        """Every content change of every ASIN over the simulation (the catalog watcher's ground truth)."""
-        return [
+        """Every content change and delisting of every ASIN over the simulation (the catalog watcher's ground
+        truth), by ASIN and day."""
+        out = [
             change
             for asin in self.products
             for _, _, change in self._history[asin]
             if change.day <= self.sim.end
         ]
+        for product in self.products.values():
+            delisted = self.delisting_day(product.asin)
+            if delisted is not None and delisted <= self.sim.end:
+                out.append(CatalogChange(product.asin, delisted, LISTING_ATTRIBUTE, LISTED, DELISTED))
+        return sorted(out, key=lambda c: (c.asin, c.day))
 
     # ------------------------------------------------------------------ visibility and search
+    def delisting_day(self, asin: str) -> date | None:
+        """The first day getCatalogItem no longer finds a discontinued ASIN."""
+        product = self.products[asin]
+        return product.discontinue_date + timedelta(days=DELIST_AFTER_DAYS) if product.discontinue_date else None
+
     def is_listed(self, asin: str, day: date) -> bool:
         if asin in self.parents:
             return any(self.is_listed(child, day) for child in self.parents[asin].child_asins)
         product = self.products.get(asin)
-        return product is not None and product.launch_date - timedelta(days=PRE_LAUNCH_DAYS) <= day
+        if product is None or day < product.launch_date - timedelta(days=PRE_LAUNCH_DAYS):
+            return False
+        delisted = self.delisting_day(asin)
+        return delisted is None or day < delisted
 
     def listed_asins(self, day: date) -> list[str]:
         return sorted(a for a in [*self.products, *self.parents] if self.is_listed(a, day))
@@ -270,7 +296,7 @@ class SimulatedCatalog:
                     ]
                 )
             ],
-            "images": lambda: [self._by_marketplace(images=_images(product.asin, state.image_version))],
+            "images": lambda: [self._by_marketplace(images=_images(product.asin, state.image_version, day))],
             "productTypes": lambda: [self._by_marketplace(productType=state.product_type)],
             "relationships": lambda: [self._by_marketplace(relationships=self._child_relationships(product))],
             "salesRanks": lambda: [self._by_marketplace(**self._sales_ranks(product, state, day))],
@@ -344,7 +370,7 @@ class SimulatedCatalog:
             "item_package_quantity": [{"value": 1, "marketplace_id": mp}],
             "main_product_image_locator": [
                 {
-                    "media_location": _images(product.asin, state.image_version)[0]["link"],
+                    "media_location": _images(product.asin, state.image_version, day)[0]["link"],
                     "marketplace_id": mp,
                 }
             ],
@@ -421,7 +447,7 @@ class SimulatedCatalog:
             ],
             "dimensions": lambda: [self._by_marketplace()],
             "identifiers": lambda: [self._by_marketplace(identifiers=[])],
-            "images": lambda: [self._by_marketplace(images=_images(parent.asin, 1))],
+            "images": lambda: [self._by_marketplace(images=_images(parent.asin, 1, day))],
             "productTypes": lambda: [self._by_marketplace(productType=c.product_type)],
             "relationships": lambda: [
                 self._by_marketplace(
@@ -475,16 +501,23 @@ def _describe(state: ContentState, kind: str) -> str:
     return f"dimensions v{state.dimension_version}"
 
 
-def _images(asin: str, version: int) -> list[dict[str, Any]]:
-    """Image links change when the image changes (the id encodes ASIN and version)."""
+def image_link_style(day: date) -> int:
+    """Which host and modifier the links use on `day` (they alternate every IMAGE_LINK_PERIOD_DAYS)."""
+    return (day.toordinal() // IMAGE_LINK_PERIOD_DAYS) % len(IMAGE_HOSTS)
+
+
+def _images(asin: str, main_version: int, day: date) -> list[dict[str, Any]]:
+    """The image id encodes ASIN, variant and version: a new main image is a new id. The other images keep theirs.
+    Host and modifier follow the day's link style without changing the image."""
+    style = image_link_style(day)
     return [
         {
             "variant": variant,
-            "link": f"{IMAGE_HOST}{asin[2:]}{variant}{version:02d}.jpg",
+            "link": f"{IMAGE_HOSTS[style]}{asin[2:]}{variant}{version:02d}{IMAGE_MODIFIERS[style]}.jpg",
             "height": 1500,
             "width": 1500,
         }
-        for variant in ("MAIN", "PT01", "PT02")
+        for variant, version in (("MAIN", main_version), ("PT01", 1), ("PT02", 1))
     ]
 
 

@@ -23,15 +23,18 @@ class Fault(IntEnum):
 
 # Streams of the sandbox's own randomness, apart from the simulator's.
 _FAULT_STREAM = 1000
+# The faults of catalog notifications draw apart from the report notifications', so that one kind of traffic does
+# not change which faults the other meets.
+CATALOG_EVENT_FAULT_STREAM = 1001
 
 
 class FaultInjector:
     """Decides, call by call, whether a fault strikes."""
 
-    def __init__(self, settings: FaultSettings, seed: int) -> None:
+    def __init__(self, settings: FaultSettings, seed: int, stream: int = _FAULT_STREAM) -> None:
         self.settings = settings
         self._lock = threading.Lock()
-        self._rngs = {kind: np.random.default_rng([seed, _FAULT_STREAM, int(kind)]) for kind in Fault}
+        self._rngs = {kind: np.random.default_rng([seed, stream, int(kind)]) for kind in Fault}
         self._truncations_left = settings.truncated_documents
         self._rates = {
             Fault.THROTTLE: settings.throttle_rate,

@@ -22,6 +22,8 @@ from vendorcast.sandbox.api_catalog import CatalogApi
 from vendorcast.sandbox.api_notifications import NotificationsApi
 from vendorcast.sandbox.api_reports import DOCUMENT_ROUTE, ReportsApi
 from vendorcast.sandbox.api_vendor_orders import VendorOrdersApi
+from vendorcast.sandbox.catalog import SimulatedCatalog
+from vendorcast.sandbox.catalog_events import CatalogEventDispatcher, CatalogEventRecord
 from vendorcast.sandbox.faults import Fault, FaultInjector
 from vendorcast.sandbox.lwa import LoginWithAmazon
 from vendorcast.sandbox.notifications import NotificationDispatcher, NotificationRecord
@@ -70,6 +72,9 @@ class SandboxServer:
         )
         self._notifier = NotificationDispatcher(
             settings, clock, self._faults, record_fault=self._store.record_fault
+        )
+        self._catalog_events = CatalogEventDispatcher(
+            settings, clock, lambda day: self._simulation.covering(day).catalog
         )
         self._reports_api = ReportsApi(
             self._store, clock, self._faults, lambda: self.base_url, settings.document_url_ttl_seconds
@@ -159,6 +164,21 @@ class SandboxServer:
         return self._notifier.records()
 
     @property
+    def catalog(self) -> SimulatedCatalog:
+        """The simulated catalog behind getCatalogItem (covering the clock's today)."""
+        return self._simulation.covering(self.clock.now().date()).catalog
+
+    @property
+    def catalog_events(self) -> list[CatalogEventRecord]:
+        """The catalog notifications scheduled so far and their fate."""
+        return self._catalog_events.records()
+
+    def deliver_catalog_events(self) -> None:
+        """Put the catalog notifications due by the clock's now on the bus at once (the background thread does it
+        within a tick anyway); for callers that move a manual clock and want the events before going on."""
+        self._catalog_events.deliver_due()
+
+    @property
     def simulator(self) -> VendorSimulator:
         """The simulator behind the served data (covering the clock's today)."""
         return self._simulation.simulator(self.clock.now().date())
@@ -177,6 +197,7 @@ class SandboxServer:
             try:
                 self._store.advance()
                 self._notifier.deliver_due()
+                self._catalog_events.deliver_due()
             except Exception:
                 log.exception("the sandbox's background pass failed")
 

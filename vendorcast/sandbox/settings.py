@@ -103,6 +103,18 @@ class NotificationTarget(BaseModel):
     region: str = "us-east-1"
 
 
+class CatalogEventTarget(BaseModel):
+    """The EventBridge bus that catalog notifications (BRANDED_ITEM_CONTENT_CHANGE, ITEM_PRODUCT_TYPE_CHANGE) are put
+    on, as SP-API puts them on a subscribed account's partner event bus."""
+
+    model_config = _Frozen
+
+    event_bus: str  # name or ARN
+    source: str = "aws.partner/sellingpartnerapi.amazon.com/123456789012/amzn1.sellerapps.app.sandbox"
+    endpoint_url: str | None = None  # the AWS emulator; None for real AWS
+    region: str = "us-east-1"
+
+
 class ProcessingTimes(BaseModel):
     """How long reports wait and run, in simulated seconds (each report varies deterministically +-50%)."""
 
@@ -134,6 +146,10 @@ class SandboxSettings(BaseModel):
     refresh_token: str = "Atzr|sandbox-refresh-token"
     faults: FaultSettings = Field(default_factory=FaultSettings)
     notifications: NotificationTarget | None = None
+    # Mean days between two content changes of one ASIN's detail page.
+    catalog_change_days: Annotated[float, Field(gt=0)] = 160.0
+    # Catalog notifications go nowhere unless a bus is given (Amazon sends them only to subscribed accounts).
+    catalog_events: CatalogEventTarget | None = None
     processing: ProcessingTimes = Field(default_factory=ProcessingTimes)
     rate_limits: dict[str, RateLimit] = Field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     # Pre-signed document URLs expire after this many simulated seconds, as Amazon's do.

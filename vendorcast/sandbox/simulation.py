@@ -55,7 +55,8 @@ class SimulationHolder:
                     self._settings.marketplace_id,
                     self._settings.currency,
                 )
-                current = self._current = Simulation(sim, SimulatedCatalog(sim), SimulatedPurchaseOrders(sim))
+                current = self._current = Simulation(
+                    sim, SimulatedCatalog(sim, self._settings.catalog_change_days), SimulatedPurchaseOrders(sim))
             return current
 
     def simulator(self, day: date) -> VendorSimulator:

@@ -6,7 +6,14 @@ import jsonschema
 import pytest
 
 import vendorcast.spapi
-from vendorcast.sandbox.catalog import INCLUDED_DATA, SimulatedCatalog
+from vendorcast.sandbox.catalog import (
+    DELIST_AFTER_DAYS,
+    IMAGE_LINK_PERIOD_DAYS,
+    INCLUDED_DATA,
+    LISTING_ATTRIBUTE,
+    SimulatedCatalog,
+    image_link_style,
+)
 
 MODELS = Path(vendorcast.spapi.__file__).parent / "models" / "openapi"
 TODAY = date(2025, 6, 18)
@@ -81,3 +88,39 @@ def test_unlisted_asins_are_not_found(catalog, sim):
     if future is not None:
         with pytest.raises(KeyError):
             catalog.item(future.asin, ["summaries"], TODAY)
+
+
+def test_a_discontinued_asin_is_delisted_and_its_delisting_is_a_change(catalog, sim):
+    product = next(p for p in sim.products if p.discontinue_date
+                   and p.discontinue_date + timedelta(days=DELIST_AFTER_DAYS) <= sim.end)
+    delisted = catalog.delisting_day(product.asin)
+    assert delisted == product.discontinue_date + timedelta(days=DELIST_AFTER_DAYS)
+    assert catalog.item(product.asin, ["summaries"], delisted - timedelta(days=1))["asin"] == product.asin
+    with pytest.raises(KeyError):
+        catalog.item(product.asin, ["summaries"], delisted)
+    assert product.asin not in catalog.listed_asins(delisted)
+    listing = [c for c in catalog.changes() if c.asin == product.asin and c.attribute == LISTING_ATTRIBUTE]
+    assert [(c.day, c.old_value, c.new_value) for c in listing] == [(delisted, "listed", "not found")]
+    # Content changes stop with the product: nothing changes on a page that is gone.
+    assert all(c.day < product.discontinue_date for c in catalog.changes()
+               if c.asin == product.asin and c.attribute != LISTING_ATTRIBUTE)
+
+
+def test_a_new_main_image_is_a_new_link_and_a_host_move_is_the_same_image(catalog, sim):
+    change = next(c for c in catalog.changes() if c.attribute == "main_product_image_locator" and c.day < TODAY)
+    links = [{i["variant"]: i["link"] for i in catalog.item(change.asin, ["images"], day)["images"][0]["images"]}
+             for day in (change.day - timedelta(days=1), change.day)]
+    assert links[0]["MAIN"] != links[1]["MAIN"] and links[0]["PT01"] == links[1]["PT01"]
+    day = next(TODAY + timedelta(days=n) for n in range(1, IMAGE_LINK_PERIOD_DAYS + 1)
+               if image_link_style(TODAY + timedelta(days=n)) != image_link_style(TODAY))
+    asin = next(a for a in catalog.listed_asins(day) if a in catalog.products
+                and catalog.state_on(a, day) == catalog.state_on(a, day - timedelta(days=1)))
+    before, after = (catalog.item(asin, ["images"], d)["images"][0]["images"][0]["link"]
+                     for d in (day - timedelta(days=1), day))
+    assert before != after
+    assert before.rsplit("/", 1)[1].split(".")[0] == after.rsplit("/", 1)[1].split(".")[0]
+
+
+def test_the_change_rate_is_a_setting(sim):
+    often = SimulatedCatalog(sim, mean_change_days=15)
+    assert len(often.changes()) > 3 * len(SimulatedCatalog(sim).changes())
