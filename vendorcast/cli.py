@@ -213,6 +213,40 @@ def backtest_file_command(history_path: Path, horizon: int, windows: int, quanti
 
 
 @cli.group()
+def secrets() -> None:
+    """The SP-API credentials in Secrets Manager."""
+
+
+@secrets.command("put")
+@click.option("--config", "config_path", help="config file (default: vendorcast.toml, else the example)")
+@click.option("--account", "account_name", required=True, help="account name from the config")
+def secrets_put(config_path: str | None, account_name: str) -> None:
+    """Store an account's LWA client id, client secret and refresh token in its secret (asked for, never shown;
+    AWS credentials and region from the environment, as for `aws`)."""
+    import boto3
+
+    from vendorcast.spapi.client import store_credentials
+    from vendorcast.spapi.errors import SpApiCredentialsError
+
+    config = load_config(_config_path(config_path))
+    account = next((a for a in config.accounts if a.name == account_name), None)
+    if account is None:
+        raise click.ClickException(f"no account {account_name!r} in the config; it has "
+                                   f"{', '.join(a.name for a in config.accounts)}")
+    credentials = {
+        "lwa_app_id": click.prompt("LWA client id", hide_input=False),
+        "lwa_client_secret": click.prompt("LWA client secret", hide_input=True),
+        "refresh_token": click.prompt("Refresh token", hide_input=True),
+    }
+    try:
+        outcome = store_credentials(account.secret_name, credentials, boto3.client("secretsmanager"),
+                                    description=f"vendorcast SP-API credentials of {account.name}")
+    except SpApiCredentialsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{outcome} secret {account.secret_name} for account {account.name} (values not shown)")
+
+
+@cli.group()
 def notifications() -> None:
     """SP-API notifications for the deployed pipeline."""
 

@@ -4,6 +4,7 @@ code talks to the emulator), per-operation pacing, and bounded retries with expo
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -92,6 +93,23 @@ def load_credentials(secret_name: str) -> dict[str, str]:
     for key in ("refresh_token", "lwa_client_secret"):
         register_secret(credentials[key])
     return credentials
+
+
+def store_credentials(secret_name: str, credentials: dict[str, str], secretsmanager: Any,
+                      description: str = "") -> str:
+    """Create the account's secret, or put a new version of it; returns "created" or "updated". The values never
+    leave this call except to Secrets Manager."""
+    missing = [key for key in CREDENTIAL_KEYS if not credentials.get(key, "").strip()]
+    if missing:
+        raise SpApiCredentialsError(f"empty {', '.join(missing)}: every one of {', '.join(CREDENTIAL_KEYS)} is "
+                                    "needed")
+    payload = json.dumps({key: credentials[key].strip() for key in CREDENTIAL_KEYS})
+    try:
+        secretsmanager.put_secret_value(SecretId=secret_name, SecretString=payload)
+        return "updated"
+    except secretsmanager.exceptions.ResourceNotFoundException:
+        secretsmanager.create_secret(Name=secret_name, Description=description, SecretString=payload)
+        return "created"
 
 
 class LwaTokenClient(AccessTokenClient):
