@@ -178,7 +178,7 @@ class Ets:
         return self
 
     def predict(self, horizon: int, levels: Sequence[float] = DEFAULT_LEVELS) -> ModelForecast:
-        from statsforecast.models import AutoETS
+        from statsforecast.models import AutoETS, Naive
 
         panel, origin = self._panel, self._origin
         assert panel is not None, "fit first"
@@ -186,10 +186,19 @@ class Ets:
         if not len(items):
             return empty_forecast(self.name, origin, horizon, levels)
         history = _history(panel, self.mask_censored)
-        result = _run_statsforecast([AutoETS(season_length=1, model="AZN")], history, items, origin, horizon, levels)
+        result = _run_statsforecast([AutoETS(season_length=1, model="AZN"), Naive()], history, items, origin,
+                                    horizon, levels)
         shape = (len(items), horizon)
-        quantiles = {k: v.reshape(shape) for k, v in _quantiles_from_intervals(result, "AutoETS", levels).items()}
-        mean, quantiles = finalize(result["AutoETS"].to_numpy().reshape(shape), quantiles)
+        ets = {k: v.reshape(shape) for k, v in _quantiles_from_intervals(result, "AutoETS", [*levels, 0.5]).items()}
+        naive = {k: v.reshape(shape) for k, v in _quantiles_from_intervals(result, "Naive", [*levels, 0.5]).items()}
+        # A degenerate fit can return infinite or absurd intervals (measured: wQL above 10^300 on 1 of 200 simulated
+        # ASINs); such an item gets the naive forecast instead of poisoning every pooled metric.
+        ceiling = 10 * np.nan_to_num(np.nanmax(history[items, :origin], axis=1, initial=0.0)) + 10
+        broken = np.zeros(len(items), dtype=bool)
+        for values in ets.values():
+            broken |= ~np.isfinite(values).all(axis=1) | (np.abs(values) > ceiling[:, None]).any(axis=1)
+        pick = {k: np.where(broken[:, None], naive[k], ets[k]) for k in levels}
+        mean, quantiles = finalize(np.where(broken[:, None], naive[0.5], ets[0.5]), pick)
         return ModelForecast(self.name, items, origin, mean, quantiles)
 
 

@@ -172,3 +172,19 @@ def test_bad_files_get_one_clear_message(tmp_path: Path) -> None:
         forecast_file(tmp_path / "history.parquet", tmp_path / "out.parquet", settings, tmp_path / "early.parquet")
     with pytest.raises(PanelError, match="quantiles must be between 0 and 1"):
         ForecastSettings(levels=(0.1, 1.5))
+
+
+def test_an_item_with_one_known_week_gets_finite_forecasts() -> None:
+    """AutoETS on a single observation returns infinite intervals (seen on a simulated launch): the item gets the
+    naive forecast instead, so no pooled metric is poisoned."""
+    history = _history()
+    last = history["week_start"].max()
+    history = pd.concat([history, pd.DataFrame([{"item_id": "launch", "week_start": last, "units": 39.0,
+                                                 "price": 10.0}])], ignore_index=True)
+    panel = to_dense(check_history(history))
+    for factory in (SeasonalNaive, Ets):
+        forecast = factory().fit(panel, panel.n_weeks).predict(4, DEFAULT_LEVELS)
+        row = list(panel.items[forecast.items]).index("launch")
+        values = np.stack([forecast.quantiles[level][row] for level in DEFAULT_LEVELS])
+        assert np.isfinite(values).all() and values.max() < 1000
+        assert forecast.mean[row] == pytest.approx(np.full(4, 39.0))
