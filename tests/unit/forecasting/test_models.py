@@ -13,7 +13,7 @@ from vendorcast.forecasting.backtest import run_backtest
 from vendorcast.forecasting.ensemble import demand_segments, learn_plan
 from vendorcast.forecasting.files import backtest_file, forecast_file
 from vendorcast.forecasting.forecaster import ForecastSettings
-from vendorcast.forecasting.models import DEFAULT_LEVELS, Ets, LightGBMGlobal, SeasonalNaive
+from vendorcast.forecasting.models import DEFAULT_LEVELS, Ets, LightGBMGlobal, SeasonalNaive, degenerate_rows
 from vendorcast.forecasting.panel import PanelError, attach_snapshots, check_history, to_dense
 
 FIRST = pd.Timestamp("2023-01-01")
@@ -174,17 +174,11 @@ def test_bad_files_get_one_clear_message(tmp_path: Path) -> None:
         ForecastSettings(levels=(0.1, 1.5))
 
 
-def test_an_item_with_one_known_week_gets_finite_forecasts() -> None:
-    """AutoETS on a single observation returns infinite intervals (seen on a simulated launch): the item gets the
-    naive forecast instead, so no pooled metric is poisoned."""
-    history = _history()
-    last = history["week_start"].max()
-    history = pd.concat([history, pd.DataFrame([{"item_id": "launch", "week_start": last, "units": 39.0,
-                                                 "price": 10.0}])], ignore_index=True)
-    panel = to_dense(check_history(history))
-    for factory in (SeasonalNaive, Ets):
-        forecast = factory().fit(panel, panel.n_weeks).predict(4, DEFAULT_LEVELS)
-        row = list(panel.items[forecast.items]).index("launch")
-        values = np.stack([forecast.quantiles[level][row] for level in DEFAULT_LEVELS])
-        assert np.isfinite(values).all() and values.max() < 1000
-        assert forecast.mean[row] == pytest.approx(np.full(4, 39.0))
+
+def test_degenerate_statistical_forecasts_are_found() -> None:
+    """AutoETS returned infinite intervals for a launch with one known week among stockouts (1 of 200 simulated
+    ASINs): Ets swaps such rows for the naive forecast."""
+    history = np.array([[np.nan, 39.0, np.nan], [5.0, 7.0, 6.0], [0.0, 0.0, np.nan]])
+    quantiles = {0.5: np.array([[39.0, 39.0], [6.0, 6.0], [0.0, 0.0]]),
+                 0.9: np.array([[np.inf, np.inf], [9.0, 80.1], [1.0, 9.9]])}
+    assert degenerate_rows(quantiles, history).tolist() == [True, True, False]  # 80.1 > 10 * 7 + 10
