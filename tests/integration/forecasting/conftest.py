@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import boto3
+import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -36,6 +37,9 @@ def emulated_lake() -> Iterator[EmulatedLake]:
         patch.setenv(key, value)
     patch.delenv("AWS_ENDPOINT_URL_S3", raising=False)
     try:
+        # moto keeps its state per process, not per server: without a reset, an earlier test's lake bucket and
+        # Glue tables would be read as this lake.
+        httpx.post(f"{endpoint}/moto-api/reset", timeout=30.0).raise_for_status()
         boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=r.LAKE_BUCKET)
         storage = LakeStorage.s3(r.LAKE_BUCKET, endpoint_url=endpoint)
         spec = SyntheticLake(n_asins=24, first_week=date(2024, 6, 2), weeks=60, weeks_per_document=6,

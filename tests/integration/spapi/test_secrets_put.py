@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 
 import boto3
+import httpx
 import pytest
 from click.testing import CliRunner
 from moto.server import ThreadedMotoServer
@@ -26,6 +27,8 @@ def secretsmanager(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     for key, value in {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
                        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(key, value)
+    # moto keeps its state per process, not per server: an earlier test may have created the same secret.
+    httpx.post(f"{endpoint}/moto-api/reset", timeout=30.0).raise_for_status()
     try:
         yield boto3.client("secretsmanager", endpoint_url=endpoint)
     finally:
