@@ -52,6 +52,7 @@ from vendorcast.lake.forecast_tables import (
 from vendorcast.lake.glue_catalog import GlueCatalog
 from vendorcast.lake.query import LocalLake, lake_storage
 from vendorcast.lake.storage import LakeStorage
+from vendorcast.lake.tables import UNITS_SOURCE_ORDERED
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def prepare_run(event: dict[str, Any]) -> dict[str, Any]:
         if "demand_weekly" not in lake.tables:
             raise ForecastInputError("the lake has no demand_weekly table yet: run the publish_lake job first")
         demand = lake.query(
-            "SELECT account, marketplace_id, asin, week_start, units, censored, "
+            "SELECT account, marketplace_id, asin, week_start, units, units_source, censored, "
             f"{', '.join(LAKE_COVARIATES)} FROM demand_weekly", dialect="duckdb").to_pandas()
         amazon = (lake.query(
             "SELECT account, marketplace_id, asin, forecast_generation_date, target_week_start, mean_forecast_units, "
@@ -171,6 +172,9 @@ def prepare_run(event: dict[str, Any]) -> dict[str, Any]:
     demand[TARGET] = demand["units"].astype(float)
     demand[CENSORED] = demand[CENSORED].fillna(False).astype(bool)
     panel = demand[[ITEM, WEEK, TARGET, CENSORED, *LAKE_COVARIATES]]
+    # What each item's units measure (ordered, or shipped where only the SOURCING view exists): its latest week's.
+    sources = (demand.dropna(subset=["units_source"]).sort_values(WEEK).drop_duplicates(ITEM, keep="last")
+               [[ITEM, "units_source"]])
     if not amazon.empty:
         amazon[ITEM] = (amazon["account"] + _ITEM_SEPARATOR + amazon["marketplace_id"] + _ITEM_SEPARATOR
                         + amazon["asin"])
@@ -182,6 +186,7 @@ def prepare_run(event: dict[str, Any]) -> dict[str, Any]:
         chosen = set(items[start:start + request.shard_size])
         run_shard_key = f"{prefix}/shards/{shard:05d}"
         _write_frame(storage, f"{run_shard_key}/panel.parquet", panel[panel[ITEM].isin(chosen)])
+        _write_frame(storage, f"{run_shard_key}/units_source.parquet", sources[sources[ITEM].isin(chosen)])
         if not amazon.empty:
             _write_frame(storage, f"{run_shard_key}/amazon.parquet", amazon[amazon[ITEM].isin(chosen)])
         shards.append({"shard": shard, "items": len(chosen)})
@@ -371,7 +376,8 @@ def forecast_shard(event: dict[str, Any]) -> dict[str, Any]:
     final_origin = panel.week_index(pd.Timestamp(origins[-1]))
     segments = demand_segments(panel, final_origin)
     final[ENSEMBLE] = plan.apply(panel, final, segments)
-    rows = _forecast_rows(panel, run, final, segments)
+    sources = _read_frame(storage, run.shard_key(shard, "units_source.parquet"))
+    rows = _forecast_rows(panel, run, final, segments, dict(zip(sources[ITEM], sources["units_source"], strict=True)))
     _write_frame(storage, run.shard_key(shard, "forecast.parquet"), rows)
     _write_frame(storage, run.shard_key(shard, "accuracy_sums.parquet"), pd.DataFrame(sums))
     return {"shard": shard, "items": len(final[ENSEMBLE].items),
@@ -379,8 +385,8 @@ def forecast_shard(event: dict[str, Any]) -> dict[str, Any]:
             "weights": plan.weights.get("all", {})}
 
 
-def _forecast_rows(panel: DensePanel, run: Run, forecasts: dict[str, ModelForecast],
-                   segments: np.ndarray) -> pa.Table:
+def _forecast_rows(panel: DensePanel, run: Run, forecasts: dict[str, ModelForecast], segments: np.ndarray,
+                   units_source: dict[str, str]) -> pa.Table:
     frames = []
     for name, forecast in forecasts.items():
         n, h = forecast.mean.shape
@@ -400,7 +406,8 @@ def _forecast_rows(panel: DensePanel, run: Run, forecasts: dict[str, ModelForeca
             "selected": name == ENSEMBLE,
             "mean": forecast.mean.ravel(),
             **{quantile_name(level): forecast.quantiles[level].ravel() for level in DEFAULT_LEVELS},
-            "units_source": "ordered_units",
+            "units_source": [units_source.get(item, UNITS_SOURCE_ORDERED)
+                             for item in np.repeat(panel.items[forecast.items], h)],
             "cold_start": np.repeat(segments[forecast.items] == NEW, h),
         })
         frames.append(frame)

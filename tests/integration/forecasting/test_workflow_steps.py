@@ -63,6 +63,8 @@ def test_forecast_rows_follow_the_contract(emulated_lake: EmulatedLake, publishe
     values = frame[list(LEVELS)].to_numpy()
     assert (values >= 0).all() and (np.diff(values, axis=1) >= -1e-9).all()  # non-negative, never crossing
     assert str(min(selected["week_start"])) == run["origin"]
+    # The simulated vendor pulls the MANUFACTURING view, so every ASIN's units are customer orders.
+    assert set(frame["units_source"]) == {"ordered_units"}
 
 
 def test_accuracy_and_run_rows(emulated_lake: EmulatedLake, published: tuple) -> None:
