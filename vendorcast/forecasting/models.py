@@ -128,22 +128,24 @@ def _run_statsforecast(models: list, history: np.ndarray, items: np.ndarray, ori
 
 
 @dataclass
-class SeasonalNaive:
-    """y(t) = y(t - 52) with Normal intervals from its in-sample errors; the last known week for items with less
-    than a year of history."""
+class _StatisticalModel:
+    """A statsforecast model per series, with the naive forecast (last known week) for the items it cannot
+    forecast: too short a history (NaN) or a degenerate fit (infinite or absurd values, see degenerate_rows)."""
 
-    name: str = "seasonal_naive"
+    name: str = ""
     mask_censored: bool = True
     _panel: DensePanel | None = field(default=None, repr=False)
     _origin: int = 0
 
-    def fit(self, panel: DensePanel, origin: int) -> SeasonalNaive:
+    def statsforecast_model(self) -> object:
+        raise NotImplementedError
+
+    def fit(self, panel: DensePanel, origin: int) -> _StatisticalModel:
         self._panel, self._origin = panel, origin
         return self
 
     def predict(self, horizon: int, levels: Sequence[float] = DEFAULT_LEVELS) -> ModelForecast:
         from statsforecast.models import Naive
-        from statsforecast.models import SeasonalNaive as SfSeasonalNaive
 
         panel, origin = self._panel, self._origin
         assert panel is not None, "fit first"
@@ -151,56 +153,48 @@ class SeasonalNaive:
         if not len(items):
             return empty_forecast(self.name, origin, horizon, levels)
         history = _history(panel, self.mask_censored)
-        result = _run_statsforecast([SfSeasonalNaive(season_length=SEASON), Naive()], history, items, origin,
-                                    horizon, levels)
-        seasonal = _quantiles_from_intervals(result, "SeasonalNaive", [*levels, 0.5])
-        naive = _quantiles_from_intervals(result, "Naive", [*levels, 0.5])
-        young = np.isnan(seasonal[0.5])
-        pick = {level: np.where(young | np.isnan(seasonal[level]), naive[level], seasonal[level]) for level in levels}
-        mean = np.where(young, naive[0.5], seasonal[0.5])
+        model = self.statsforecast_model()
+        result = _run_statsforecast([model, Naive()], history, items, origin, horizon, levels)
         shape = (len(items), horizon)
-        mean, quantiles = finalize(mean.reshape(shape), {k: v.reshape(shape) for k, v in pick.items()})
+        wanted = [*levels, 0.5]
+        own = {k: v.reshape(shape) for k, v in _quantiles_from_intervals(result, repr(model), wanted).items()}
+        naive = {k: v.reshape(shape) for k, v in _quantiles_from_intervals(result, "Naive", wanted).items()}
+        fallback = degenerate_rows(own, history[items, :origin])
+        pick = {k: np.where(fallback[:, None], naive[k], own[k]) for k in wanted}
+        mean, quantiles = finalize(pick[0.5], {k: pick[k] for k in levels})
         return ModelForecast(self.name, items, origin, mean, quantiles)
 
 
 @dataclass
-class Ets:
+class SeasonalNaive(_StatisticalModel):
+    """y(t) = y(t - 52) with Normal intervals from its in-sample errors; the last known week for items with less
+    than a year of history."""
+
+    name: str = "seasonal_naive"
+
+    def statsforecast_model(self) -> object:
+        from statsforecast.models import SeasonalNaive as SfSeasonalNaive
+
+        return SfSeasonalNaive(season_length=SEASON)
+
+
+@dataclass
+class Ets(_StatisticalModel):
     """statsforecast AutoETS per series (trend and damping chosen by AIC), additive errors and no seasonality:
-    multiplicative-error intervals explode on promotional spikes (measured on Dominick's: wQL at P90 above 10^5)."""
+    multiplicative-error intervals explode on promotional spikes (measured on Dominick's: wQL at P90 above 10^5).
+    A degenerate fit can still return infinite intervals (seen on 1 of 200 simulated ASINs); that item gets the
+    naive forecast instead of poisoning every pooled metric."""
 
     name: str = "ets"
-    mask_censored: bool = True
-    _panel: DensePanel | None = field(default=None, repr=False)
-    _origin: int = 0
 
-    def fit(self, panel: DensePanel, origin: int) -> Ets:
-        self._panel, self._origin = panel, origin
-        return self
+    def statsforecast_model(self) -> object:
+        from statsforecast.models import AutoETS
 
-    def predict(self, horizon: int, levels: Sequence[float] = DEFAULT_LEVELS) -> ModelForecast:
-        from statsforecast.models import AutoETS, Naive
-
-        panel, origin = self._panel, self._origin
-        assert panel is not None, "fit first"
-        items = forecastable_items(panel, origin)
-        if not len(items):
-            return empty_forecast(self.name, origin, horizon, levels)
-        history = _history(panel, self.mask_censored)
-        result = _run_statsforecast([AutoETS(season_length=1, model="AZN"), Naive()], history, items, origin,
-                                    horizon, levels)
-        shape = (len(items), horizon)
-        ets = {k: v.reshape(shape) for k, v in _quantiles_from_intervals(result, "AutoETS", [*levels, 0.5]).items()}
-        naive = {k: v.reshape(shape) for k, v in _quantiles_from_intervals(result, "Naive", [*levels, 0.5]).items()}
-        # A degenerate fit can return infinite or absurd intervals (measured: wQL above 10^300 on 1 of 200 simulated
-        # ASINs); such an item gets the naive forecast instead of poisoning every pooled metric.
-        broken = degenerate_rows(ets, history[items, :origin])
-        pick = {k: np.where(broken[:, None], naive[k], ets[k]) for k in levels}
-        mean, quantiles = finalize(np.where(broken[:, None], naive[0.5], ets[0.5]), pick)
-        return ModelForecast(self.name, items, origin, mean, quantiles)
+        return AutoETS(season_length=1, model="AZN")
 
 
 def degenerate_rows(quantiles: dict[float, np.ndarray], history: np.ndarray) -> np.ndarray:
-    """Items whose forecast is not finite or above ten times the most they ever sold (plus 10 units)."""
+    """Items whose forecast is missing, not finite, or above ten times the most they ever sold (plus 10 units)."""
     ceiling = 10 * np.nan_to_num(np.nanmax(np.where(np.isnan(history), -np.inf, history), axis=1, initial=0.0)) + 10
     broken = np.zeros(history.shape[0], dtype=bool)
     for values in quantiles.values():
