@@ -11,8 +11,8 @@ import boto3
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
-from moto.server import ThreadedMotoServer
 
+from tests.integration.moto_server import moto_endpoint
 from vendorcast.lake.query import LocalLake, query_schema, run_query
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.lake.tables import DEMAND_WEEKLY
@@ -23,19 +23,10 @@ BUCKET = "vendorcast-lake-query-test"
 
 
 @pytest.fixture
-def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{server._server.server_port}"  # moto has no public accessor for port 0
-    for key, value in {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
-                       "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL_S3", raising=False)
-    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
-    try:
+def s3_endpoint() -> Iterator[str]:
+    with moto_endpoint() as endpoint:
+        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
         yield endpoint
-    finally:
-        server.stop()
 
 
 def test_views_over_a_lake_in_s3(s3_endpoint: str) -> None:

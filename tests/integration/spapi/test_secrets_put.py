@@ -7,11 +7,10 @@ import json
 from collections.abc import Iterator
 
 import boto3
-import httpx
 import pytest
 from click.testing import CliRunner
-from moto.server import ThreadedMotoServer
 
+from tests.integration.moto_server import moto_endpoint
 from vendorcast.cli import cli
 
 pytestmark = pytest.mark.integration
@@ -20,19 +19,9 @@ SECRET_NAME = "vendorcast/acme-us/spapi"  # the example config's first account
 
 
 @pytest.fixture
-def secretsmanager(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{server._server.server_port}"  # moto has no public accessor for port 0
-    for key, value in {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
-                       "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
-    # moto keeps its state per process, not per server: an earlier test may have created the same secret.
-    httpx.post(f"{endpoint}/moto-api/reset", timeout=30.0).raise_for_status()
-    try:
+def secretsmanager() -> Iterator[object]:
+    with moto_endpoint() as endpoint:
         yield boto3.client("secretsmanager", endpoint_url=endpoint)
-    finally:
-        server.stop()
 
 
 def _put(client_secret: str, refresh_token: str) -> object:
