@@ -189,7 +189,9 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
         task = bar.add_task("3 catalog watch: daily", total=WATCH_DAYS + 1, detail="baseline")
         catalog = _watch_catalog(pipeline, clock, bar, task)
         # The next morning's publishing job puts the week's catalog snapshots and changes into curated/.
-        published = pipeline.publish_lake()
+        catalog_tables = pipeline.publish_lake().summary()["tables"]
+        catalog["curated_rows"] = {name: catalog_tables[name]["rows_written"]
+                                   for name in ("catalog_items", "catalog_changes") if name in catalog_tables}
 
         task = bar.add_task("4 forecast workflow (ASL)", total=1, detail="Prepare, Train, Forecast shards, Publish")
         outcome = pipeline.run_forecast({"trigger": "manual", "horizon": HORIZON})
@@ -285,7 +287,10 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
                         ("this summary as JSON", "summary.json"),
                         ("the lake as on S3: landing/, raw/, curated/, forecast/", "lake/")):
         console.print(f"  [bold]{output / path}[/]  {label}")
-    console.print("Try (the same SQL runs on Athena):")
+    database = output / "vendorcast.duckdb"
+    console.print(f"Try these on {database} with DuckDB (its CLI, or duckdb.connect(path).sql(...) in Python); "
+                  f"the same SQL runs on Athena, and on the lake folder with `vendorcast query --lake "
+                  f"{output / 'lake'}`:")
     for example in EXAMPLE_QUERIES:
-        console.print(f'  duckdb {output / "vendorcast.duckdb"} "{example}"')
+        console.print(f"  {example}", soft_wrap=True, highlight=False)
     return summary
