@@ -173,6 +173,7 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
                        detail=f"{detail}; simulated time {sim}")
 
         final = pipeline.run_until_settled(timeout=1800, on_progress=show)
+        stage_seconds = {"backfill": time.monotonic() - started}
         simulated = final.sim_now - start if final.sim_now else timedelta(0)
         streams = _landed_by_stream(pipeline)
         stats = pipeline.sandbox.stats
@@ -180,11 +181,13 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
         report_faults = Counter(f for rep in pipeline.sandbox.served_reports.values() for f in rep.faults)
         dlq = pipeline.queue_depth(pipeline.aws.dlq_url)
         reconciliation = reconcile_with_truth(pipeline)
+        stage_seconds["reconciliation"] = time.monotonic() - started - sum(stage_seconds.values())
 
         task = bar.add_task("2 publish: the Glue job's SQL", total=1, detail="DuckDB on the emulator's S3")
         published = pipeline.publish_lake()
         curated_rows = sum(t["rows_written"] for t in published.summary()["tables"].values())
         bar.update(task, completed=1, detail=f"{curated_rows:,} curated rows")
+        stage_seconds["publish"] = time.monotonic() - started - sum(stage_seconds.values())
 
         task = bar.add_task("3 catalog watch: daily", total=WATCH_DAYS + 1, detail="baseline")
         catalog = _watch_catalog(pipeline, clock, bar, task)
@@ -192,6 +195,7 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
         catalog_tables = pipeline.publish_lake().summary()["tables"]
         catalog["curated_rows"] = {name: catalog_tables[name]["rows_written"]
                                    for name in ("catalog_items", "catalog_changes") if name in catalog_tables}
+        stage_seconds["catalog_watch"] = time.monotonic() - started - sum(stage_seconds.values())
 
         task = bar.add_task("4 forecast workflow (ASL)", total=1, detail="Prepare, Train, Forecast shards, Publish")
         outcome = pipeline.run_forecast({"trigger": "manual", "horizon": HORIZON})
@@ -200,6 +204,7 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
                                f"{outcome.cause}")
         forecast = {k: v for k, v in outcome.output.items() if k not in ("subject", "message")}
         bar.update(task, completed=1, detail=" > ".join(outcome.states))
+        stage_seconds["forecast"] = time.monotonic() - started - sum(stage_seconds.values())
 
         task = bar.add_task("5 outputs", total=4, detail="e-mails")
         pipeline.deliver_emails()
@@ -214,6 +219,7 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
                        for sql in EXAMPLE_QUERIES}
         bar.update(task, advance=1, detail="done")
     elapsed = time.monotonic() - started
+    stage_seconds["outputs"] = elapsed - sum(stage_seconds.values())
 
     table = Table(title="What landed in the lake")
     for column in ("report stream", "windows", "restatement pulls", "rows", "from", "to"):
@@ -264,11 +270,14 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
         console.print("(Amazon's forecast report is a snapshot of today: the comparison fills in as weekly snapshots "
                       "accumulate before the backtest weeks.)")
     console.print(f"E-mails sent to {DEMO_EMAIL} (alerts, the forecast summary): {len(all_emails)}")
-    console.print(f"Simulated {simulated} of Amazon's time for the backfill (Amazon's createReport quota is about "
-                  f"one a minute: the same backfill takes about that long for real); {elapsed:.0f} s in all.")
+    console.print(f"Simulated {timedelta(seconds=round(simulated.total_seconds()))} of Amazon's time for the "
+                  f"backfill (Amazon's createReport quota is about "
+                  f"one a minute: the same backfill takes about that long for real); {elapsed:.0f} s in all ("
+                  + ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in stage_seconds.items()) + ").")
     summary = {
         "asins": asins, "weeks": weeks, "seed": seed, "faults": faults, "time_scale": scale,
-        "seconds": round(elapsed, 1), "simulated_seconds": simulated.total_seconds(),
+        "seconds": round(elapsed, 1), "stage_seconds": {k: round(v, 1) for k, v in stage_seconds.items()},
+        "simulated_seconds": simulated.total_seconds(),
         "ledger": final.by_status, "dead_letter_messages": dlq, "streams": streams, "faults_absorbed": handled,
         "reconciliation": {"exact": reconciliation.exact, "windows": reconciliation.windows,
                            "rows": reconciliation.rows, "mismatches": reconciliation.mismatches},
