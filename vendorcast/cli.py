@@ -338,19 +338,23 @@ def sandbox_export_truth(seed: int, asins: int, start: datetime, end: datetime, 
 
 
 @cli.command("demo")
-@click.option("--asins", default=50, show_default=True, help="ASINs of the simulated vendor")
-@click.option("--weeks", default=104, show_default=True, help="weeks of history to backfill")
+@click.option("--asins", default=200, show_default=True, help="ASINs of the simulated vendor")
+@click.option("--weeks", default=104, show_default=True, help="weeks of history to backfill (at least 40)")
 @click.option("--seed", default=7, show_default=True)
 @click.option("--faults", type=click.Choice(["none", "realistic", "heavy"]), default="realistic", show_default=True)
 @click.option("--time-scale", default=None, type=float, help="simulated seconds per real second")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"),
               show_default=True)
 def demo(asins: int, weeks: int, seed: int, faults: str, time_scale: float | None, output: Path) -> None:
-    """Run the pipeline end to end on this machine: AWS emulator + SP-API emulator, a full backfill."""
+    """Run the pipeline end to end on this machine: AWS emulator + SP-API emulator; backfill, publishing job,
+    catalog watch, forecast workflow; the outputs in --output."""
     from vendorcast.local.demo import run_demo
 
-    run_demo(asins=asins, weeks=weeks, seed=seed, faults=faults, time_scale=time_scale, output=output,
-             today=date.today())
+    try:
+        run_demo(asins=asins, weeks=weeks, seed=seed, faults=faults, time_scale=time_scale, output=output,
+                 today=date.today())
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from vendorcast.resources import ENV_CLOCK_REAL_ANCHOR, ENV_CLOCK_SIM_ANCHOR, ENV_TIME_SCALE
@@ -114,3 +114,31 @@ def use_clock(clock: Clock | None) -> None:
     global _clock
     with _lock:
         _clock = clock
+
+
+class FastForwardClock:
+    """A ScaledClock that can also jump ahead: the local demo runs days of daily schedules (the catalog watch) in
+    seconds, where a scaled clock alone would take minutes per simulated day. In-process only (no environment)."""
+
+    def __init__(self, start: datetime, scale: float) -> None:
+        self._scaled = ScaledClock.starting_at(start, scale)
+        self.scale = scale
+        self._lock = threading.Lock()
+        self._skipped = 0.0
+
+    def now(self) -> datetime:
+        with self._lock:
+            skipped = self._skipped
+        return self._scaled.now() + timedelta(seconds=skipped)
+
+    def sleep(self, seconds: float) -> None:
+        self._scaled.sleep(seconds)
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._scaled.monotonic() + self._skipped
+
+    def advance_to(self, moment: datetime) -> None:
+        """Jump to `moment`; a moment already past is a no-op (a clock never goes back)."""
+        with self._lock:
+            self._skipped += max(0.0, (moment - self._scaled.now()).total_seconds() - self._skipped)

@@ -1,53 +1,92 @@
-"""`vendorcast demo` end to end at a small size: it settles, lands every window, and leaves the lake on disk."""
+"""`vendorcast demo` end to end at a small size with heavy faults: every window lands and reconciles with the
+emulator's truth, the lake is published, the catalog watch mails its alerts, the forecast workflow runs from its
+ASL, and the outputs (vendorcast.duckdb, dashboard.html, outbox/*.eml, summary.json) answer what the summary says."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from email import message_from_bytes
+from email.policy import default as default_policy
 from pathlib import Path
+from typing import Any
 
-import pyarrow.parquet as pq
+import duckdb
 import pytest
+
+from vendorcast.local.demo import DEMO_EMAIL, EXAMPLE_QUERIES
 
 pytestmark = pytest.mark.integration
 
 
-def test_small_demo_lands_everything_and_writes_the_lake(tmp_path: Path) -> None:
-    output = tmp_path / "demo"
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], str]:
+    output = tmp_path_factory.mktemp("demo")
     result = subprocess.run(
-        [sys.executable, "-m", "vendorcast.cli", "demo", "--asins", "8", "--weeks", "12", "--faults", "realistic",
-         "--output", str(output)],
-        capture_output=True, text=True, timeout=600,
+        [sys.executable, "-m", "vendorcast.cli", "demo", "--asins", "6", "--weeks", "44", "--seed", "7",
+         "--faults", "heavy", "--output", str(output)],
+        capture_output=True, text=True, timeout=900,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    summary = json.loads((output / "summary.json").read_text())
+    return output, json.loads((output / "summary.json").read_text()), result.stdout
+
+
+def test_every_window_lands_and_the_lake_reconciles_despite_heavy_faults(demo) -> None:
+    _, summary, stdout = demo
     assert set(summary["ledger"]) == {"LANDED"}
     assert summary["dead_letter_messages"] == 0
     assert summary["faults_absorbed"]["token-bucket 429s (should be 0)"] == 0
-    raw = sorted((output / "lake" / "raw").rglob("*.parquet"))
-    assert len(raw) == summary["ledger"]["LANDED"]
-    sales = [p for p in raw if "vendor_sales_report" in str(p)]
-    assert sales and pq.read_table(sales[0]).column("asin").null_count < pq.read_table(sales[0]).num_rows
-    assert "What landed in the lake" in result.stdout
+    assert summary["faults_absorbed"]["429 throttles (injected)"] > 0
+    assert summary["reconciliation"]["exact"] and summary["reconciliation"]["mismatches"] == []
+    assert summary["reconciliation"]["windows"] == summary["ledger"]["LANDED"]
+    assert "reconciles exactly with the emulator's truth" in stdout
 
 
-def test_the_demos_example_queries_answer_on_its_lake(tmp_path: Path) -> None:
-    from vendorcast.lake.query import run_query
-    from vendorcast.local.demo import EXAMPLE_QUERIES
+def test_every_output_exists(demo) -> None:
+    output, summary, _ = demo
+    for name in ("vendorcast.duckdb", "dashboard.html", "summary.json"):
+        assert (output / name).stat().st_size > 0, name
+    assert "<html" in (output / "dashboard.html").read_text()[:2000].lower()
+    assert summary["outputs"]["database"] == str(output / "vendorcast.duckdb")
 
-    output = tmp_path / "demo"
-    result = subprocess.run(
-        [sys.executable, "-m", "vendorcast.cli", "demo", "--asins", "6", "--weeks", "60", "--faults", "none",
-         "--output", str(output)],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    for sql in EXAMPLE_QUERIES:
-        table = run_query(sql, lake=output / "lake", athena=False, workgroup=None, database=None,
-                          output_format="csv", output_path=tmp_path / "answer.csv")
-        assert table.num_rows > 0, sql
-    trend = run_query("SELECT count(*) AS n FROM v_sales_trend WHERE units_yoy_change IS NOT NULL",
-                      lake=output / "lake", athena=False, workgroup=None, database=None, output_format="csv",
-                      output_path=tmp_path / "n.csv")
-    assert trend.column("n")[0].as_py() > 0, "60 weeks of history give year-over-year comparisons"
+
+def test_the_example_queries_answer_on_vendorcast_duckdb(demo) -> None:
+    output, summary, _ = demo
+    with duckdb.connect(str(output / "vendorcast.duckdb"), read_only=True) as db:
+        for sql in EXAMPLE_QUERIES:
+            assert db.execute(sql).fetchall(), sql
+        forecast = db.execute("SELECT count(*), count(DISTINCT asin), max(horizon) FROM v_forecast_latest").fetchone()
+        runs = db.execute("SELECT count(*) FROM forecast_runs WHERE status = 'SUCCEEDED'").fetchone()
+        accuracy = db.execute("SELECT count(*) FROM forecast_accuracy").fetchone()
+        views = {row[0] for row in db.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW'").fetchall()}
+    assert forecast[0] > 0 and forecast[1] == summary["forecast"]["items_forecast"] and forecast[2] == 12
+    assert runs == (1,) and accuracy[0] > 0
+    assert {"v_forecast_latest", "v_forecast_vs_amazon", "v_inventory_health", "v_sales_trend"} <= views
+    assert [q["sql"] for q in summary["example_queries"]] == list(EXAMPLE_QUERIES)
+    assert all(q["rows"] > 0 for q in summary["example_queries"])
+
+
+def test_the_summary_holds_the_forecast_accuracy(demo) -> None:
+    _, summary, stdout = demo
+    forecast = summary["forecast"]
+    assert forecast["states"][-2:] == ["Publish", "NotifySuccess"]
+    assert forecast["wql_mean"] > 0 and forecast["seasonal_naive_wql_mean"] > 0
+    assert 0 < forecast["coverage_p10_p90"] <= 1
+    assert {"wql_p70_p90", "amazon_wql_p70_p90"} <= set(forecast)
+    assert "vs seasonal naive" in stdout and "vs Amazon's forecast" in stdout
+
+
+def test_the_outbox_has_the_alerts_and_the_forecast_summary(demo) -> None:
+    output, summary, _ = demo
+    emails = sorted((output / "outbox").glob("*.eml"))
+    assert [str(p) for p in sorted(emails)] == sorted(summary["emails"])
+    messages = [message_from_bytes(p.read_bytes(), policy=default_policy) for p in emails]
+    assert all(m["To"] == DEMO_EMAIL for m in messages)
+    subjects = [str(m["Subject"]) for m in messages]
+    assert any(s.startswith("vendorcast forecast ") for s in subjects), subjects
+    watch = summary["catalog_watch"]
+    assert len(emails) >= watch["digests"] + 1, "each catalog digest and the forecast summary mailed"
+    if watch["changes_alerted"]:
+        assert any("vendorcast forecast" not in s for s in subjects), "the catalog changes were mailed"

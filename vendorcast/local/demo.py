@@ -1,11 +1,13 @@
-"""`vendorcast demo` / `make demo`: the whole ingestion on this machine, with no AWS account. A simulated
-vendor behind the SP-API emulator, the AWS emulator holding the lake, the Lambdas driven as AWS would drive
-them; a progress bar while it runs, then what landed, and the lake written to the output folder."""
+"""`vendorcast demo` / `make demo`: the whole pipeline on this machine, with no AWS account. A simulated vendor
+behind the SP-API emulator, the AWS emulator holding the lake, the functions driven as the schedules would drive
+them: backfill, the publishing job, a week of catalog watch, the forecast workflow; then the outputs (a DuckDB
+database, the dashboard, the e-mails, a summary) and what they show."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -14,34 +16,50 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from vendorcast import resources as r
-from vendorcast.clock import ScaledClock
+from vendorcast.clock import FastForwardClock
 from vendorcast.config import LocalConfig, VendorcastConfig, parse_config
+from vendorcast.dashboard.page import build_dashboard
 from vendorcast.ingestion.ledger import RequestStatus
+from vendorcast.lake.query import LocalLake
+from vendorcast.local.outbox import published_messages
+from vendorcast.local.reconcile import reconcile_with_truth
 from vendorcast.local.runtime import LocalPipeline
 from vendorcast.local.runtime import Progress as PipelineProgress
 from vendorcast.sandbox.settings import FaultSettings, SandboxSettings
 
 DEMO_ACCOUNT = "demo-vendor"
+# Run on <output>/vendorcast.duckdb (and, unchanged, by `vendorcast query` on the lake or on Athena).
 EXAMPLE_QUERIES = (
-    "SELECT week_start, sum(units) AS units, sum(revenue) AS revenue FROM demand_weekly "
-    "GROUP BY 1 ORDER BY 1 DESC LIMIT 8",
-    "SELECT asin, week_start, units_wow_change, units_yoy_change FROM v_sales_trend "
-    "ORDER BY week_start DESC, asin LIMIT 10",
+    "SELECT asin, week_start, round(p10) AS p10, round(p50) AS p50, round(p90) AS p90 FROM v_forecast_latest "
+    "ORDER BY asin, week_start LIMIT 12",
+    "SELECT run_id, items_forecast, round(wql_mean, 3) AS wql, round(seasonal_naive_wql_mean, 3) AS naive_wql, "
+    "round(wql_p70_p90, 3) AS wql_p70_p90, round(amazon_wql_p70_p90, 3) AS amazon_wql_p70_p90 FROM forecast_runs",
     "SELECT asin, weeks_of_cover, stockout_risk FROM v_inventory_health ORDER BY weeks_of_cover LIMIT 10",
 )
 DEMO_SECRET = "vendorcast/demo-vendor/spapi"
+DEMO_EMAIL = "planning@demo-vendor.example"
+# The catalog notifications of a subscribed app arrive on this (local) partner bus.
+DEMO_PARTNER_SOURCE = "aws.partner/sellingpartnerapi.amazon.com/123456789012/amzn1.sellerapps.app.demo"
+# The emulated pages change every two weeks or so (twice a year on Amazon) so that a week of watching sees changes.
+CATALOG_CHANGE_DAYS = 15.0
+WATCH_DAYS = 7
+HORIZON = 12
+# The forecast workflow needs horizon x 3 backtest windows + 2 weeks of history before its origin.
+MIN_WEEKS = HORIZON * 3 + 4
 
 
 def demo_config(backfill_start: date) -> VendorcastConfig:
-    """One US vendor account pulling every catalogue report (the defaults)."""
+    """One US vendor account pulling every catalogue report (the defaults), its alerts mailed to one planner, the
+    catalog notifications subscribed."""
     return parse_config({
         "accounts": [{"name": DEMO_ACCOUNT, "region": "NA", "marketplace_ids": ["ATVPDKIKX0DER"],
                       "secret_name": DEMO_SECRET, "backfill_start": backfill_start.isoformat()}],
         "schedules": {"retry_not_available_after_hours": 1},
+        "alerts": {"emails": [DEMO_EMAIL], "catalog": {"partner_event_source": DEMO_PARTNER_SOURCE}},
     }, source="demo config")
 
 
@@ -72,8 +90,59 @@ def _landed_by_stream(pipeline: LocalPipeline) -> dict[str, dict[str, Any]]:
     return {name: dict(stats) for name, stats in sorted(streams.items())}
 
 
+def _catalog_alerts(pipeline: LocalPipeline) -> dict[str, int]:
+    """Catalog changes and data conditions in the digests published to the alert topic."""
+    assert pipeline.aws is not None
+    changes = conditions = digests = 0
+    for message in published_messages(pipeline.aws.alert_topic_arn):
+        try:
+            digest = json.loads(message.structure()["default"])
+        except (ValueError, KeyError, TypeError):  # not a catalog digest (the forecast summary is plain text)
+            continue
+        if isinstance(digest, dict) and "changes" in digest:
+            digests += 1
+            changes += len(digest["changes"])
+            conditions += len(digest.get("conditions", []))
+    return {"digests": digests, "changes_alerted": changes, "conditions_alerted": conditions}
+
+
+def _watch_catalog(pipeline: LocalPipeline, clock: FastForwardClock, bar: Progress, task: TaskID) -> dict[str, Any]:
+    """The daily catalog watch for WATCH_DAYS simulated days after the backfill, as the test of the catalog watch
+    drives it: the night's pushed notifications, then the 07:00 watch (the first one a baseline)."""
+    assert pipeline.sandbox is not None
+    first = clock.now()
+    runs = [pipeline.run_catalog_watch()]
+    bar.advance(task)
+    for offset in range(1, WATCH_DAYS + 1):
+        day = first.date() + timedelta(days=offset)
+        clock.advance_to(datetime.combine(day, day_time(3), UTC))
+        pipeline.deliver_catalog_events()
+        pipeline.process_catalog_items()
+        clock.advance_to(datetime.combine(day, day_time(7), UTC))
+        runs.append(pipeline.run_catalog_watch())
+        bar.update(task, advance=1, detail=f"simulated day {day}")
+    made = [c for c in pipeline.sandbox.catalog.changes() if first.date() < c.day <= clock.now().date()]
+    return {"days": WATCH_DAYS, "asins_watched": runs[0].summary["asins"], "changes_made_by_the_emulator": len(made),
+            "catalog_item_messages": sum(run.messages for run in runs), **_catalog_alerts(pipeline)}
+
+
+def _clear_outputs(output: Path) -> None:
+    """A run's outputs replace the previous run's (a lake of another seed would mix with this one)."""
+    for folder in ("lake", "outbox"):
+        shutil.rmtree(output / folder, ignore_errors=True)
+    for name in ("vendorcast.duckdb", "vendorcast.duckdb.wal", "dashboard.html", "summary.json"):
+        (output / name).unlink(missing_ok=True)
+
+
+def _figure(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: float | None, output: Path,
              today: date, console: Console | None = None) -> dict[str, Any]:
+    if weeks < MIN_WEEKS:
+        raise ValueError(f"--weeks {weeks} is too short for the {HORIZON}-week forecast and its backtest: "
+                         f"use at least {MIN_WEEKS}")
     console = console or Console()
     # The functions log every event, and every retry of an injected fault, as JSON as they do in CloudWatch;
     # the demo summarises them instead and shows only errors (operator alerts among them).
@@ -83,36 +152,75 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
     config = demo_config(backfill_start)
     scale = time_scale or LocalConfig().time_scale
     sandbox = SandboxSettings(seed=seed, n_asins=asins, history_start=backfill_start - timedelta(days=60),
-                              faults=FaultSettings.preset(faults))
+                              faults=FaultSettings.preset(faults), catalog_change_days=CATALOG_CHANGE_DAYS)
+    output.mkdir(parents=True, exist_ok=True)
+    _clear_outputs(output)
     console.print(f"[bold]vendorcast demo[/]: {asins} ASINs, {weeks} weeks of history from {backfill_start}, "
                   f"faults: {faults}, time x{scale:g}")
     console.print("Starting the AWS emulator (moto) and the SP-API emulator on 127.0.0.1 ...")
     started = time.monotonic()
-    with LocalPipeline(config, sandbox, ScaledClock.starting_at(start, scale)) as pipeline:
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TextColumn("{task.fields[detail]}"))
-        with Progress(*columns, console=console, transient=False) as bar:
-            task = bar.add_task("report windows landed", total=None, detail="")
+    clock = FastForwardClock(start, scale)
+    columns = (TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[detail]}"))
+    with LocalPipeline(config, sandbox, clock, outbox=output / "outbox") as pipeline, \
+            Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("1 backfill: report windows", total=None, detail="")
 
-            def show(progress: PipelineProgress) -> None:
-                detail = ", ".join(f"{k.lower()} {v}" for k, v in sorted(progress.by_status.items()))
-                sim = progress.sim_now.strftime("%Y-%m-%d %H:%M") if progress.sim_now else ""
-                bar.update(task, total=progress.total or None, completed=progress.finished,
-                           detail=f"{detail}; simulated time {sim}")
+        def show(progress: PipelineProgress) -> None:
+            detail = ", ".join(f"{k.lower()} {v}" for k, v in sorted(progress.by_status.items()))
+            sim = progress.sim_now.strftime("%Y-%m-%d %H:%M") if progress.sim_now else ""
+            bar.update(task, total=progress.total or None, completed=progress.finished,
+                       detail=f"{detail}; simulated time {sim}")
 
-            final = pipeline.run_until_settled(timeout=1800, on_progress=show)
+        final = pipeline.run_until_settled(timeout=1800, on_progress=show)
+        stage_seconds = {"backfill": time.monotonic() - started}
+        simulated = final.sim_now - start if final.sim_now else timedelta(0)
         streams = _landed_by_stream(pipeline)
         stats = pipeline.sandbox.stats
         notifications = Counter(f for n in pipeline.sandbox.notifications.values() for f in n.faults)
         report_faults = Counter(f for rep in pipeline.sandbox.served_reports.values() for f in rep.faults)
         dlq = pipeline.queue_depth(pipeline.aws.dlq_url)
-        console.print("Publishing the lake (raw/ to curated/, as the Glue job does) ...")
-        published = pipeline.publish_lake()
-        output.mkdir(parents=True, exist_ok=True)
-        files = export_lake(pipeline, output)
-        simulated = final.sim_now - start if final.sim_now else timedelta(0)
+        reconciliation = reconcile_with_truth(pipeline)
+        stage_seconds["reconciliation"] = time.monotonic() - started - sum(stage_seconds.values())
 
+        task = bar.add_task("2 publish: the Glue job's SQL", total=1, detail="DuckDB on the emulator's S3")
+        published = pipeline.publish_lake()
+        curated_rows = sum(t["rows_written"] for t in published.summary()["tables"].values())
+        bar.update(task, completed=1, detail=f"{curated_rows:,} curated rows")
+        stage_seconds["publish"] = time.monotonic() - started - sum(stage_seconds.values())
+
+        task = bar.add_task("3 catalog watch: daily", total=WATCH_DAYS + 1, detail="baseline")
+        catalog = _watch_catalog(pipeline, clock, bar, task)
+        # The next morning's publishing job puts the week's catalog snapshots and changes into curated/.
+        catalog_tables = pipeline.publish_lake().summary()["tables"]
+        catalog["curated_rows"] = {name: catalog_tables[name]["rows_written"]
+                                   for name in ("catalog_items", "catalog_changes") if name in catalog_tables}
+        stage_seconds["catalog_watch"] = time.monotonic() - started - sum(stage_seconds.values())
+
+        task = bar.add_task("4 forecast workflow (ASL)", total=1, detail="Prepare, Train, Forecast shards, Publish")
+        outcome = pipeline.run_forecast({"trigger": "manual", "horizon": HORIZON})
+        if not outcome.succeeded:
+            raise RuntimeError(f"the forecast workflow failed in {outcome.failed_state}: {outcome.error} "
+                               f"{outcome.cause}")
+        forecast = {k: v for k, v in outcome.output.items() if k not in ("subject", "message")}
+        bar.update(task, completed=1, detail=" > ".join(outcome.states))
+        stage_seconds["forecast"] = time.monotonic() - started - sum(stage_seconds.values())
+
+        task = bar.add_task("5 outputs", total=4, detail="e-mails")
+        pipeline.deliver_emails()
+        all_emails = pipeline.outbox.emails
+        bar.update(task, advance=1, detail="lake files")
+        files = export_lake(pipeline, output)
+        bar.update(task, advance=1, detail="vendorcast.duckdb")
+        with LocalLake.open(output / "lake", database=output / "vendorcast.duckdb") as lake:
+            bar.update(task, advance=1, detail="dashboard.html")
+            build_dashboard(lake, output / "dashboard.html")
+            answers = {sql: lake.connection.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+                       for sql in EXAMPLE_QUERIES}
+        bar.update(task, advance=1, detail="done")
     elapsed = time.monotonic() - started
+    stage_seconds["outputs"] = elapsed - sum(stage_seconds.values())
+
     table = Table(title="What landed in the lake")
     for column in ("report stream", "windows", "restatement pulls", "rows", "from", "to"):
         table.add_column(column, justify="right" if column in ("windows", "restatement pulls", "rows") else "left")
@@ -132,27 +240,66 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
     }
     console.print("Faults the pipeline absorbed: " + "; ".join(f"{k}: {v}" for k, v in handled.items()))
     console.print(f"Ledger: {final.by_status}; dead-letter queue: {dlq} message(s)")
+    if reconciliation.exact:
+        console.print(f"[green]The lake reconciles exactly with the emulator's truth[/]: {reconciliation.rows:,} rows "
+                      f"of {reconciliation.windows} windows compared row by row, one raw file per window.")
+    else:
+        console.print(f"[red]The lake does NOT reconcile with the emulator's truth[/]: "
+                      f"{'; '.join(reconciliation.mismatches[:5])}")
     curated = Table(title="Curated tables (what Athena and the dashboards read)")
     for column in ("table", "partitions", "rows"):
         curated.add_column(column, justify="left" if column == "table" else "right")
     for name, table in sorted(published.summary()["tables"].items()):
         curated.add_row(name, str(table["partitions_written"]), f"{table['rows_written']:,}")
     console.print(curated)
-    console.print(f"Simulated {simulated} of Amazon's time in {elapsed:.0f} s "
-                  f"(Amazon's createReport quota is about one a minute: the same backfill takes about that long "
-                  f"for real).")
+    console.print(f"Catalog watch, {WATCH_DAYS} simulated days of {catalog['asins_watched']} ASINs: the emulator "
+                  f"changed {catalog['changes_made_by_the_emulator']} catalog fields, "
+                  f"{catalog['changes_alerted']} changes and {catalog['conditions_alerted']} data conditions were "
+                  f"alerted in {catalog['digests']} digest(s).")
+    accuracy = Table(title=f"Forecast {forecast['origin']}: {forecast['items_forecast']} ASINs, {HORIZON} weeks "
+                           "(backtest, lower wQL is better)")
+    for column in ("", "vendorcast", "baseline"):
+        accuracy.add_column(column, justify="left" if not column else "right")
+    accuracy.add_row("mean wQL P10/P50/P90 vs seasonal naive", _figure(forecast["wql_mean"]),
+                     _figure(forecast["seasonal_naive_wql_mean"]))
+    accuracy.add_row("mean wQL P70/P80/P90 vs Amazon's forecast", _figure(forecast["wql_p70_p90"]),
+                     _figure(forecast["amazon_wql_p70_p90"]))
+    accuracy.add_row("weeks inside P10-P90 (0.8 when calibrated)", _figure(forecast["coverage_p10_p90"]), "")
+    console.print(accuracy)
+    if forecast["amazon_wql_p70_p90"] is None:
+        console.print("(Amazon's forecast report is a snapshot of today: the comparison fills in as weekly snapshots "
+                      "accumulate before the backtest weeks.)")
+    console.print(f"E-mails sent to {DEMO_EMAIL} (alerts, the forecast summary): {len(all_emails)}")
+    console.print(f"Simulated {timedelta(seconds=round(simulated.total_seconds()))} of Amazon's time for the "
+                  f"backfill (Amazon's createReport quota is about "
+                  f"one a minute: the same backfill takes about that long for real); {elapsed:.0f} s in all ("
+                  + ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in stage_seconds.items()) + ").")
     summary = {
         "asins": asins, "weeks": weeks, "seed": seed, "faults": faults, "time_scale": scale,
-        "seconds": round(elapsed, 1), "simulated_seconds": simulated.total_seconds(),
+        "seconds": round(elapsed, 1), "stage_seconds": {k: round(v, 1) for k, v in stage_seconds.items()},
+        "simulated_seconds": simulated.total_seconds(),
         "ledger": final.by_status, "dead_letter_messages": dlq, "streams": streams, "faults_absorbed": handled,
-        "lake_files": files, "lake_folder": str(output / "lake"), "publish": published.summary(),
+        "reconciliation": {"exact": reconciliation.exact, "windows": reconciliation.windows,
+                           "rows": reconciliation.rows, "mismatches": reconciliation.mismatches},
+        "publish": published.summary(), "catalog_watch": catalog,
+        "forecast": {"execution": outcome.name, "states": outcome.states, **forecast},
+        "emails": [str(e.path) for e in all_emails],
+        "outputs": {"database": str(output / "vendorcast.duckdb"), "dashboard": str(output / "dashboard.html"),
+                    "outbox": str(output / "outbox"), "lake": str(output / "lake"), "lake_files": files},
+        "example_queries": [{"sql": sql, "rows": rows} for sql, rows in answers.items()],
     }
     (output / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-    console.print(f"Wrote {files} lake files under [bold]{output / 'lake'}[/] (landing/ = documents as Amazon "
-                  f"served them, raw/ = typed Parquet, curated/ = the published tables) and "
-                  f"{output / 'summary.json'}.")
-    lake = output / "lake"
-    console.print("Try, on the local lake (the same SQL runs on Athena with --athena):")
+    console.print("Outputs:")
+    for label, path in (("DuckDB database: every curated and forecast table, the Athena views", "vendorcast.duckdb"),
+                        ("the dashboard (open in a browser, works offline)", "dashboard.html"),
+                        ("the e-mails SNS would have sent", "outbox/"),
+                        ("this summary as JSON", "summary.json"),
+                        ("the lake as on S3: landing/, raw/, curated/, forecast/", "lake/")):
+        console.print(f"  [bold]{output / path}[/]  {label}")
+    database = output / "vendorcast.duckdb"
+    console.print(f"Try these on {database} with DuckDB (its CLI, or duckdb.connect(path).sql(...) in Python); "
+                  f"the same SQL runs on Athena, and on the lake folder with `vendorcast query --lake "
+                  f"{output / 'lake'}`:")
     for example in EXAMPLE_QUERIES:
-        console.print(f'  vendorcast query --lake {lake} "{example}"')
+        console.print(f"  {example}", soft_wrap=True, highlight=False)
     return summary

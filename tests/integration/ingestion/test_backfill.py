@@ -10,7 +10,6 @@ import logging
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -18,11 +17,11 @@ from vendorcast import resources as r
 from vendorcast.clock import ScaledClock
 from vendorcast.config import parse_config
 from vendorcast.ingestion.ledger import RequestStatus
+from vendorcast.local.reconcile import reconcile_with_truth
 from vendorcast.local.runtime import LocalPipeline
 from vendorcast.reports.catalogue import ReportPeriod
 from vendorcast.reports.periods import periods_between
 from vendorcast.reports.windows import PULL_INITIAL, period_is_published
-from vendorcast.sandbox.documents import expected_by_asin_rows
 from vendorcast.sandbox.settings import FaultSettings, SandboxSettings
 
 pytestmark = pytest.mark.integration
@@ -126,27 +125,9 @@ def test_initial_pulls_cover_the_whole_backfill_without_gaps_or_overlaps(backfil
 
 def test_raw_rows_reconcile_row_by_row_with_the_emulators_truth(backfill) -> None:
     pipeline, _, _ = backfill
-    simulator = pipeline.sandbox.simulator
-    checked_rows = 0
-    for entry in pipeline.entries():
-        if entry.status is not RequestStatus.LANDED:
-            continue
-        raw = raw_table(pipeline, entry.raw_key)
-        by_asin = raw.filter(pc.equal(raw["row_level"], "asin"))
-        last_updated = date.fromisoformat(entry.last_updated_date)
-        window = entry.window
-        truth = expected_by_asin_rows(simulator, window.report_type.value, window.options, entry.marketplace_id,
-                                      window.start if window.period else None,
-                                      window.end if window.period else None, last_updated)
-        columns = truth.column_names
-        ours = by_asin.select(columns).sort_by([("asin", "ascending"), ("start_date", "ascending")])
-        theirs = truth.sort_by([("asin", "ascending"), ("start_date", "ascending")])
-        assert ours.num_rows == theirs.num_rows, entry.request_key
-        assert ours.to_pylist() == theirs.to_pylist(), entry.request_key
-        assert set(by_asin.column("report_id").to_pylist()) == {entry.report_id}
-        assert set(by_asin.column("request_key").to_pylist()) == {entry.request_key}
-        checked_rows += ours.num_rows
-    assert checked_rows > 50_000
+    result = reconcile_with_truth(pipeline)
+    assert result.mismatches == []
+    assert result.exact and result.rows > 50_000
 
 
 def test_the_dead_letter_queue_is_empty_and_the_queue_drained(backfill) -> None:

@@ -1,0 +1,63 @@
+"""The lake against the SP-API emulator's truth: each landed window's raw rows, row by row, against the rows the
+simulated vendor's report held, and one raw file per landed window. What injected faults must never change."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from vendorcast import resources as r
+from vendorcast.ingestion.ledger import RequestStatus
+from vendorcast.sandbox.documents import expected_by_asin_rows
+
+if TYPE_CHECKING:
+    from vendorcast.local.runtime import LocalPipeline
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """Windows and rows compared; each difference found, by request key."""
+
+    windows: int
+    rows: int
+    mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def exact(self) -> bool:
+        return self.windows > 0 and not self.mismatches
+
+
+def reconcile_with_truth(pipeline: LocalPipeline) -> Reconciliation:
+    assert pipeline.aws is not None and pipeline.sandbox is not None
+    s3 = pipeline.aws.client("s3")
+    simulator = pipeline.sandbox.simulator
+    landed = [e for e in pipeline.entries() if e.status is RequestStatus.LANDED]
+    mismatches: list[str] = []
+    raw_keys = {o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=r.LAKE_BUCKET, Prefix=f"{r.RAW_PREFIX}/") for o in page.get("Contents", [])}
+    if raw_keys != {e.raw_key for e in landed}:
+        mismatches.append(f"raw files are not one per landed window: {len(raw_keys)} files, {len(landed)} windows")
+    rows = 0
+    for entry in landed:
+        raw = pq.read_table(io.BytesIO(s3.get_object(Bucket=r.LAKE_BUCKET, Key=entry.raw_key)["Body"].read()))
+        by_asin = raw.filter(pc.equal(raw["row_level"], "asin"))
+        window = entry.window
+        truth = expected_by_asin_rows(simulator, window.report_type.value, window.options, entry.marketplace_id,
+                                      window.start if window.period else None,
+                                      window.end if window.period else None,
+                                      date.fromisoformat(entry.last_updated_date))
+        order = [("asin", "ascending"), ("start_date", "ascending")]
+        ours: pa.Table = by_asin.select(truth.column_names).sort_by(order)
+        if ours.to_pylist() != truth.sort_by(order).to_pylist():
+            mismatches.append(f"{entry.request_key}: {ours.num_rows} rows in the lake, {truth.num_rows} in the report")
+        if set(by_asin.column("report_id").to_pylist()) != {entry.report_id} or \
+                set(by_asin.column("request_key").to_pylist()) != {entry.request_key}:
+            mismatches.append(f"{entry.request_key}: rows carry another report id or request key")
+        rows += ours.num_rows
+    return Reconciliation(len(landed), rows, mismatches)
