@@ -6,6 +6,7 @@ scale), so that P10-P90 holds about 80% of actual weeks."""
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -37,7 +38,9 @@ def demand_segments(panel: DensePanel, origin: int) -> np.ndarray:
     n_positive = positive.sum(axis=1)
     adi = np.where(n_positive > 0, weeks / np.maximum(n_positive, 1), np.inf)
     values = np.where(positive, history, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # Items without a positive week have an empty slice: numpy warns, the segment rules below handle it.
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(values, axis=1) if values.size else np.zeros(len(weeks))
         cv2 = np.nanvar(values, axis=1) / (mean * mean)
     cv2 = np.nan_to_num(cv2, nan=0.0)
