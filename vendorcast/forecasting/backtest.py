@@ -63,9 +63,10 @@ def mase_scales(panel: DensePanel, items: np.ndarray, origin: int) -> np.ndarray
 
 def score(panel: DensePanel, forecast: ModelForecast, positions: np.ndarray | None = None,
           horizon_index: int | None = None) -> AccuracySums:
-    """The accuracy sums of a forecast (or of some of its items / one horizon) against the panel's actuals."""
+    """The accuracy sums of a forecast (or of some of its items / one horizon) against the panel's actuals; points
+    the forecast leaves NaN (Amazon's forecast misses some ASIN-weeks) are not scored."""
     selected = forecast if positions is None else forecast.select(positions)
-    actual = actuals(panel, selected)
+    actual = np.where(np.isnan(selected.mean), np.nan, actuals(panel, selected))
     scale = np.repeat(mase_scales(panel, selected.items, selected.origin)[:, None], selected.horizon, axis=1)
     columns = slice(None) if horizon_index is None else slice(horizon_index, horizon_index + 1)
     actual = actual[:, columns]

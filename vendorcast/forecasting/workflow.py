@@ -282,36 +282,17 @@ def _sums_records(panel: DensePanel, model: str, forecast: ModelForecast, window
                             "horizon": horizon, **_sums_columns(sums)})
 
     overall = segment_override or SEGMENT_ALL
-    add(_score_masked(panel, forecast), overall)
+    add(score(panel, forecast), overall)
     if segment_override:
         return records
     for h in range(forecast.horizon):
-        add(_score_masked(panel, forecast, horizon_index=h), SEGMENT_ALL, horizon=h + 1)
+        add(score(panel, forecast, horizon_index=h), SEGMENT_ALL, horizon=h + 1)
     item_segments = segments[forecast.items]
     for segment in np.unique(item_segments):
-        add(_score_masked(panel, forecast, np.flatnonzero(item_segments == segment)), str(segment))
+        add(score(panel, forecast, np.flatnonzero(item_segments == segment)), str(segment))
     for position, item in enumerate(forecast.items):
-        add(_score_masked(panel, forecast, np.array([position])), SEGMENT_ASIN, item=str(panel.items[item]))
+        add(score(panel, forecast, np.array([position])), SEGMENT_ASIN, item=str(panel.items[item]))
     return records
-
-
-def _score_masked(panel: DensePanel, forecast: ModelForecast, positions: np.ndarray | None = None,
-                  horizon_index: int | None = None) -> AccuracySums:
-    """score() over the points the forecast has (Amazon's forecast misses some weeks)."""
-    selected = forecast if positions is None else forecast.select(positions)
-    masked_panel = panel
-    if np.isnan(selected.mean).any():
-        units = panel.units.copy()
-        weeks = selected.origin + np.arange(selected.horizon)
-        inside = weeks < panel.n_weeks
-        block = units[np.ix_(selected.items, weeks[inside])]
-        block[np.isnan(selected.mean[:, inside])] = np.nan
-        units[np.ix_(selected.items, weeks[inside])] = block
-        masked_panel = DensePanel(panel.items, panel.start, units, panel.censored, panel.covariates,
-                                  panel.first_week, panel.history_weeks, panel.known_covariates)
-        selected = ModelForecast(selected.model, selected.items, selected.origin, np.nan_to_num(selected.mean),
-                                 {k: np.nan_to_num(v) for k, v in selected.quantiles.items()})
-    return score(masked_panel, selected, horizon_index=horizon_index)
 
 
 _SUM_FIELDS = ("absolute_actual", "actual", "absolute_error", "error", "scaled_absolute_error", "scaled_weeks",

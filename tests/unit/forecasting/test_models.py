@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vendorcast.forecasting.backtest import run_backtest
+from vendorcast.forecasting.backtest import run_backtest, score
 from vendorcast.forecasting.ensemble import demand_segments, learn_plan
 from vendorcast.forecasting.files import backtest_file, forecast_file
 from vendorcast.forecasting.forecaster import ForecastSettings
@@ -182,3 +182,16 @@ def test_degenerate_statistical_forecasts_are_found() -> None:
     quantiles = {0.5: np.array([[39.0, 39.0], [6.0, 6.0], [0.0, 0.0]]),
                  0.9: np.array([[np.inf, np.inf], [9.0, 80.1], [1.0, 9.9]])}
     assert degenerate_rows(quantiles, history).tolist() == [True, True, False]  # 80.1 > 10 * 7 + 10
+
+
+def test_points_a_forecast_leaves_open_are_not_scored() -> None:
+    """Amazon's forecast misses some ASIN-weeks: scoring skips them instead of turning every sum into NaN."""
+    panel = to_dense(check_history(_history()))
+    forecast = SeasonalNaive().fit(panel, panel.n_weeks - 6).predict(6, DEFAULT_LEVELS)
+    whole = score(panel, forecast)
+    forecast.mean[0, :] = np.nan
+    for level in DEFAULT_LEVELS:
+        forecast.quantiles[level][0, :] = np.nan
+    partial = score(panel, forecast)
+    assert partial.weeks == whole.weeks - 6
+    assert all(np.isfinite(v) for k, v in partial.metrics().items() if k != "mase")
