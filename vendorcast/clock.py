@@ -117,28 +117,39 @@ def use_clock(clock: Clock | None) -> None:
 
 
 class FastForwardClock:
-    """A ScaledClock that can also jump ahead: the local demo runs days of daily schedules (the catalog watch) in
-    seconds, where a scaled clock alone would take minutes per simulated day. In-process only (no environment)."""
+    """Scaled time that can also jump ahead: the local demo runs days of daily schedules (the catalog watch) in
+    seconds, where a scaled clock alone would take minutes per simulated day. In-process only (no environment).
+
+    `now()` and `monotonic()` read the same monotonic wall clock, so a wait measured across a jump sees all of it
+    (a scaled clock mixing `time.time()` and `time.monotonic()` can disagree by milliseconds, times the scale)."""
 
     def __init__(self, start: datetime, scale: float) -> None:
-        self._scaled = ScaledClock.starting_at(start, scale)
+        if scale <= 0:
+            raise ValueError(f"time scale must be positive, got {scale}")
+        if start.tzinfo is None:
+            raise ValueError("the simulated start time must be timezone-aware (UTC)")
         self.scale = scale
+        self._start = start
+        self._origin = time.monotonic()
         self._lock = threading.Lock()
         self._skipped = 0.0
 
+    def _running(self) -> float:
+        return (time.monotonic() - self._origin) * self.scale
+
     def now(self) -> datetime:
-        with self._lock:
-            skipped = self._skipped
-        return self._scaled.now() + timedelta(seconds=skipped)
+        return self._start + timedelta(seconds=self.monotonic())
 
     def sleep(self, seconds: float) -> None:
-        self._scaled.sleep(seconds)
+        if seconds > 0:
+            time.sleep(seconds / self.scale)
 
     def monotonic(self) -> float:
         with self._lock:
-            return self._scaled.monotonic() + self._skipped
+            return self._running() + self._skipped
 
     def advance_to(self, moment: datetime) -> None:
         """Jump to `moment`; a moment already past is a no-op (a clock never goes back)."""
+        target = (moment - self._start).total_seconds()
         with self._lock:
-            self._skipped += max(0.0, (moment - self._scaled.now()).total_seconds() - self._skipped)
+            self._skipped = max(self._skipped, target - self._running())
