@@ -15,8 +15,10 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import threading
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -254,15 +256,28 @@ class LightGBMGlobal:
             target = np.log1p(target)
         weight = scale ** self.weight_power
         weight = weight / weight.mean()
+        # The quantile boosters take about twice as long as the mean's: they go first, so the workers end together.
+        objectives: dict[str, dict[str, object]] = {
+            f"q{level}": {"objective": "quantile", "alpha": level} for level in self.levels}
+        objectives["mean"] = {"objective": "regression"}
+        # The boosters train side by side, one OpenMP thread each (LightGBM releases the GIL): with OpenMP
+        # sharing out each iteration instead, its threads wait on one another hundreds of times per tree, which on
+        # 2 cores made training slower than one thread (docs/benchmarks.md, "Training threads").
         threads = self.threads or max(1, os.cpu_count() or 1)
-        dataset = lgb.Dataset(features, label=target, weight=weight, free_raw_data=False,
-                              params={"max_bin": LIGHTGBM_PARAMS["max_bin"], "verbosity": -1})
-        objectives = {"mean": {"objective": "regression"}}
-        objectives.update({f"q{level}": {"objective": "quantile", "alpha": level} for level in self.levels})
-        self._boosters = {}
-        for key, objective in objectives.items():
-            params = {**LIGHTGBM_PARAMS, **objective, "num_threads": threads, "seed": self.seed}
-            self._boosters[key] = lgb.train(params, dataset, num_boost_round=self.num_rounds)
+        workers = min(threads, len(objectives))
+        per_booster = max(1, threads // workers)
+        local = threading.local()
+
+        def train(objective: dict[str, object]) -> lgb.Booster:
+            # lgb.train updates its Dataset's parameters: each worker thread keeps a Dataset of its own.
+            if not hasattr(local, "dataset"):
+                local.dataset = lgb.Dataset(features, label=target, weight=weight, free_raw_data=False,
+                                            params={"max_bin": LIGHTGBM_PARAMS["max_bin"], "verbosity": -1})
+            params = {**LIGHTGBM_PARAMS, **objective, "num_threads": per_booster, "seed": self.seed}
+            return lgb.train(params, local.dataset, num_boost_round=self.num_rounds)
+
+        with ThreadPoolExecutor(workers, thread_name_prefix="lightgbm") as pool:
+            self._boosters = dict(zip(objectives, pool.map(train, objectives.values()), strict=True))
         log.info("lightgbm_global: %d rows, %d features, %d models", len(rows), features.shape[1],
                  len(self._boosters))
         return self
