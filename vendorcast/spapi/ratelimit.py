@@ -40,6 +40,9 @@ USAGE_PLANS: dict[str, UsagePlan] = {
 }
 
 
+# The shared bucket's times go to DynamoDB with 6 decimals and add up intervals rounded to them: a call that waited
+# until its token is due must not miss it by a rounding (a millisecond is far below Amazon's own granularity).
+_SLACK = 1e-3
 # Tokens at or above this count as one: float rounding must not make a caller wait a sub-nanosecond.
 _ONE = 1.0 - 1e-9
 
@@ -98,59 +101,74 @@ class Bucket(Protocol):
 
 @dataclass
 class SharedTokenBucket:
-    """A token bucket kept in a DynamoDB item, updated with optimistic concurrency (a version number), so
-    all functions drawing on one SP-API usage plan see the same tokens."""
+    """A token bucket kept in one DynamoDB item, shared by all functions drawing on one SP-API usage plan.
+
+    It is the bucket's equivalent GCRA (generic cell rate algorithm) form, which DynamoDB can update atomically: the
+    item holds `tat`, the time the bucket will be full again. A call may go when `tat - (burst - 1) / rate <= now`
+    and pushes `tat` to `max(tat, now) + 1 / rate`. Taking a token is one conditional UpdateItem (two, when another
+    function moved the bucket since this one last saw it); settling a call is one more."""
 
     plan: UsagePlan
     clock: Clock
     table: Any  # boto3 DynamoDB Table
     key: str
+    _seen: float | None = field(default=None, init=False, repr=False)  # the last `tat` read or written
 
-    def _state(self) -> tuple[float, int]:
-        item = self.table.get_item(Key={RATE_LIMIT_KEY: self.key}, ConsistentRead=True).get("Item")
-        now = self.clock.now().timestamp()
-        if item is None:
-            return float(self.plan.burst), 0
-        elapsed = max(0.0, now - float(item["updated"]))
-        return min(float(self.plan.burst), float(item["tokens"]) + elapsed * self.plan.rate), int(item["version"])
+    @property
+    def _interval(self) -> float:
+        return 1.0 / self.plan.rate
 
-    def _write(self, tokens: float, version: int | None) -> bool:
-        item = {RATE_LIMIT_KEY: self.key, "tokens": Decimal(f"{tokens:.6f}"),
-                "updated": Decimal(f"{self.clock.now().timestamp():.6f}"), "version": (version or 0) + 1}
-        kwargs: dict[str, Any] = {}
-        if version is not None:
-            kwargs = {"ConditionExpression": "attribute_not_exists(#k) OR version = :v",
-                      "ExpressionAttributeNames": {"#k": RATE_LIMIT_KEY},
-                      "ExpressionAttributeValues": {":v": version}}
+    @property
+    def _tolerance(self) -> float:
+        return (self.plan.burst - 1) * self._interval
+
+    def _update(self, expression: str, condition: str, values: dict[str, float]) -> bool:
+        """Apply `expression` if `condition` holds; remember the bucket's `tat` either way."""
         try:
-            self.table.put_item(Item=item, **kwargs)
+            response = self.table.update_item(
+                Key={RATE_LIMIT_KEY: self.key}, UpdateExpression=expression, ConditionExpression=condition,
+                ExpressionAttributeValues={name: Decimal(f"{value:.6f}") for name, value in values.items()},
+                ReturnValues="UPDATED_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            old = exc.response.get("Item", {}).get("tat")
+            self._seen = None if old is None else float(old.get("N", 0) if isinstance(old, dict) else old)
+            return False
+        self._seen = float(response["Attributes"]["tat"])
         return True
 
     def acquire(self) -> float:
         waited = 0.0
         while True:
-            tokens, version = self._state()
-            if tokens >= _ONE:
-                if self._write(max(0.0, tokens - 1.0), version):
-                    return waited
-                continue  # someone else took a token first: look again
-            wait = (1.0 - tokens) / self.plan.rate
-            self.clock.sleep(wait)
-            waited += wait
+            now = self.clock.now().timestamp()
+            if self._seen is None or self._seen <= now:  # full again: the call starts a schedule from now
+                taken = self._update("SET tat = :next", "attribute_not_exists(tat) OR tat <= :now",
+                                     {":next": now + self._interval, ":now": now})
+            elif self._seen - self._tolerance <= now + _SLACK:  # tokens left: the call joins the schedule
+                taken = self._update("SET tat = tat + :interval", "tat > :now AND tat <= :latest",
+                                     {":interval": self._interval, ":now": now,
+                                      ":latest": now + self._tolerance + _SLACK})
+            else:  # empty: wait for the next token
+                wait = self._seen - self._tolerance - now
+                self.clock.sleep(wait)
+                waited += wait
+                continue
+            if taken:
+                return waited
+            # Another function moved the bucket: look again with what DynamoDB returned.
 
     def settle(self) -> None:
-        """The call that took a token has ended: refill from now on only (see TokenBucket.settle). Best
-        effort: if another function took a token meanwhile, its write stands."""
-        item = self.table.get_item(Key={RATE_LIMIT_KEY: self.key}, ConsistentRead=True).get("Item")
-        if item is not None:
-            self._write(float(item["tokens"]), int(item["version"]))
+        """The call that took a token has ended. Amazon counted it when the request arrived, as late as now: the
+        bucket is full no earlier than one interval from now (see TokenBucket.settle)."""
+        floor = self.clock.now().timestamp() + self._interval
+        if self._seen is None or self._seen < floor:
+            self._update("SET tat = :floor", "tat < :floor", {":floor": floor})
 
     def drain(self) -> None:
-        self._write(0.0, None)
+        """Amazon said 429: its bucket is empty, so the next token comes one interval from now."""
+        empty = self.clock.now().timestamp() + self._tolerance + self._interval
+        self._update("SET tat = :empty", "attribute_not_exists(tat) OR tat < :empty", {":empty": empty})
 
 
 class RateLimiter:
