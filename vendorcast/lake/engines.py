@@ -183,6 +183,8 @@ class DuckDBEngine:
     def _write_partitions(self, table: CuratedTable, result: pa.Table, targets: set[str]) -> dict[str, int]:
         data_columns = list(table.column_names)
         written: dict[str, int] = {}
+        # What an earlier run left, listed once for the table (not once per partition).
+        existing = [o.key for o in self.storage.list(f"{table.prefix}/")]
         for first, length in _runs(result, list(table.partition_names)):
             pid = partition_id(table, result.slice(first, 1).select(list(table.partition_names)).to_pylist()[0])
             if pid not in targets:
@@ -191,7 +193,7 @@ class DuckDBEngine:
             key = f"{table.prefix}/{pid}/{PARTITION_FILE}"
             self.storage.write_parquet(key, rows, compression=CURATED_COMPRESSION)
             # Objects an earlier run left (Spark's file names, say) go once the new file is in place.
-            self.storage.delete([o.key for o in self.storage.list(f"{table.prefix}/{pid}/") if o.key != key])
+            self.storage.delete([k for k in existing if k.startswith(f"{table.prefix}/{pid}/") and k != key])
             written[pid] = rows.num_rows
         return written
 

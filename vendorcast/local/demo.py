@@ -1,6 +1,6 @@
 """`vendorcast demo` / `make demo`: the whole pipeline on this machine, with no AWS account. A simulated vendor
 behind the SP-API emulator, the AWS emulator holding the lake, the functions driven as the schedules would drive
-them: backfill, the publishing job, a week of catalog watch, the forecast workflow; then the outputs (a DuckDB
+them: backfill, the publishing job, three days of catalog watch, the forecast workflow; then the outputs (a DuckDB
 database, the dashboard, the e-mails, a summary) and what they show."""
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ DEMO_SECRET = "vendorcast/demo-vendor/spapi"
 DEMO_EMAIL = "planning@demo-vendor.example"
 # The catalog notifications of a subscribed app arrive on this (local) partner bus.
 DEMO_PARTNER_SOURCE = "aws.partner/sellingpartnerapi.amazon.com/123456789012/amzn1.sellerapps.app.demo"
-# The emulated pages change every two weeks or so (twice a year on Amazon) so that a week of watching sees changes.
-CATALOG_CHANGE_DAYS = 15.0
-WATCH_DAYS = 7
+# The emulated pages change about weekly (twice a year on Amazon) so that a few days of watching see changes.
+CATALOG_CHANGE_DAYS = 6.0
+WATCH_DAYS = 3
 HORIZON = 12
 # The forecast workflow needs horizon x 3 backtest windows + 2 weeks of history before its origin.
 MIN_WEEKS = HORIZON * 3 + 4

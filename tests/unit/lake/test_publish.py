@@ -437,3 +437,18 @@ def test_a_deleted_raw_file_republishes_its_partitions(lake):
     assert len({r for r in curated(lake, "amazon_forecast").column("forecast_generation_date").to_pylist()}) == \
         FIXTURE.weeks - 1
     assert date.fromisoformat(result.tables["amazon_forecast"].deleted[0].rsplit("=", 1)[1]) == FIXTURE.first_week
+
+
+def test_a_rewritten_partition_keeps_only_its_new_file(lake):
+    """A partition another writer left files in (Spark names its files part-00000-<uuid>.c000.snappy.parquet) holds
+    only the new file once republished."""
+    publish(lake)
+    keys = sorted(objects(lake, "curated/demand_weekly/"))
+    first, last = keys[0].rsplit("/", 1)[0], keys[-1].rsplit("/", 1)[0]
+    left = [f"{first}/part-00000-1b2c3d4e.c000.snappy.parquet", f"{last}/part-00000-5f6a7b8c.c000.snappy.parquet"]
+    for key in left:
+        lake.write_bytes(key, lake.read_bytes(keys[0]))
+
+    publish(lake, full_refresh=True)
+
+    assert sorted(objects(lake, "curated/demand_weekly/")) == keys
