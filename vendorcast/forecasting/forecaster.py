@@ -46,7 +46,7 @@ class ForecastSettings:
     models: tuple[str, ...] = DEFAULT_MODELS
     backtest_windows: int = 3
     mask_censored: bool = True
-    lightgbm_rounds: int = 100
+    lightgbm_rounds: int = 70
     lightgbm_max_rows: int = 250_000
     seed: int = 0
     threads: int | None = None

@@ -210,7 +210,7 @@ def _history(panel: DensePanel, mask_censored: bool) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------------------- LightGBM
 LIGHTGBM_PARAMS: dict[str, object] = {
-    "learning_rate": 0.1,
+    "learning_rate": 0.15,
     "num_leaves": 63,
     "min_data_in_leaf": 100,
     "feature_fraction": 0.8,
@@ -232,7 +232,7 @@ class LightGBMGlobal:
 
     name: str = "lightgbm_global"
     max_horizon: int = 12
-    num_rounds: int = 100
+    num_rounds: int = 70
     max_rows: int = 250_000
     mask_censored: bool = True
     weight_power: float = 1.0

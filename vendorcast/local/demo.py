@@ -173,6 +173,8 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
                        detail=f"{detail}; simulated time {sim}")
 
         final = pipeline.run_until_settled(timeout=1800, on_progress=show)
+        # Nothing more comes on the report-events queue: its poller would only take CPU from the stages below.
+        pipeline.stop_event_source()
         stage_seconds = {"backfill": time.monotonic() - started}
         simulated = final.sim_now - start if final.sim_now else timedelta(0)
         streams = _landed_by_stream(pipeline)
