@@ -15,6 +15,7 @@ from datetime import time as day_time
 from pathlib import Path
 from typing import Any
 
+import pyarrow.fs as pafs
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -25,6 +26,7 @@ from vendorcast.config import LocalConfig, VendorcastConfig, parse_config
 from vendorcast.dashboard.page import build_dashboard
 from vendorcast.ingestion.ledger import RequestStatus
 from vendorcast.lake.query import LocalLake
+from vendorcast.lake.storage import LakeStorage
 from vendorcast.local.outbox import published_messages
 from vendorcast.local.reconcile import reconcile_with_truth
 from vendorcast.local.runtime import LocalPipeline
@@ -64,17 +66,15 @@ def demo_config(backfill_start: date) -> VendorcastConfig:
 
 
 def export_lake(pipeline: LocalPipeline, output: Path) -> int:
-    """Copy the emulator's lake bucket (landing and raw zones) to `output/lake`; returns files written."""
+    """Copy the emulator's lake bucket (every zone) to `output/lake`; returns files written."""
     assert pipeline.aws is not None
-    s3 = pipeline.aws.client("s3")
-    count = 0
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=r.LAKE_BUCKET):
-        for obj in page.get("Contents", []):
-            target = output / "lake" / obj["Key"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(s3.get_object(Bucket=r.LAKE_BUCKET, Key=obj["Key"])["Body"].read())
-            count += 1
-    return count
+    lake = LakeStorage.s3(r.LAKE_BUCKET, endpoint_url=pipeline.aws.endpoint_url)
+    target = output / "lake"
+    target.mkdir(parents=True, exist_ok=True)
+    # Arrow's copy runs in its own threads, outside the interpreter's lock the emulator needs too.
+    pafs.copy_files(lake.root, target.as_posix(), source_filesystem=lake.filesystem,
+                    destination_filesystem=pafs.LocalFileSystem(), use_threads=True)
+    return sum(1 for path in target.rglob("*") if path.is_file())
 
 
 def _landed_by_stream(pipeline: LocalPipeline) -> dict[str, dict[str, Any]]:
