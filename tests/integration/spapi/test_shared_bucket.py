@@ -4,12 +4,12 @@ in-process bucket does, however many functions draw on it, with one conditional 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import boto3
 import pytest
 
 from tests.integration.moto_server import moto_endpoint
+from tests.unit.spapi import test_ratelimit
 from vendorcast.resources import RATE_LIMIT_KEY
 from vendorcast.spapi.ratelimit import USAGE_PLANS, SharedTokenBucket, TokenBucket, UsagePlan
 
@@ -18,22 +18,11 @@ pytestmark = pytest.mark.integration
 EPOCH = 1_790_000_000.0  # simulated time starts in 2026, as the buckets' DynamoDB items would
 
 
-class ManualClock:
-    """A clock whose time moves only when something sleeps on it (or the test moves it)."""
-
-    scale = 1.0
+class ManualClock(test_ratelimit.ManualClock):
+    """The unit tests' clock (time moves only when something sleeps on it, or the test moves it), started in 2026."""
 
     def __init__(self) -> None:
         self.t = EPOCH
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.t, UTC)
-
-    def sleep(self, seconds: float) -> None:
-        self.t += max(0.0, seconds)
-
-    def monotonic(self) -> float:
-        return self.t
 
 
 class CountingTable:
