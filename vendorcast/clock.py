@@ -148,6 +148,12 @@ class FastForwardClock:
         with self._lock:
             return self._running() + self._skipped
 
+    @property
+    def skipped(self) -> float:
+        """Seconds of this clock's time jumped over so far."""
+        with self._lock:
+            return self._skipped
+
     def advance_to(self, moment: datetime) -> None:
         """Jump to `moment`; a moment already past is a no-op (a clock never goes back)."""
         target = (moment - self._start).total_seconds()
