@@ -11,15 +11,12 @@ import numpy as np
 import pyarrow.dataset as ds
 import pytest
 
-from tests.integration.forecasting.conftest import EmulatedLake
+from tests.integration.forecasting.conftest import EmulatedLake, run_steps
 from vendorcast import resources as r
 from vendorcast.forecasting.workflow import (
     ForecastInputError,
-    forecast_shard,
     prepare_run,
-    publish_run,
     record_failed_run,
-    train_models,
 )
 from vendorcast.lake.forecast_tables import FORECAST, FORECAST_ACCURACY, FORECAST_RUNS, ForecastTable
 from vendorcast.lake.query import LocalLake
@@ -29,17 +26,9 @@ pytestmark = pytest.mark.integration
 LEVELS = ("p10", "p50", "p70", "p80", "p90")
 
 
-def _run_steps(run_id: str, **input_: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    run = prepare_run({"run_id": run_id, "started_at": datetime.now(UTC).isoformat(), "trigger": "manual",
-                       **input_})
-    train = train_models({"run": run})
-    shards = [forecast_shard({"run": run, "train": train, "shard": shard}) for shard in run["shards"]]
-    return run, publish_run({"run": run, "train": train, "shards": shards})
-
-
 @pytest.fixture(scope="module")
 def published(emulated_lake: EmulatedLake) -> tuple[dict[str, Any], dict[str, Any]]:
-    return _run_steps("manual-test-run", horizon=4, backtest_windows=2, shard_size=10)
+    return run_steps("manual-test-run", horizon=4, backtest_windows=2, shard_size=10)
 
 
 def _table(lake: EmulatedLake, table: ForecastTable) -> ds.Dataset:
@@ -99,7 +88,7 @@ def test_the_views_and_the_glue_catalog_see_the_run(emulated_lake: EmulatedLake,
 
 def test_a_repeated_publish_rewrites_the_same_objects(emulated_lake: EmulatedLake, published: tuple) -> None:
     before = sorted(o.key for o in emulated_lake.storage.list(FORECAST.prefix))
-    _run_steps("manual-test-run", horizon=4, backtest_windows=2, shard_size=10)
+    run_steps("manual-test-run", horizon=4, backtest_windows=2, shard_size=10)
     assert sorted(o.key for o in emulated_lake.storage.list(FORECAST.prefix)) == before
 
 
