@@ -19,6 +19,7 @@ import pytest
 from stacks.forecast_workflow import DISTRIBUTED_MAP_LABEL, DOCKERFILE, WORKFLOW_FUNCTIONS
 from stacks.forecasting import SCHEDULED_INPUT
 from stacks.packaging import LAMBDA_PYTHON_VERSION, REPO_ROOT
+from tests.infra.cfn_values import grants_of, render
 from vendorcast import resources as r
 from vendorcast.lake.forecast_tables import FORECAST_TABLES
 from vendorcast.local.aws import LocalAws
@@ -26,7 +27,6 @@ from vendorcast.local.aws import LocalAws
 if TYPE_CHECKING:
     from conftest import Synthesized
 
-PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": "<account>", "AWS::Region": "<region>"}
 LAMBDA_SERVICE_ERRORS = {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
                          "Lambda.TooManyRequestsException"}
 # Steps whose failure the workflow records and mails; the failure path's own tasks end in RunFailed.
@@ -37,22 +37,6 @@ WORK_STEPS = {"Prepare": "PrepareFailed", "Train": "TrainFailed", "Publish": "Pu
 
 def _stack(synthesized: Synthesized) -> str:
     return synthesized.stacks.forecasting.stack_name
-
-
-def _render(value: Any) -> str:
-    """A CloudFormation value as text: pseudo parameters by name, other references as <logical id>."""
-    if isinstance(value, str):
-        return value
-    (function, argument), = value.items()
-    if function == "Fn::Join":
-        return argument[0].join(_render(part) for part in argument[1])
-    if function == "Ref":
-        return PSEUDO.get(argument, f"<{argument}>")
-    if function == "Fn::GetAtt":
-        return f"<{argument[0]}.{argument[1]}>"
-    if function == "Fn::GetStackOutput":
-        return f"<{argument['StackName']}:{argument['OutputName']}>"
-    raise AssertionError(f"unexpected {function}")
 
 
 def _machine(synthesized: Synthesized) -> dict[str, Any]:
@@ -86,14 +70,7 @@ def _statements(synthesized: Synthesized, role: Any) -> list[dict[str, Any]]:
 
 def _grants(synthesized: Synthesized, role: Any) -> dict[str, set[str]]:
     """Rendered resource -> actions the role may take on it."""
-    grants: dict[str, set[str]] = {}
-    for statement in _statements(synthesized, role):
-        assert statement["Effect"] == "Allow"
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        for resource in resources:
-            grants.setdefault(_render(resource), set()).update(actions)
-    return grants
+    return grants_of(_statements(synthesized, role))
 
 
 # ----------------------------------------------------------------------------------------- the definition
@@ -114,7 +91,7 @@ def test_the_definition_is_the_asl_file_with_every_placeholder_filled(synthesize
     topic = substitutions[r.FORECAST_ALERT_TOPIC_PLACEHOLDER]["Fn::GetStackOutput"]
     assert topic["StackName"] == synthesized.stacks.alerts.stack_name and "AlertTopic" in topic["OutputName"]
 
-    filled = re.sub(r"\$\{([A-Za-z0-9_]+)\}", lambda m: _render(substitutions[m.group(1)]), text)
+    filled = re.sub(r"\$\{([A-Za-z0-9_]+)\}", lambda m: render(substitutions[m.group(1)]), text)
     assert "${" not in filled
     json.loads(filled)
 
@@ -201,7 +178,7 @@ def test_five_functions_run_one_arm64_image_each_with_its_handler(synthesized: S
         variables = function["Environment"]["Variables"]
         # What the embedded runtime sets for the same handlers, under the same keys.
         assert set(LocalAws.forecast_function_environment()) <= set(variables)
-        assert _render(variables[r.ENV_LAKE_BUCKET]) == "vendorcast-lake-<account>-<region>"
+        assert render(variables[r.ENV_LAKE_BUCKET]) == "vendorcast-lake-<account>-<region>"
         assert variables[r.ENV_GLUE_DATABASE] == "vendorcast_lake"
     # One image: the same URI in every function.
     assert len({json.dumps(f["Code"]["ImageUri"]) for f in images.values()}) == 1
@@ -346,8 +323,8 @@ def test_execution_logs_are_encrypted_kept_and_complete_and_runs_traced(synthesi
     assert key["EnableKeyRotation"] is True
     (logs_statement,) = [s for s in key["KeyPolicy"]["Statement"]
                          if s.get("Sid") == "AllowCloudWatchLogsForTheForecastWorkflow"]
-    assert _render(logs_statement["Principal"]["Service"]) == "logs.<region>.amazonaws.com"
-    assert _render(logs_statement["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]) == (
+    assert render(logs_statement["Principal"]["Service"]) == "logs.<region>.amazonaws.com"
+    assert render(logs_statement["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]) == (
         "arn:aws:logs:<region>:<account>:log-group:/aws/vendedlogs/states/vendorcast-forecast")
 
 

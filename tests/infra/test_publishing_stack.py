@@ -31,6 +31,7 @@ from stacks.publish_lake_job import (
     PUBLISH_LAKE_TIMEOUT,
     PublishWorkers,
 )
+from tests.infra.cfn_values import grants_of, render
 from vendorcast import resources as r
 from vendorcast.config import ConfigError, parse_config
 
@@ -49,7 +50,6 @@ GLUE_5_PROVIDED = {
     "seaborn", "setuptools", "six", "tenacity", "tzdata", "urllib3", "virtualenv", "wrapt", "yarl",
     "pyspark", "py4j", "awsglue",
 }
-PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": "<account>", "AWS::Region": "<region>"}
 
 
 def _stack(synthesized: Synthesized) -> str:
@@ -58,26 +58,6 @@ def _stack(synthesized: Synthesized) -> str:
 
 def _logical_id(synthesized: Synthesized, construct: Any) -> str:
     return synthesized.stacks.publishing.get_logical_id(construct.node.default_child or construct)
-
-
-def _render(value: Any) -> str:
-    """A CloudFormation value as text: pseudo parameters by name, other references as <logical id>."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return ",".join(_render(v) for v in value)
-    (function, argument), = value.items()
-    if function == "Fn::Join":
-        return argument[0].join(_render(part) for part in argument[1])
-    if function == "Ref":
-        return PSEUDO.get(argument, f"<{argument}>")
-    if function == "Fn::GetAtt":
-        return f"<{argument[0]}.{argument[1]}>"
-    if function == "Fn::Sub":
-        return re.sub(r"\$\{([^}]+)\}", lambda m: PSEUDO.get(m.group(1), m.group(0)), argument)
-    if function == "Fn::GetStackOutput":
-        return f"<{argument['StackName']}:{argument['OutputName']}>"
-    raise AssertionError(f"unexpected {function}")
 
 
 def _job(synthesized: Synthesized) -> dict[str, Any]:
@@ -104,14 +84,7 @@ def _statements(synthesized: Synthesized) -> list[dict[str, Any]]:
 
 def _grants(synthesized: Synthesized) -> dict[str, set[str]]:
     """Rendered resource -> the actions the job's role is allowed on it."""
-    grants: dict[str, set[str]] = {}
-    for statement in _statements(synthesized):
-        assert statement["Effect"] == "Allow"
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        for resource in resources:
-            grants.setdefault(_render(resource), set()).update(actions)
-    return grants
+    return grants_of(_statements(synthesized))
 
 
 LAKE = "arn:aws:s3:::vendorcast-lake-<account>-<region>"
@@ -122,17 +95,17 @@ def test_job_runs_the_script_on_glue_5_with_the_wheel(synthesized: Synthesized) 
     assert job["GlueVersion"] == GLUE_VERSION == "5.0"
     assert job["Command"]["Name"] == "glueetl" and job["Command"]["PythonVersion"] == "3"
     script_url, script = _asset_url(synthesized, "PublishLake/Script")
-    assert _render(job["Command"]["ScriptLocation"]) == script_url and script_url.endswith(".py")
+    assert render(job["Command"]["ScriptLocation"]) == script_url and script_url.endswith(".py")
     assert script.read_bytes() == JOB_SCRIPT.read_bytes()
     arguments = job["DefaultArguments"]
     library_url, _ = _asset_url(synthesized, "PublishLake/Library")
     # PySpark puts only .zip (.egg, .jar) files of --extra-py-files on the Python path.
-    assert _render(arguments["--extra-py-files"]) == library_url and library_url.endswith(".zip")
+    assert render(arguments["--extra-py-files"]) == library_url and library_url.endswith(".zip")
     assert arguments["--job-bookmark-option"] == "job-bookmark-disable"
     assert arguments["--enable-continuous-cloudwatch-log"] == "true"
     assert "--enable-metrics" in arguments
     assert ("--additional-python-modules" in arguments) == bool(ADDITIONAL_PYTHON_MODULES)
-    assert {_render(v) for v in job["NonOverridableArguments"].values()} == {
+    assert {render(v) for v in job["NonOverridableArguments"].values()} == {
         "vendorcast-lake-<account>-<region>", "vendorcast_lake"}
     assert set(job["NonOverridableArguments"]) == {ARG_LAKE_BUCKET, ARG_GLUE_DATABASE}
     assert not set(arguments) & {ARG_LAKE_BUCKET, ARG_GLUE_DATABASE}
@@ -170,7 +143,7 @@ def test_log_groups_are_where_glue_writes_encrypted_with_a_retention(synthesized
     publishing = synthesized.stacks.publishing
     role = _logical_id(synthesized, publishing.publish_lake.role)
     groups = synthesized.resources(_stack(synthesized), "AWS::Logs::LogGroup").values()
-    assert {_render(g["Properties"]["LogGroupName"]) for g in groups} == {
+    assert {render(g["Properties"]["LogGroupName"]) for g in groups} == {
         f"/aws-glue/jobs/vendorcast-publish-lake-role/<{role}>/{kind}" for kind in ("error", "output")}
     for group in groups:
         assert group["Properties"]["RetentionInDays"] == 90
@@ -179,8 +152,8 @@ def test_log_groups_are_where_glue_writes_encrypted_with_a_retention(synthesized
     (key,) = synthesized.resources(_stack(synthesized), "AWS::KMS::Key").values()
     (logs,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"]
                if s.get("Sid", "").startswith("AllowCloudWatchLogs")]
-    assert _render(logs["Principal"]["Service"]) == "logs.<region>.amazonaws.com"
-    assert _render(logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]) == (
+    assert render(logs["Principal"]["Service"]) == "logs.<region>.amazonaws.com"
+    assert render(logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]) == (
         "arn:aws:logs:<region>:<account>:log-group:/aws-glue/jobs/vendorcast-publish-lake-role/*")
     # The job may write its runs' streams there and attach the key, in these two groups only.
     grants = _grants(synthesized)
@@ -211,7 +184,7 @@ def test_role_reads_raw_and_rewrites_curated_and_its_state_only(synthesized: Syn
     kms = [s for s in _statements(synthesized) if any(a.startswith("kms:") for a in s["Action"])]
     assert {action for statement in kms for action in statement["Action"]} == {"kms:Decrypt", "kms:GenerateDataKey"}
     for statement in kms:
-        assert _render(statement["Condition"]["StringEquals"]["kms:ViaService"]) == "s3.<region>.amazonaws.com"
+        assert render(statement["Condition"]["StringEquals"]["kms:ViaService"]) == "s3.<region>.amazonaws.com"
         assert "LakeKey" in statement["Resource"]["Fn::GetStackOutput"]["OutputName"]
 
 
@@ -262,13 +235,13 @@ def test_schedule_starts_the_job_from_the_config(synthesized: Synthesized) -> No
     assert properties["ScheduleExpression"] == synthesized.config.schedules.publish_lake
     assert properties["State"] == "ENABLED"
     target = properties["Target"]
-    assert _render(target["Arn"]) == "arn:aws:scheduler:::aws-sdk:glue:startJobRun"
+    assert render(target["Arn"]) == "arn:aws:scheduler:::aws-sdk:glue:startJobRun"
     assert json.loads(target["Input"]) == {"JobName": "vendorcast-publish-lake"}
     role_id = target["RoleArn"]["Fn::GetAtt"][0]
     resources = synthesized.templates[_stack(synthesized)]["Resources"]
     (policy,) = [p for p in resources.values() if p["Type"] == "AWS::IAM::Policy"
                  and p["Properties"]["Roles"] == [{"Ref": role_id}]]
-    assert [(s["Action"], _render(s["Resource"])) for s in policy["Properties"]["PolicyDocument"]["Statement"]] == [
+    assert [(s["Action"], render(s["Resource"])) for s in policy["Properties"]["PolicyDocument"]["Statement"]] == [
         ("glue:StartJobRun", "arn:aws:glue:<region>:<account>:job/vendorcast-publish-lake")]
     trust = resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}

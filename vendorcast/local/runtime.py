@@ -335,15 +335,15 @@ class LocalPipeline:
             progress = self.progress()
             if on_progress:
                 on_progress(progress)
-            settled = (progress.total > 0 and progress.finished == progress.total and not requested_now
-                       and self.queue_depth() == 0)
-            if settled and self._nothing_due():
+            # No message waits or is being handled (and none was just requested).
+            quiet = not requested_now and self.queue_depth() == 0
+            if quiet and progress.total > 0 and progress.finished == progress.total and self._nothing_due():
                 return progress
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the local pipeline did not settle in {timeout:.0f} s: {progress.by_status}")
-            if isinstance(self.clock, FastForwardClock) and not requested_now and self.queue_depth() == 0:
-                # No message waits or is being handled: on AWS the pipeline now sits idle until its next schedule
-                # (Amazon's report processing goes on meanwhile). A clock that can jump goes there at once.
+            if quiet and isinstance(self.clock, FastForwardClock):
+                # On AWS the pipeline now sits idle until its next schedule (Amazon's report processing goes on
+                # meanwhile). A clock that can jump goes there at once.
                 self.clock.advance_to(min(next_request, next_poll))
             time.sleep(0.2)
 
