@@ -4,9 +4,11 @@ code talks to the emulator), per-operation pacing, and bounded retries with expo
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -163,6 +165,21 @@ def _marketplace(marketplace_id: str) -> Marketplaces:
     raise ValueError(f"unknown marketplace id {marketplace_id!r}")
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every HTTP client of the process. httpx otherwise builds one per client, reading the CA
+    bundle each time (tens of milliseconds, per SP-API client and per download); a context is safe to share."""
+    return httpx.create_ssl_context()
+
+
+@functools.cache
+def _api_http() -> httpx.Client:
+    """The connection pool of every SP-API client in the process (httpx clients are thread-safe); a warm Lambda
+    environment keeps its connections to the endpoint from one invocation to the next."""
+    return httpx.Client(timeout=30.0, verify=tls_context(),
+                        event_hooks={"response": [_raise_for_status_without_error_body]})
+
+
 def _raise_for_status_without_error_body(response: httpx.Response) -> None:
     """The library raises only for JSON bodies with an `errors` list; a 5xx or 429 with any other body
     would come back as an empty success. Turn those into typed errors here."""
@@ -266,14 +283,13 @@ class SpApiSession:
             marketplace=_marketplace(self.marketplace_id),
             credentials=credentials,
             auth_token_client_class=token_client_class(self.endpoints.token_url),
+            verify=tls_context(),
             **kwargs,
         )
         if self.endpoints.api_url:
             client.endpoint = self.endpoints.api_url.rstrip("/")
         # The library offers no transport argument; swap its transport for one that types bare errors.
-        client._transport = HttpxTransport(
-            client=httpx.Client(timeout=30.0, event_hooks={"response": [_raise_for_status_without_error_body]})
-        )
+        client._transport = HttpxTransport(client=_api_http())
         return client
 
     def call(self, operation: str, fn: Callable[..., Result], *args: Any, **kwargs: Any) -> Result:

@@ -3,6 +3,7 @@ document as served (gzip bytes, kept for the landing zone) with a check that the
 
 from __future__ import annotations
 
+import functools
 import logging
 import zlib
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sp_api.api import Reports
 
 from vendorcast.reports.windows import ReportWindow
-from vendorcast.spapi.client import SpApiSession
+from vendorcast.spapi.client import SpApiSession, tls_context
 from vendorcast.spapi.errors import SpApiServerError
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,12 @@ def inflate_complete(data: bytes) -> bytes:
     if not inflater.eof:
         raise TruncatedDocument(f"gzip stream ended early after {len(data)} bytes")
     return content
+
+
+@functools.cache
+def _download_http() -> httpx.Client:
+    """One pool for document downloads (pre-signed URLs on Amazon's S3), reused by every download of the process."""
+    return httpx.Client(timeout=60.0, verify=tls_context())
 
 
 class ReportsApi:
@@ -116,7 +123,7 @@ class ReportsApi:
     def _fetch(self, url: str) -> bytes:
         # Pre-signed URL: no SP-API headers; raw bytes, since the library's download decodes to text.
         try:
-            response = httpx.get(url, timeout=60.0)
+            response = _download_http().get(url)
         except httpx.TransportError as exc:
             raise SpApiServerError("downloadReportDocument", None, type(exc).__name__, str(exc)) from None
         if response.status_code != 200:
