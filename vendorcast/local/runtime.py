@@ -22,7 +22,7 @@ from vendorcast import resources as r
 from vendorcast.clock import Clock, FastForwardClock, ScaledClock, use_clock
 from vendorcast.config import VendorcastConfig
 from vendorcast.forecasting.start import parse_start_request
-from vendorcast.ingestion.ledger import LedgerEntry, RequestLedger
+from vendorcast.ingestion.ledger import OPEN_STATUSES, LedgerEntry, RequestLedger, RequestStatus
 from vendorcast.lake.publish import PublishResult, publish_lake_emulated
 from vendorcast.local.aws import LocalAws, apply_environment, restore_environment
 from vendorcast.local.lambdas import SqsEventSource, invoke_scheduled, load_handler, load_handler_instance
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 # retries and overdue reports are picked up within a few simulated hours rather than a day.
 REQUEST_EVERY = timedelta(hours=1)
 POLL_EVERY = timedelta(minutes=15)
+# How often (real seconds) run_until_settled reports progress; counting the ledger is not free on the emulator.
+PROGRESS_EVERY = 0.5
 
 
 @dataclass(frozen=True)
@@ -195,14 +197,15 @@ class LocalPipeline:
     def _consume_events(self) -> None:
         while not self._stop_events.is_set():
             try:
-                received = self._event_source.poll_once(wait_seconds=0)
+                # Long polling, as Lambda's poller does: the emulator answers as soon as a message arrives, and
+                # an idle queue costs one request a second instead of twenty.
+                received = self._event_source.poll_once(wait_seconds=1)
             except Exception as exc:  # the handler reports per-record failures; this is the runtime breaking
                 log.exception("the SQS event source failed")
                 self._event_errors.append(exc)
-                received = 0
-            self._events_processed += received
-            if not received:
                 self._stop_events.wait(0.05)
+                continue
+            self._events_processed += received
 
     # ------------------------------------------------------------------ state
     @property
@@ -228,10 +231,7 @@ class LocalPipeline:
         return depth() or depth()
 
     def progress(self) -> Progress:
-        counts: dict[str, int] = {}
-        for entry in self.ledger.all_entries():
-            counts[entry.status.value] = counts.get(entry.status.value, 0) + 1
-        return Progress(counts, self._events_processed, self.clock.now())
+        return Progress(self.ledger.count_by_status(), self._events_processed, self.clock.now())
 
     def entries(self) -> list[LedgerEntry]:
         return self.ledger.all_entries()
@@ -320,6 +320,7 @@ class LocalPipeline:
         empty; raise TimeoutError after `timeout` real seconds."""
         deadline = time.monotonic() + timeout
         next_request = next_poll = self.clock.now()
+        shown = float("-inf")
         while True:
             if self._event_errors:
                 raise RuntimeError("the SQS event source failed") from self._event_errors[0]
@@ -332,18 +333,28 @@ class LocalPipeline:
             if now >= next_poll:
                 self.poll_reports()
                 next_poll = self.clock.now() + POLL_EVERY
-            progress = self.progress()
-            if on_progress:
-                on_progress(progress)
+            if on_progress and time.monotonic() >= shown + PROGRESS_EVERY:
+                on_progress(self.progress())
+                shown = time.monotonic()
             # No message waits or is being handled (and none was just requested).
             quiet = not requested_now and self.queue_depth() == 0
-            if quiet and progress.total > 0 and progress.finished == progress.total and self._nothing_due():
+            open_entries = self.ledger.count_by_status(OPEN_STATUSES) if quiet else {}
+            if quiet and not open_entries and self._nothing_due():
+                progress = self.progress()
+                if on_progress:
+                    on_progress(progress)
                 return progress
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the local pipeline did not settle in {timeout:.0f} s: {progress.by_status}")
+                raise TimeoutError(f"the local pipeline did not settle in {timeout:.0f} s: "
+                                   f"{self.progress().by_status}")
             if quiet and isinstance(self.clock, FastForwardClock):
                 # On AWS the pipeline now sits idle until its next schedule (Amazon's report processing goes on
                 # meanwhile). A clock that can jump goes there at once.
+                if not open_entries.get(RequestStatus.REQUESTED.value):
+                    # Nothing is with Amazon, so no notification can come and the polls find nothing: the next
+                    # request run (retries due, new windows) is the next thing to happen.
+                    self.clock.advance_to(next_request)
+                    continue
                 self.clock.advance_to(min(next_request, next_poll))
             time.sleep(0.2)
 

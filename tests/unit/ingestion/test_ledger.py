@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from vendorcast.config import load_config
-from vendorcast.ingestion.ledger import LedgerConflict, LedgerEntry, RequestLedger, RequestStatus
+from vendorcast.ingestion.ledger import OPEN_STATUSES, LedgerConflict, LedgerEntry, RequestLedger, RequestStatus
 from vendorcast.local.aws import LocalAws
 from vendorcast.reports.catalogue import ReportPeriod, ReportType
 from vendorcast.reports.windows import PULL_INITIAL, ReportWindow
@@ -264,3 +265,22 @@ def test_mark_requested_updates_the_entry_in_hand_only_when_stored(ledger: Reque
     with pytest.raises(LedgerConflict):
         ledger.mark_requested(entry, "R-in-hand-2", NOW, POLL_AFTER)
     assert entry.report_ids == ["R-in-hand-1"]
+
+
+
+def test_count_by_status_counts_every_entry_in_its_current_status(ledger: RequestLedger) -> None:
+    landed = requested(ledger, "count-1")
+    ledger.mark_landed(landed, "count-1", NOW, landing_key="l", raw_key="r", rows=1, last_updated_date=None)
+    requested(ledger, "count-2")
+    ledger.claim(new_entry(), NOW, POLL_AFTER)
+    expected = Counter(e.status.value for e in ledger.all_entries())
+
+    assert ledger.count_by_status() == dict(expected)
+    assert ledger.count_by_status(OPEN_STATUSES) == {s: n for s, n in expected.items() if s in OPEN_STATUSES}
+    # A transition moves the entry from one count to the other.
+    still_open = requested(ledger, "count-3")
+    before = ledger.count_by_status()
+    ledger.mark_failed(still_open, "count-3", NOW, "gave up")
+    after = ledger.count_by_status()
+    assert after["REQUESTED"] == before["REQUESTED"] - 1
+    assert after["FAILED"] == before.get("FAILED", 0) + 1
