@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
 CURATED_COMPRESSION = "zstd"
 # The one file a DuckDB-published partition holds (Spark names its files itself).
 PARTITION_FILE = "part-00000.parquet"
+# Partition files written at once: each write waits mostly on the object store (S3, or the emulator), so a few in
+# flight overlap those waits (Arrow encodes and uploads outside the interpreter's lock).
+PARTITION_WRITERS = 8
 
 _SPARK_TYPES = {arrow_type: name for name, arrow_type in ARROW_TYPES.items()}
 
@@ -182,20 +186,24 @@ class DuckDBEngine:
 
     def _write_partitions(self, table: CuratedTable, result: pa.Table, targets: set[str]) -> dict[str, int]:
         data_columns = list(table.column_names)
-        written: dict[str, int] = {}
         # What an earlier run left, listed once for the table (not once per partition).
         existing = [o.key for o in self.storage.list(f"{table.prefix}/")]
+        partitions: list[tuple[str, pa.Table]] = []
         for first, length in _runs(result, list(table.partition_names)):
             pid = partition_id(table, result.slice(first, 1).select(list(table.partition_names)).to_pylist()[0])
-            if pid not in targets:
-                continue
-            rows = result.slice(first, length).select(data_columns)
+            if pid in targets:
+                partitions.append((pid, result.slice(first, length).select(data_columns)))
+
+        def write(partition: tuple[str, pa.Table]) -> tuple[str, int]:
+            pid, rows = partition
             key = f"{table.prefix}/{pid}/{PARTITION_FILE}"
             self.storage.write_parquet(key, rows, compression=CURATED_COMPRESSION)
             # Objects an earlier run left (Spark's file names, say) go once the new file is in place.
             self.storage.delete([k for k in existing if k.startswith(f"{table.prefix}/{pid}/") and k != key])
-            written[pid] = rows.num_rows
-        return written
+            return pid, rows.num_rows
+
+        with ThreadPoolExecutor(max_workers=PARTITION_WRITERS, thread_name_prefix="partition-writer") as pool:
+            return dict(pool.map(write, partitions))
 
 
 def _runs(rows: pa.Table, columns: list[str]) -> list[tuple[int, int]]:
