@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -51,6 +52,9 @@ class LocalAws:
     catalog_queue_url: str = ""
     catalog_dlq_url: str = ""
     partner_event_bus: str = ""
+    # One client per service: creating a boto3 client takes tens of milliseconds, and clients are thread-safe.
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    _clients_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def start(cls) -> LocalAws:
@@ -81,8 +85,12 @@ class LocalAws:
         }
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        """The emulator's client for `service`, shared (boto3 clients are thread-safe; resources are not)."""
+        with self._clients_lock:
+            if service not in self._clients:
+                self._clients[service] = boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION,
+                                                      aws_access_key_id="testing", aws_secret_access_key="testing")
+            return self._clients[service]
 
     def resource(self, service: str) -> Any:
         return boto3.resource(service, endpoint_url=self.endpoint_url, region_name=REGION,

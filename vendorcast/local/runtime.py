@@ -94,6 +94,8 @@ class LocalPipeline:
         self._forecast_handlers = forecast_handlers
         self._step_functions: LocalStepFunctions | None = None
         self._forecast_machine = ""
+        self._ledger: RequestLedger | None = None
+        self._planner: Any = None  # the IngestionContext _nothing_due plans with, made once the emulators run
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalPipeline:
@@ -164,6 +166,7 @@ class LocalPipeline:
             self.aws.stop()
         use_clock(None)
         restore_environment(self._previous_env)
+        self._ledger = self._planner = None
 
     def __enter__(self) -> LocalPipeline:
         return self.start()
@@ -210,8 +213,11 @@ class LocalPipeline:
     # ------------------------------------------------------------------ state
     @property
     def ledger(self) -> RequestLedger:
+        """The ledger, read by the thread driving the pipeline (a boto3 resource is not shared across threads)."""
         assert self.aws is not None
-        return RequestLedger(r.LEDGER_TABLE, self.aws.resource("dynamodb"))
+        if self._ledger is None:
+            self._ledger = RequestLedger(r.LEDGER_TABLE, self.aws.resource("dynamodb"))
+        return self._ledger
 
     def queue_depth(self, queue_url: str | None = None) -> int:
         """Messages waiting, in flight or delayed. moto counts the three one after another, so a message whose
@@ -362,4 +368,6 @@ class LocalPipeline:
         from vendorcast.ingestion.context import IngestionContext
         from vendorcast.ingestion.requester import due_requests
 
-        return not due_requests(IngestionContext.from_environment(), self.clock.now())
+        if self._planner is None:
+            self._planner = IngestionContext.from_environment()
+        return not due_requests(self._planner, self.clock.now())
