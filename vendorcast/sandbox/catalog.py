@@ -99,9 +99,11 @@ class CatalogChange:
 class SimulatedCatalog:
     """Items of the simulated vendor as of any day."""
 
-    def __init__(self, sim: VendorSimulator, mean_change_days: float = MEAN_CHANGE_DAYS) -> None:
+    def __init__(self, sim: VendorSimulator, mean_change_days: float = MEAN_CHANGE_DAYS,
+                 changes_from: date | None = None) -> None:
         self.sim = sim
         self.mean_change_days = mean_change_days
+        self.changes_from = changes_from
         self.marketplace_id = sim.marketplace_id
         self.products = {p.asin: p for p in sim.products}
         self.parents = {p.asin: p for p in sim.catalogue.parents}
@@ -114,10 +116,11 @@ class SimulatedCatalog:
         return ContentState(product.title, 1, 1, c.browse_node, c.classification_id, c.product_type, 1)
 
     def _draw_history(self, product: Product) -> list[tuple[date, ContentState, CatalogChange]]:
-        """Content changes drawn as gaps from the listing day, so they do not depend on the simulation end."""
+        """Content changes drawn as gaps from the listing day (or `changes_from`, when later), so they do not depend
+        on the simulation end."""
         rng = self.sim.rng(Stream.CATALOG_CHANGES, product.index)
         state = self._initial_state(product)
-        day = max(product.launch_date, self.sim.start)
+        day = max(product.launch_date, self.sim.start, self.changes_from or self.sim.start)
         out: list[tuple[date, ContentState, CatalogChange]] = []
         for _ in range(40):
             day = day + timedelta(days=1 + int(rng.exponential(self.mean_change_days)))

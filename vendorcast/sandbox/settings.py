@@ -148,6 +148,9 @@ class SandboxSettings(BaseModel):
     notifications: NotificationTarget | None = None
     # Mean days between two content changes of one ASIN's detail page.
     catalog_change_days: Annotated[float, Field(gt=0)] = 160.0
+    # Pages keep the content they were listed with until this day, then change as above (None: from the listing).
+    # The demo starts its catalog watch months after the pipeline's deployment and wants the changes to come then.
+    catalog_changes_from: date | None = None
     # Catalog notifications go nowhere unless a bus is given (Amazon sends them only to subscribed accounts).
     catalog_events: CatalogEventTarget | None = None
     processing: ProcessingTimes = Field(default_factory=ProcessingTimes)

@@ -56,7 +56,8 @@ class SimulationHolder:
                     self._settings.currency,
                 )
                 current = self._current = Simulation(
-                    sim, SimulatedCatalog(sim, self._settings.catalog_change_days), SimulatedPurchaseOrders(sim))
+                    sim, SimulatedCatalog(sim, self._settings.catalog_change_days,
+                                          self._settings.catalog_changes_from), SimulatedPurchaseOrders(sim))
             return current
 
     def simulator(self, day: date) -> VendorSimulator:

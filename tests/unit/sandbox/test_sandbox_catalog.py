@@ -124,3 +124,15 @@ def test_a_new_main_image_is_a_new_link_and_a_host_move_is_the_same_image(catalo
 def test_the_change_rate_is_a_setting(sim):
     often = SimulatedCatalog(sim, mean_change_days=15)
     assert len(often.changes()) > 3 * len(SimulatedCatalog(sim).changes())
+
+
+def test_pages_keep_their_first_content_until_changes_from(sim):
+    changes_from = sim.start + (sim.end - sim.start) / 2
+    late = SimulatedCatalog(sim, mean_change_days=15, changes_from=changes_from)
+    content = [c for c in late.changes() if c.attribute != LISTING_ATTRIBUTE]
+    assert content and min(c.day for c in content) > changes_from
+    for asin in {c.asin for c in content}:
+        assert late.state_on(asin, changes_from) == late.state_on(asin, sim.start)
+    # Delistings follow the products' discontinuation, not the content setting.
+    assert {c.asin for c in late.changes() if c.attribute == LISTING_ATTRIBUTE} == \
+        {c.asin for c in SimulatedCatalog(sim).changes() if c.attribute == LISTING_ATTRIBUTE}
