@@ -1,7 +1,9 @@
 """`vendorcast demo` / `make demo`: the whole pipeline on this machine, with no AWS account. A simulated vendor
 behind the SP-API emulator, the AWS emulator holding the lake, the functions driven as the schedules would drive
-them: backfill, the publishing job, three days of catalog watch, the forecast workflow; then the outputs (a DuckDB
-database, the dashboard, the e-mails, a summary) and what they show."""
+them: the backfill on the day the vendor deployed (DEPLOYED_WEEKS ago), the weekly runs since (new weeks, Amazon's
+restatements, a snapshot of Amazon's forecast each week), the publishing job, the catalog watch's baseline and the
+day after it, the forecast workflow; then the outputs (a DuckDB database, the dashboard, the e-mails, a summary)
+and what they show."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from vendorcast.local.outbox import published_messages
 from vendorcast.local.reconcile import reconcile_with_truth
 from vendorcast.local.runtime import LocalPipeline
 from vendorcast.local.runtime import Progress as PipelineProgress
+from vendorcast.reports.catalogue import ReportType
 from vendorcast.sandbox.settings import FaultSettings, SandboxSettings
 
 DEMO_ACCOUNT = "demo-vendor"
@@ -46,12 +49,17 @@ DEMO_SECRET = "vendorcast/demo-vendor/spapi"
 DEMO_EMAIL = "planning@demo-vendor.example"
 # The catalog notifications of a subscribed app arrive on this (local) partner bus.
 DEMO_PARTNER_SOURCE = "aws.partner/sellingpartnerapi.amazon.com/123456789012/amzn1.sellerapps.app.demo"
-# The emulated pages change about weekly (twice a year on Amazon) so that a few days of watching see changes.
-CATALOG_CHANGE_DAYS = 6.0
-WATCH_DAYS = 3
+# From the catalog watch's baseline on, the emulated pages change about monthly (twice a year on Amazon), so that a
+# day of watching sees a handful of changes.
+CATALOG_CHANGE_DAYS = 30.0
+WATCH_DAYS = 1
 HORIZON = 12
 # The forecast workflow needs horizon x 3 backtest windows + 2 weeks of history before its origin.
 MIN_WEEKS = HORIZON * 3 + 4
+# The simulated vendor deployed vendorcast this many weeks ago: the backfill ran then, the weekly schedules since.
+# Amazon's forecast report serves only the current forecast, so the comparison with it needs the snapshots those
+# weekly runs took before the last backtest window's origin (HORIZON weeks before the forecast's).
+DEPLOYED_WEEKS = HORIZON + 1
 
 
 def demo_config(backfill_start: date) -> VendorcastConfig:
@@ -107,8 +115,8 @@ def _catalog_alerts(pipeline: LocalPipeline) -> dict[str, int]:
 
 
 def _watch_catalog(pipeline: LocalPipeline, clock: FastForwardClock, bar: Progress, task: TaskID) -> dict[str, Any]:
-    """The daily catalog watch for WATCH_DAYS simulated days after the backfill, as the test of the catalog watch
-    drives it: the night's pushed notifications, then the 07:00 watch (the first one a baseline)."""
+    """The daily catalog watch: a baseline now, then WATCH_DAYS simulated days as the test of the catalog watch
+    drives them: the night's pushed notifications, then the 07:00 watch."""
     assert pipeline.sandbox is not None
     first = clock.now()
     runs = [pipeline.run_catalog_watch()]
@@ -147,19 +155,20 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
     # The functions log every event, and every retry of an injected fault, as JSON as they do in CloudWatch;
     # the demo summarises them instead and shows only errors (operator alerts among them).
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
-    start = datetime.combine(today, day_time(6), UTC)
+    deployed = datetime.combine(today - timedelta(weeks=DEPLOYED_WEEKS), day_time(6), UTC)
     backfill_start = today - timedelta(weeks=weeks)
     config = demo_config(backfill_start)
     scale = time_scale or LocalConfig().time_scale
     sandbox = SandboxSettings(seed=seed, n_asins=asins, history_start=backfill_start - timedelta(days=60),
-                              faults=FaultSettings.preset(faults), catalog_change_days=CATALOG_CHANGE_DAYS)
+                              faults=FaultSettings.preset(faults), catalog_change_days=CATALOG_CHANGE_DAYS,
+                              catalog_changes_from=today)
     output.mkdir(parents=True, exist_ok=True)
     _clear_outputs(output)
     console.print(f"[bold]vendorcast demo[/]: {asins} ASINs, {weeks} weeks of history from {backfill_start}, "
-                  f"faults: {faults}, time x{scale:g}")
+                  f"faults: {faults}, time x{scale:g}; deployed {deployed.date()}, {DEPLOYED_WEEKS} weeks ago")
     console.print("Starting the AWS emulator (moto) and the SP-API emulator on 127.0.0.1 ...")
     started = time.monotonic()
-    clock = FastForwardClock(start, scale)
+    clock = FastForwardClock(deployed, scale)
     columns = (TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.fields[detail]}"))
     with LocalPipeline(config, sandbox, clock, outbox=output / "outbox") as pipeline, \
@@ -174,10 +183,21 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
 
         final = pipeline.run_until_settled(timeout=1800, on_progress=show)
         idle_skipped = clock.skipped  # hours nothing was in flight, jumped over
+        stage_seconds = {"backfill": time.monotonic() - started}
+        simulated = final.sim_now - deployed if final.sim_now else timedelta(0)
+
+        task = bar.add_task("2 weekly runs since", total=DEPLOYED_WEEKS, detail="")
+        landed_at_deployment = final.by_status.get("LANDED", 0)
+        for week in range(1, DEPLOYED_WEEKS + 1):
+            # Each week's runs at one moment: the hourly runs in between would request the same periods (the
+            # daily reports a day at a time) and nothing else.
+            clock.advance_to(deployed + timedelta(weeks=week))
+            final = pipeline.run_until_settled(timeout=900)
+            bar.update(task, advance=1, detail=f"simulated {clock.now():%Y-%m-%d}, "
+                       f"{final.by_status.get('LANDED', 0) - landed_at_deployment} windows landed")
         # Nothing more comes on the report-events queue: its poller would only take CPU from the stages below.
         pipeline.stop_event_source()
-        stage_seconds = {"backfill": time.monotonic() - started}
-        simulated = final.sim_now - start if final.sim_now else timedelta(0)
+        stage_seconds["weekly_runs"] = time.monotonic() - started - sum(stage_seconds.values())
         streams = _landed_by_stream(pipeline)
         stats = pipeline.sandbox.stats
         notifications = Counter(f for n in pipeline.sandbox.notifications.values() for f in n.faults)
@@ -186,13 +206,13 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
         reconciliation = reconcile_with_truth(pipeline)
         stage_seconds["reconciliation"] = time.monotonic() - started - sum(stage_seconds.values())
 
-        task = bar.add_task("2 publish: the Glue job's SQL", total=1, detail="DuckDB on the emulator's S3")
+        task = bar.add_task("3 publish: the Glue job's SQL", total=1, detail="DuckDB on the emulator's S3")
         published = pipeline.publish_lake()
         curated_rows = sum(t["rows_written"] for t in published.summary()["tables"].values())
         bar.update(task, completed=1, detail=f"{curated_rows:,} curated rows")
         stage_seconds["publish"] = time.monotonic() - started - sum(stage_seconds.values())
 
-        task = bar.add_task("3 catalog watch: daily", total=WATCH_DAYS + 1, detail="baseline")
+        task = bar.add_task("4 catalog watch: daily", total=WATCH_DAYS + 1, detail="baseline")
         catalog = _watch_catalog(pipeline, clock, bar, task)
         # The next morning's publishing job puts the week's catalog snapshots and changes into curated/.
         catalog_tables = pipeline.publish_lake().summary()["tables"]
@@ -200,7 +220,7 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
                                    for name in ("catalog_items", "catalog_changes") if name in catalog_tables}
         stage_seconds["catalog_watch"] = time.monotonic() - started - sum(stage_seconds.values())
 
-        task = bar.add_task("4 forecast workflow (ASL)", total=1, detail="Prepare, Train, Forecast shards, Publish")
+        task = bar.add_task("5 forecast workflow (ASL)", total=1, detail="Prepare, Train, Forecast shards, Publish")
         outcome = pipeline.run_forecast({"trigger": "manual", "horizon": HORIZON})
         if not outcome.succeeded:
             raise RuntimeError(f"the forecast workflow failed in {outcome.failed_state}: {outcome.error} "
@@ -209,7 +229,7 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
         bar.update(task, completed=1, detail=" > ".join(outcome.states))
         stage_seconds["forecast"] = time.monotonic() - started - sum(stage_seconds.values())
 
-        task = bar.add_task("5 outputs", total=4, detail="e-mails")
+        task = bar.add_task("6 outputs", total=4, detail="e-mails")
         pipeline.deliver_emails()
         all_emails = pipeline.outbox.emails
         bar.update(task, advance=1, detail="lake files")
@@ -255,7 +275,8 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
     for name, table in sorted(published.summary()["tables"].items()):
         curated.add_row(name, str(table["partitions_written"]), f"{table['rows_written']:,}")
     console.print(curated)
-    console.print(f"Catalog watch, {WATCH_DAYS} simulated days of {catalog['asins_watched']} ASINs: the emulator "
+    console.print(f"Catalog watch, a baseline and {WATCH_DAYS} simulated day(s) of {catalog['asins_watched']} ASINs: "
+                  "the emulator "
                   f"changed {catalog['changes_made_by_the_emulator']} catalog fields, "
                   f"{catalog['changes_alerted']} changes and {catalog['conditions_alerted']} data conditions were "
                   f"alerted in {catalog['digests']} digest(s).")
@@ -270,17 +291,20 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
     accuracy.add_row("weeks inside P10-P90 (0.8 when calibrated)", _figure(forecast["coverage_p10_p90"]), "")
     console.print(accuracy)
     if forecast["amazon_wql_p70_p90"] is None:
-        console.print("(Amazon's forecast report is a snapshot of today: the comparison fills in as weekly snapshots "
-                      "accumulate before the backtest weeks.)")
+        console.print("(no snapshot of Amazon's forecast predates a backtest window for the ASINs forecast)")
+    snapshots = sum(s.get("LANDED", 0) for name, s in streams.items() if name.startswith(ReportType.FORECASTING))
+    console.print(f"Amazon's forecast: {snapshots} weekly snapshot(s) since deployment on {deployed.date()}; the "
+                  "comparison scores the one each backtest window's origin could have read.")
     console.print(f"E-mails sent to {DEMO_EMAIL} (alerts, the forecast summary): {len(all_emails)}")
     console.print(f"Simulated {timedelta(seconds=round(simulated.total_seconds()))} of Amazon's time for the "
-                  f"backfill ({timedelta(seconds=round(idle_skipped))} of it idle, jumped over; Amazon's createReport "
-                  f"quota is about "
-                  f"one a minute: the same backfill takes about that long for real); {elapsed:.0f} s in all ("
+                  f"backfill on deployment day ({timedelta(seconds=round(idle_skipped))} of it idle, jumped over; "
+                  "Amazon's createReport quota is about one a minute: the same backfill takes about that long for "
+                  f"real); {elapsed:.0f} s in all ("
                   + ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in stage_seconds.items()) + ").")
     summary = {
         "asins": asins, "weeks": weeks, "seed": seed, "faults": faults, "time_scale": scale,
         "seconds": round(elapsed, 1), "stage_seconds": {k: round(v, 1) for k, v in stage_seconds.items()},
+        "deployed": deployed.date().isoformat(), "weekly_runs": DEPLOYED_WEEKS, "amazon_forecast_snapshots": snapshots,
         "simulated_seconds": simulated.total_seconds(), "backfill_idle_seconds_skipped": round(idle_skipped, 1),
         "ledger": final.by_status, "dead_letter_messages": dlq, "streams": streams, "faults_absorbed": handled,
         "reconciliation": {"exact": reconciliation.exact, "windows": reconciliation.windows,
