@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
@@ -15,7 +16,10 @@ from typing import Any
 import duckdb
 import pytest
 
+from vendorcast.config import default_reports
 from vendorcast.local.demo import DEMO_EMAIL, DEPLOYED_WEEKS, EXAMPLE_QUERIES
+from vendorcast.reports.catalogue import ReportPeriod
+from vendorcast.reports.windows import plan_report_windows
 
 pytestmark = pytest.mark.integration
 
@@ -86,8 +90,16 @@ def test_the_weekly_runs_since_deployment_give_the_comparison_with_amazons_forec
     assert summary["weekly_runs"] == DEPLOYED_WEEKS
     assert summary["amazon_forecast_snapshots"] == DEPLOYED_WEEKS + 1
     assert summary["streams"]["GET_VENDOR_FORECASTING_REPORT/RETAIL"]["LANDED"] == DEPLOYED_WEEKS + 1
-    # The weekly restatement passes re-pulled recent weeks, and the lake still reconciles (checked above).
-    assert summary["streams"]["GET_VENDOR_SALES_REPORT/WEEK/MANUFACTURING/RETAIL"]["restatements"] >= DEPLOYED_WEEKS
+    # Each weekly run restated the last weeks and brought the new one in the same request, one per weekly stream;
+    # every other window was planned on deployment day (the lake reconciles all of them, checked above).
+    deployed = datetime.combine(date.fromisoformat(summary["deployed"]), time(6), UTC)
+    backfill_start = deployed.date() + timedelta(weeks=DEPLOYED_WEEKS) - timedelta(weeks=summary["weeks"])
+    for report in default_reports():
+        if report.report_period is not ReportPeriod.WEEK:
+            continue
+        stream = summary["streams"][report.stream_name]
+        assert stream["restatements"] == DEPLOYED_WEEKS, report.stream_name
+        assert stream["pulls"] == len(plan_report_windows(report, backfill_start=backfill_start, now=deployed))
     forecast = summary["forecast"]
     assert forecast["wql_p70_p90"] > 0 and forecast["amazon_wql_p70_p90"] > 0
     assert f"{DEPLOYED_WEEKS + 1} weekly snapshot(s) since deployment" in stdout

@@ -13,7 +13,13 @@ from vendorcast.ingestion.context import IngestionContext
 from vendorcast.ingestion.ledger import LedgerConflict, LedgerEntry, RequestStatus
 from vendorcast.reports.catalogue import ReportPeriod
 from vendorcast.reports.periods import period_start
-from vendorcast.reports.windows import PULL_INITIAL, ReportWindow, plan_report_windows, stream_key
+from vendorcast.reports.windows import (
+    PULL_INITIAL,
+    PULL_RESTATE_PREFIX,
+    ReportWindow,
+    plan_report_windows,
+    stream_key,
+)
 from vendorcast.spapi.errors import SpApiAuthError, SpApiBadRequest, SpApiError
 
 log = logging.getLogger(__name__)
@@ -55,12 +61,14 @@ def due_requests(ctx: IngestionContext, now: datetime) -> list[_Due]:
             for report in account.reports:
                 stream = stream_key(account.name, marketplace_id, report)
                 entries = ctx.ledger.stream_entries(stream)
-                initial = [e for e in entries if e.window.pull == PULL_INITIAL]
+                # A restatement window also brings the periods after the ones it restates (plan_report_windows).
+                pulled = [e for e in entries if e.window.pull == PULL_INITIAL
+                          or e.window.pull.startswith(PULL_RESTATE_PREFIX)]
                 windows = plan_report_windows(
                     report, backfill_start=account.backfill_start, now=now,
-                    covered=[(e.window.start, e.window.end) for e in initial],
+                    covered=[(e.window.start, e.window.end) for e in pulled],
                     requested_pulls={e.window.pull for e in entries},
-                    pulled_this_week=[(e.window.start, e.window.end) for e in initial
+                    pulled_this_week=[(e.window.start, e.window.end) for e in pulled
                                       if (e.created_at or now_iso) >= week_start],
                 )
                 for window in windows:

@@ -104,8 +104,8 @@ def plan_report_windows(
 ) -> list[ReportWindow]:
     """The createReport calls due now for one report stream, fewest calls first.
 
-    - `covered`: (start, end) windows already requested for this stream by an initial pull (pending,
-      landed or empty): their periods are not requested again as initial pulls.
+    - `covered`: (start, end) windows already requested for this stream by an initial or a restatement pull
+      (pending, landed or empty): their periods are not requested again as initial pulls.
     - `requested_pulls`: the `pull` tags already in the ledger for this stream, so that one week's
       restatement pass or forecast snapshot is requested once.
     - `pulled_this_week`: covered windows first requested since this week's Sunday; they are fresh, so
@@ -144,19 +144,26 @@ def plan_report_windows(
 
     size = report.periods_per_request
     initial = [p for p in available if not is_covered(*p)]
-    windows = [
-        ReportWindow(report.report_type, options, period, s, e, PULL_INITIAL) for s, e in _chunk(initial, size)
-    ]
 
-    # Restatement pass: once per week, re-pull the most recent published periods that an initial pull
-    # of an earlier week covered (periods pulled this week, or planned now, are fresh anyway).
+    # Restatement pass: once per week, re-pull the most recent published periods that an earlier week's pull
+    # covered (periods pulled this week, or planned now, are fresh anyway). The new periods after them ride in
+    # the same requests: createReport is the scarce quota (about one a minute), and a restatement window covers
+    # its new periods as an initial pull would.
     fresh = list(pulled_this_week)
     lookback = report.restatement_periods
     tag = f"{PULL_RESTATE_PREFIX}{week_of_now}"
+    restated: list[tuple[date, date]] = []
     if lookback and tag not in pulls:
-        recent = [p for p in available[-lookback:]
-                  if is_covered(*p) and not any(s <= p[0] and p[1] <= e for s, e in fresh)]
-        windows += [ReportWindow(report.report_type, options, period, s, e, tag) for s, e in _chunk(recent, size)]
+        restated = [p for p in available[-lookback:]
+                    if is_covered(*p) and not any(s <= p[0] and p[1] <= e for s, e in fresh)]
+    if restated:
+        newer = [p for p in initial if p[0] > restated[0][0]]
+        initial = [p for p in initial if p[0] < restated[0][0]]
+        restated = sorted(restated + newer)
+    windows = [
+        ReportWindow(report.report_type, options, period, s, e, PULL_INITIAL) for s, e in _chunk(initial, size)
+    ]
+    windows += [ReportWindow(report.report_type, options, period, s, e, tag) for s, e in _chunk(restated, size)]
     return windows
 
 

@@ -165,10 +165,38 @@ def test_restatement_skips_periods_first_pulled_this_week() -> None:
     covered = [(w.start, w.end) for w in first]
     assert plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 11, 21), covered=covered,
                                requested_pulls={"initial"}, pulled_this_week=covered) == []
-    # The next week, the new week is pulled and the rest of the last four weeks are restated.
+    # The next week, the rest of the last four weeks are restated, and the new week comes in the same request.
     next_week = plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 11, 24), covered=covered,
                                     requested_pulls={"initial"})
     assert [(w.start, w.end, w.pull) for w in next_week] == [
-        (date(2026, 11, 15), date(2026, 11, 21), "initial"),
-        (date(2026, 10, 25), date(2026, 11, 14), "restate-2026-11-22"),
+        (date(2026, 10, 25), date(2026, 11, 21), "restate-2026-11-22"),
+    ]
+
+
+def test_a_restatement_window_brings_the_new_periods_and_covers_them() -> None:
+    report = sales(ReportPeriod.WEEK, restatement_lookback_periods=4)
+    backfill = plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 11, 21))
+    covered = [(w.start, w.end) for w in backfill]
+    # Three weeks later (the pipeline was down): of the last four weeks one was pulled before, three are new; one
+    # request restates the one and brings the three.
+    later = plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 12, 9), covered=covered,
+                                requested_pulls={"initial"})
+    assert [(w.start, w.end, w.pull) for w in later] == [
+        (date(2026, 11, 8), date(2026, 12, 5), "restate-2026-12-06")]
+    # Once requested, it covers the new weeks: nothing more that week, and the next week pulls only what is new
+    # along with its own restatement.
+    covered += [(w.start, w.end) for w in later]
+    pulls = {"initial", "restate-2026-12-06"}
+    assert plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 12, 10), covered=covered,
+                               requested_pulls=pulls) == []
+    following = plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 12, 16), covered=covered,
+                                    requested_pulls=pulls)
+    assert [(w.start, w.end, w.pull) for w in following] == [
+        (date(2026, 11, 15), date(2026, 12, 12), "restate-2026-12-13")]
+    # New periods older than the restated ones (a backfill still going) stay initial pulls.
+    mixed = plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 11, 24),
+                                covered=[(date(2026, 10, 4), date(2026, 11, 14))], requested_pulls={"initial"})
+    assert [(w.start, w.end, w.pull) for w in mixed] == [
+        (date(2026, 9, 6), date(2026, 10, 3), "initial"),
+        (date(2026, 10, 25), date(2026, 11, 21), "restate-2026-11-22"),
     ]
