@@ -54,7 +54,10 @@ def reconcile_with_truth(pipeline: LocalPipeline) -> Reconciliation:
                                       date.fromisoformat(entry.last_updated_date))
         order = [("asin", "ascending"), ("start_date", "ascending")]
         ours: pa.Table = by_asin.select(truth.column_names).sort_by(order)
-        if ours.to_pylist() != truth.sort_by(order).to_pylist():
+        expected = truth.sort_by(order)
+        # Arrow compares same-typed tables without building Python rows; rows decide when the types differ.
+        same = ours.schema == expected.schema and ours.equals(expected)
+        if not same and ours.to_pylist() != expected.to_pylist():
             mismatches.append(f"{entry.request_key}: {ours.num_rows} rows in the lake, {truth.num_rows} in the report")
         if set(by_asin.column("report_id").to_pylist()) != {entry.report_id} or \
                 set(by_asin.column("request_key").to_pylist()) != {entry.request_key}:

@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -128,6 +129,29 @@ def test_raw_rows_reconcile_row_by_row_with_the_emulators_truth(backfill) -> Non
     result = reconcile_with_truth(pipeline)
     assert result.mismatches == []
     assert result.exact and result.rows > 50_000
+
+
+def test_reconciliation_names_a_window_whose_raw_rows_differ_from_the_report(backfill) -> None:
+    pipeline, _, _ = backfill
+    s3 = pipeline.aws.client("s3")
+    entry = next(e for e in pipeline.entries()
+                 if e.status is RequestStatus.LANDED and e.window.report_type.value == "GET_VENDOR_SALES_REPORT")
+    original = s3.get_object(Bucket=r.LAKE_BUCKET, Key=entry.raw_key)["Body"].read()
+    raw = pq.read_table(io.BytesIO(original))
+    units = raw.column("ordered_units").to_pylist()
+    levels = raw.column("row_level").to_pylist()
+    row = next(i for i, value in enumerate(units) if value is not None and levels[i] == "asin")
+    units[row] += 1
+    changed = io.BytesIO()
+    pq.write_table(raw.set_column(raw.schema.get_field_index("ordered_units"), "ordered_units",
+                                  pa.array(units, raw.schema.field("ordered_units").type)), changed)
+    s3.put_object(Bucket=r.LAKE_BUCKET, Key=entry.raw_key, Body=changed.getvalue())
+    try:
+        result = reconcile_with_truth(pipeline)
+    finally:
+        s3.put_object(Bucket=r.LAKE_BUCKET, Key=entry.raw_key, Body=original)
+    assert not result.exact
+    assert [m.split(":")[0] for m in result.mismatches] == [entry.request_key]
 
 
 def test_the_dead_letter_queue_is_empty_and_the_queue_drained(backfill) -> None:
