@@ -34,6 +34,7 @@ from vendorcast.local.reconcile import reconcile_with_truth
 from vendorcast.local.runtime import LocalPipeline
 from vendorcast.local.runtime import Progress as PipelineProgress
 from vendorcast.reports.catalogue import ReportType
+from vendorcast.reports.windows import PULL_RESTATE_PREFIX
 from vendorcast.sandbox.settings import FaultSettings, SandboxSettings
 
 DEMO_ACCOUNT = "demo-vendor"
@@ -92,7 +93,7 @@ def _landed_by_stream(pipeline: LocalPipeline) -> dict[str, dict[str, Any]]:
         stats[entry.status.value] += 1
         if entry.status is RequestStatus.LANDED:
             stats["rows"] += entry.rows or 0
-            stats["restatements" if entry.window.pull.startswith("restate-") else "pulls"] += 1
+            stats["restatements" if entry.window.pull.startswith(PULL_RESTATE_PREFIX) else "pulls"] += 1
         stats["first"] = min(stats.get("first") or entry.window.start.isoformat(), entry.window.start.isoformat())
         stats["last"] = max(stats.get("last") or entry.window.end.isoformat(), entry.window.end.isoformat())
     return {name: dict(stats) for name, stats in sorted(streams.items())}
@@ -173,12 +174,12 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
                TextColumn("{task.fields[detail]}"))
     with LocalPipeline(config, sandbox, clock, outbox=output / "outbox") as pipeline, \
             Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("1 backfill: report windows", total=None, detail="")
+        backfill_task = bar.add_task("1 backfill: report windows", total=None, detail="")
 
         def show(progress: PipelineProgress) -> None:
             detail = ", ".join(f"{k.lower()} {v}" for k, v in sorted(progress.by_status.items()))
             sim = progress.sim_now.strftime("%Y-%m-%d %H:%M") if progress.sim_now else ""
-            bar.update(task, total=progress.total or None, completed=progress.finished,
+            bar.update(backfill_task, total=progress.total or None, completed=progress.finished,
                        detail=f"{detail}; simulated time {sim}")
 
         final = pipeline.run_until_settled(timeout=1800, on_progress=show)

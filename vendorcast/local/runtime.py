@@ -22,7 +22,9 @@ from vendorcast import resources as r
 from vendorcast.clock import Clock, FastForwardClock, ScaledClock, use_clock
 from vendorcast.config import VendorcastConfig
 from vendorcast.forecasting.start import parse_start_request
+from vendorcast.ingestion.context import IngestionContext
 from vendorcast.ingestion.ledger import OPEN_STATUSES, LedgerEntry, RequestLedger, RequestStatus
+from vendorcast.ingestion.requester import due_requests
 from vendorcast.lake.publish import PublishResult, publish_lake_emulated
 from vendorcast.local.aws import LocalAws, apply_environment, restore_environment
 from vendorcast.local.lambdas import SqsEventSource, invoke_scheduled, load_handler, load_handler_instance
@@ -95,7 +97,7 @@ class LocalPipeline:
         self._step_functions: LocalStepFunctions | None = None
         self._forecast_machine = ""
         self._ledger: RequestLedger | None = None
-        self._planner: Any = None  # the IngestionContext _nothing_due plans with, made once the emulators run
+        self._planner: IngestionContext | None = None  # what _nothing_due plans with, made once the emulators run
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalPipeline:
@@ -365,9 +367,6 @@ class LocalPipeline:
             time.sleep(0.2)
 
     def _nothing_due(self) -> bool:
-        from vendorcast.ingestion.context import IngestionContext
-        from vendorcast.ingestion.requester import due_requests
-
         if self._planner is None:
             self._planner = IngestionContext.from_environment()
         return not due_requests(self._planner, self.clock.now())
