@@ -22,21 +22,39 @@ class UsagePlan:
     burst: int
 
 
-# Amazon's default usage plans (../shared/reference/spapi.md §2.1, §5.1, §6.1).
+# Amazon's default usage plans, one per operation of the four APIs vendorcast uses (the Usage Plan table in each
+# operation's description in Amazon's models: Reports 2021-06-30, Catalog Items 2022-04-01, Notifications v1,
+# Vendor Orders v1; ../shared/reference/spapi.md §2.1, §4.1, §5.1, §6.1). A test holds this table to the models.
 USAGE_PLANS: dict[str, UsagePlan] = {
+    # Reports
     "createReport": UsagePlan(0.0167, 15),
     "getReport": UsagePlan(2.0, 15),
     "getReports": UsagePlan(0.0222, 10),
     "cancelReport": UsagePlan(0.0222, 10),
     "getReportDocument": UsagePlan(0.0167, 15),
+    "getReportSchedules": UsagePlan(0.0222, 10),
+    "createReportSchedule": UsagePlan(0.0222, 10),
+    "getReportSchedule": UsagePlan(0.0222, 10),
+    "cancelReportSchedule": UsagePlan(0.0222, 10),
+    # Catalog Items
     "getCatalogItem": UsagePlan(2.0, 2),
     "searchCatalogItems": UsagePlan(2.0, 2),
+    # Vendor Orders
     "getPurchaseOrders": UsagePlan(10.0, 10),
+    "getPurchaseOrder": UsagePlan(10.0, 10),
     "getPurchaseOrdersStatus": UsagePlan(10.0, 10),
+    "submitAcknowledgement": UsagePlan(10.0, 10),
+    # Notifications
     "createDestination": UsagePlan(1.0, 5),
     "getDestinations": UsagePlan(1.0, 5),
+    "getDestination": UsagePlan(1.0, 5),
+    "deleteDestination": UsagePlan(1.0, 5),
     "createSubscription": UsagePlan(1.0, 5),
     "getSubscription": UsagePlan(1.0, 5),
+    "getSubscriptions": UsagePlan(1.0, 5),
+    "getSubscriptionById": UsagePlan(1.0, 5),
+    "deleteSubscriptionById": UsagePlan(1.0, 5),
+    "sendTestNotification": UsagePlan(1.0, 5),
 }
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
+from importlib import resources
+
+import pytest
 
 from vendorcast.spapi.ratelimit import USAGE_PLANS, RateLimiter, TokenBucket, UsagePlan
 
@@ -56,3 +61,30 @@ def test_a_settled_call_refills_only_from_its_end() -> None:
     clock.sleep(0.4)  # the request is in flight
     bucket.settle()
     assert bucket.acquire() == 1.0  # a whole interval after the end of the previous call
+
+
+def _model_usage_plans() -> dict[str, UsagePlan]:
+    """Every operation of the vendored models with the usage plan its description states (rate | burst table)."""
+    plans = {}
+    for model in resources.files("vendorcast.spapi.models").joinpath("openapi").iterdir():
+        if not model.name.endswith(".json"):
+            continue
+        for operations in json.loads(model.read_text("utf-8"))["paths"].values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and "operationId" in operation:
+                    found = re.search(r"\|\s*([\d.]+)\s*\|\s*(\d+)\s*\|", operation.get("description", ""))
+                    assert found, f"{model.name}: {operation['operationId']} states no usage plan"
+                    plans[operation["operationId"]] = UsagePlan(float(found[1]), int(found[2]))
+    return plans
+
+
+def test_every_operation_of_amazons_models_has_its_usage_plan() -> None:
+    from_models = _model_usage_plans()
+    assert {"getPurchaseOrder", "getPurchaseOrdersStatus", "getCatalogItem", "createReport",
+            "deleteSubscriptionById"} <= set(from_models), "the four models are vendored"
+    assert USAGE_PLANS == from_models
+
+
+def test_an_operation_without_a_plan_is_named() -> None:
+    with pytest.raises(KeyError, match="submitAcknowledgements"):
+        RateLimiter(ManualClock()).bucket("submitAcknowledgements")
