@@ -144,6 +144,45 @@ def default_reports() -> list[ReportConfig]:
     ]
 
 
+def schedule_expression(value: str) -> str:
+    """An EventBridge schedule expression, or ValueError saying how to write one."""
+    if not (value.startswith("rate(") or value.startswith("cron(")) or not value.endswith(")"):
+        raise ValueError(f"{value!r} is not an EventBridge schedule expression; use rate(...) or cron(...)")
+    return value
+
+
+_VENDOR_CODE = re.compile(r"^[A-Za-z0-9]{1,16}$")
+
+
+class PurchaseOrdersConfig(BaseModel):
+    """Amazon's purchase orders of an account (Vendor Orders API), pulled on their own schedule."""
+
+    model_config = _Strict
+
+    enabled: bool = True
+    # Each run reads what changed since the last one; hourly keeps the acknowledgement alerts timely.
+    schedule: str = "rate(1 hour)"
+    # The vendor codes (sellingParty) of each marketplace. The Vendor Orders API answers for the whole vendor group
+    # of the region, so an account with several marketplaces must say which vendor codes order for which one;
+    # with one marketplace every PO of the account is that marketplace's.
+    vendor_codes: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule_expression(cls, value: str) -> str:
+        return schedule_expression(value)
+
+    @field_validator("vendor_codes")
+    @classmethod
+    def _vendor_codes(cls, codes: dict[str, list[str]]) -> dict[str, list[str]]:
+        for marketplace_id, listed in codes.items():
+            bad = [c for c in listed if not _VENDOR_CODE.match(c)]
+            if bad or not listed:
+                raise ValueError(f"vendor codes of {marketplace_id} must be a non-empty list of letters and digits "
+                                 f"(Vendor Central's vendor codes, e.g. ABCDE); got {listed!r}")
+        return codes
+
+
 class AccountConfig(BaseModel):
     """A Vendor Central account authorized for vendorcast."""
 
@@ -156,6 +195,7 @@ class AccountConfig(BaseModel):
     secret_name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9/_+=.@-]+$")]
     backfill_start: date
     reports: list[ReportConfig] = Field(default_factory=default_reports)
+    purchase_orders: PurchaseOrdersConfig = Field(default_factory=PurchaseOrdersConfig)
 
     @field_validator("marketplace_ids")
     @classmethod
@@ -177,6 +217,18 @@ class AccountConfig(BaseModel):
                     f"marketplace {marketplace_id} ({country}) is served by SP-API region {region}, "
                     f"not {self.region}; set region = \"{region}\" or use a separate account entry"
                 )
+        orders = self.purchase_orders
+        unknown = sorted(set(orders.vendor_codes) - set(self.marketplace_ids))
+        if unknown:
+            raise ValueError(f"purchase_orders.vendor_codes names marketplaces the account does not have: "
+                             f"{', '.join(unknown)}; its marketplaces: {', '.join(self.marketplace_ids)}")
+        if orders.enabled and len(self.marketplace_ids) > 1:
+            missing = [m for m in self.marketplace_ids if m not in orders.vendor_codes]
+            if missing:
+                raise ValueError(
+                    f"purchase_orders.vendor_codes must list the vendor codes of every marketplace of an account with "
+                    f"several (Amazon's Vendor Orders API answers for the whole region); missing: {', '.join(missing)}"
+                    "; or set purchase_orders.enabled = false")
         streams = [r.stream_name for r in self.reports]
         duplicates = sorted({s for s in streams if streams.count(s) > 1})
         if duplicates:
@@ -213,9 +265,7 @@ class ScheduleConfig(BaseModel):
     @field_validator("request_reports", "poll_reports", "publish_lake", "forecast", "catalog_watch")
     @classmethod
     def _schedule_expression(cls, value: str) -> str:
-        if not (value.startswith("rate(") or value.startswith("cron(")) or not value.endswith(")"):
-            raise ValueError(f"{value!r} is not an EventBridge schedule expression; use rate(...) or cron(...)")
-        return value
+        return schedule_expression(value)
 
 
 # A plain shape check: SNS itself confirms each address by e-mail before it delivers anything.
@@ -298,6 +348,23 @@ class DataConditionsConfig(BaseModel):
     failed_reports: bool = True
 
 
+class PurchaseOrderAlertsConfig(BaseModel):
+    """Alerts about Amazon's purchase orders, each sent once."""
+
+    model_config = _Strict
+
+    # A PO still not acknowledged this many hours after Amazon placed it (Amazon expects an answer within a day or
+    # two); 0 switches it off.
+    unacknowledged_hours: Annotated[int, Field(ge=0, le=24 * 14)] = 48
+    # An open line whose delivery window ends within this many days with accepted units not yet received; 0: off.
+    at_risk_days: Annotated[int, Field(ge=0, le=30)] = 3
+    # The weekly OTIF digest names the account and the ASINs whose OTIF (units received on time and in full over
+    # units ordered) of the last complete week is below this; 0 switches it off.
+    otif_threshold: Annotated[float, Field(ge=0, le=1)] = 0.9
+    # ASINs with fewer ordered units in the week are left out of the digest (their rate says little).
+    otif_min_units: Annotated[int, Field(ge=1)] = 10
+
+
 class AlertsConfig(BaseModel):
     """Who is told what: e-mail recipients of the SNS topics, and how long a silent pipeline may stay silent."""
 
@@ -309,6 +376,7 @@ class AlertsConfig(BaseModel):
     no_report_landed_days: Annotated[int, Field(ge=1, le=7)] = 7
     catalog: CatalogWatchConfig = Field(default_factory=CatalogWatchConfig)
     conditions: DataConditionsConfig = Field(default_factory=DataConditionsConfig)
+    purchase_orders: PurchaseOrderAlertsConfig = Field(default_factory=PurchaseOrderAlertsConfig)
 
     @field_validator("emails")
     @classmethod

@@ -20,6 +20,8 @@ ENV_ALERT_TOPIC_ARN = "VENDORCAST_ALERT_TOPIC_ARN"  # vendor alerts (catalog cha
 ENV_CATALOG_TABLE = "VENDORCAST_CATALOG_TABLE"
 ENV_CATALOG_QUEUE_URL = "VENDORCAST_CATALOG_QUEUE_URL"
 ENV_CATALOG_DLQ_URL = "VENDORCAST_CATALOG_DLQ_URL"
+ENV_PURCHASE_ORDERS_TABLE = "VENDORCAST_PURCHASE_ORDERS_TABLE"  # watermarks, open POs, alert markers
+ENV_PURCHASE_ORDERS_DLQ_URL = "VENDORCAST_PURCHASE_ORDERS_DLQ_URL"  # POs that fail Amazon's model, with the reason
 # Endpoint overrides: unset on AWS (Amazon's endpoints), set to the emulator locally.
 ENV_SPAPI_ENDPOINT = "VENDORCAST_SPAPI_ENDPOINT"
 ENV_LWA_TOKEN_URL = "VENDORCAST_LWA_TOKEN_URL"
@@ -44,6 +46,8 @@ ALERT_TOPIC = f"{LOCAL_PREFIX}-alerts"  # catalog changes, data conditions and f
 CATALOG_TABLE = f"{LOCAL_PREFIX}-catalog"
 CATALOG_QUEUE = f"{LOCAL_PREFIX}-catalog-items"
 CATALOG_DLQ = f"{LOCAL_PREFIX}-catalog-items-dlq"
+PURCHASE_ORDERS_TABLE = f"{LOCAL_PREFIX}-purchase-orders"
+PURCHASE_ORDERS_DLQ = f"{LOCAL_PREFIX}-purchase-orders-dlq"
 # Stands in for SP-API's partner event bus locally: moto routes no rules on a bus whose name has slashes, as a
 # partner bus's name (aws.partner/sellingpartnerapi.amazon.com/...) has.
 LOCAL_PARTNER_EVENT_BUS = f"{LOCAL_PREFIX}-spapi-partner-events"
@@ -66,6 +70,19 @@ RATE_LIMIT_KEY = "bucket"
 CATALOG_PARTITION_KEY = "pk"
 CATALOG_SORT_KEY = "sk"
 CATALOG_TTL_ATTRIBUTE = "expires_at"  # batches and their entries expire; snapshots never do
+
+# --- purchase-orders table (DynamoDB): pull watermarks, one item per PO (its latest state, for the alerts), alert
+# markers and dead-letter markers; PO items expire after Amazon's retention, the rest never does.
+PURCHASE_ORDERS_PARTITION_KEY = "pk"
+PURCHASE_ORDERS_SORT_KEY = "sk"
+PURCHASE_ORDERS_TTL_ATTRIBUTE = "expires_at"
+# Sparse index of the POs still open (partition: account|marketplace), for the acknowledgement and at-risk alerts.
+PURCHASE_ORDERS_OPEN_INDEX = "open_orders"
+PURCHASE_ORDERS_OPEN_KEY = "open_group"
+# Index of the POs by the retail week their delivery window ends in (partition: account|marketplace|week), for the
+# weekly OTIF digest.
+PURCHASE_ORDERS_WEEK_INDEX = "by_window_week"
+PURCHASE_ORDERS_WEEK_KEY = "window_week"
 
 # --- SQS ------------------------------------------------------------------------------------------------
 REPORT_EVENTS_MAX_RECEIVE_COUNT = 5
@@ -95,6 +112,9 @@ PUBLISH_JOB_ARG_GLUE_DATABASE = "GLUE_DATABASE"
 PUBLISH_JOB_ARG_FULL_REFRESH = "FULL_REFRESH"
 ENV_GLUE_DATABASE = "VENDORCAST_GLUE_DATABASE"
 ENV_ATHENA_WORKGROUP = "VENDORCAST_ATHENA_WORKGROUP"
+
+# --- the purchase_orders function: Vendor Orders pulled in windows of at most 7 days (Amazon's cap)
+PURCHASE_ORDERS_FUNCTION = "purchase_orders"
 
 # --- the lake's zones -----------------------------------------------------------------------------------
 LANDING_PREFIX = "landing"

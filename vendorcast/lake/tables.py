@@ -197,6 +197,70 @@ RAW_CATALOG_CHANGES_SCHEMA = pa.schema([
     pa.field("last_updated_date", pa.date32()),
     pa.field("source", pa.string()),
 ])
+# Written by the purchase_orders function under raw/purchase_orders/, raw/purchase_order_items/ and
+# raw/purchase_order_status/ (account=<account>/marketplace_id=<marketplace>/<file>.parquet): one file per page of
+# Vendor Orders as served (the page itself is under landing/). Rows of one PO read twice differ in `read_at`; the
+# curated tables keep the latest read. Quantities are in units (eaches): a Cases quantity is amount x unitSize.
+_PO_LINEAGE = [
+    pa.field("request_key", pa.string()),  # the page: operation, window and page number
+    pa.field("read_at", TIMESTAMP_UTC),  # when the page was read from Amazon (the state is as of then)
+    pa.field("ingested_at", TIMESTAMP_UTC),
+    pa.field("marketplace_id", pa.string()),
+    pa.field("purchase_order_number", pa.string()),
+    pa.field("order_date", TIMESTAMP_UTC),  # purchaseOrderDate: places every row in its curated partition
+]
+RAW_PURCHASE_ORDERS_SCHEMA = pa.schema([
+    *_PO_LINEAGE,
+    pa.field("purchase_order_state", pa.string()),  # New, Acknowledged, Closed
+    pa.field("purchase_order_type", pa.string()),
+    pa.field("changed_date", TIMESTAMP_UTC),  # purchaseOrderChangedDate (Amazon changed the PO after placing it)
+    pa.field("state_changed_date", TIMESTAMP_UTC),
+    pa.field("ship_window_start", TIMESTAMP_UTC),
+    pa.field("ship_window_end", TIMESTAMP_UTC),
+    pa.field("delivery_window_start", TIMESTAMP_UTC),
+    pa.field("delivery_window_end", TIMESTAMP_UTC),
+    pa.field("ship_to", pa.string()),  # shipToParty.partyId: the fulfilment center
+    pa.field("selling_party", pa.string()),  # the vendor code
+    pa.field("payment_method", pa.string()),
+    pa.field("deal_code", pa.string()),
+])
+RAW_PURCHASE_ORDER_ITEMS_SCHEMA = pa.schema([
+    *_PO_LINEAGE,
+    pa.field("item_sequence_number", pa.string()),
+    pa.field("asin", pa.string()),
+    pa.field("vendor_sku", pa.string()),
+    pa.field("unit_of_measure", pa.string()),  # Cases or Eaches (Amazon's case variants made canonical)
+    pa.field("unit_size", pa.int64()),
+    pa.field("ordered_units", pa.int64()),
+    pa.field("is_back_order_allowed", pa.bool_()),
+    pa.field("net_cost", pa.float64()),  # per unit
+    pa.field("list_price", pa.float64()),
+    pa.field("currency_code", pa.string()),
+])
+RAW_PURCHASE_ORDER_STATUS_SCHEMA = pa.schema([
+    *_PO_LINEAGE,
+    pa.field("purchase_order_status", pa.string()),  # OPEN or CLOSED
+    pa.field("last_updated_at", TIMESTAMP_UTC),  # lastUpdatedDate of the PO's status
+    pa.field("ship_to", pa.string()),
+    pa.field("item_sequence_number", pa.string()),
+    pa.field("asin", pa.string()),  # buyerProductIdentifier
+    pa.field("vendor_sku", pa.string()),
+    pa.field("unit_of_measure", pa.string()),
+    pa.field("unit_size", pa.int64()),
+    pa.field("ordered_units", pa.int64()),
+    pa.field("cancelled_units", pa.int64()),  # sum of orderedQuantityDetails[].cancelledQuantity
+    pa.field("confirmation_status", pa.string()),  # ACCEPTED, PARTIALLY_ACCEPTED, REJECTED, UNCONFIRMED
+    pa.field("accepted_units", pa.int64()),  # null while UNCONFIRMED
+    pa.field("rejected_units", pa.int64()),
+    pa.field("acknowledged_at", TIMESTAMP_UTC),  # the first acknowledgementDate
+    pa.field("receive_status", pa.string()),  # NOT_RECEIVED, PARTIALLY_RECEIVED, RECEIVED
+    pa.field("received_units", pa.int64()),  # cumulative
+    pa.field("last_receive_date", TIMESTAMP_UTC),
+    pa.field("net_cost", pa.float64()),
+    pa.field("list_price", pa.float64()),
+    pa.field("currency_code", pa.string()),
+])
+_PO_REQUIRED = ("request_key", "read_at", "ingested_at", "marketplace_id", "purchase_order_number", "order_date")
 _CATALOG_ITEMS_REQUIRED = ("request_key", "ingested_at", "marketplace_id", "asin", "snapshot_at",
                            "last_updated_date", "content_hash")
 _CATALOG_CHANGES_REQUIRED = ("request_key", "ingested_at", "marketplace_id", "asin", "field", "detected_at",
@@ -212,6 +276,12 @@ RAW_INPUTS: dict[str, RawInput] = {
         _report_input(ReportType.FORECASTING),
         RawInput("raw_catalog_items", "catalog_items", RAW_CATALOG_ITEMS_SCHEMA, _CATALOG_ITEMS_REQUIRED),
         RawInput("raw_catalog_changes", "catalog_changes", RAW_CATALOG_CHANGES_SCHEMA, _CATALOG_CHANGES_REQUIRED),
+        RawInput("raw_purchase_orders", "purchase_orders", RAW_PURCHASE_ORDERS_SCHEMA,
+                 (*_PO_REQUIRED, "purchase_order_state")),
+        RawInput("raw_purchase_order_items", "purchase_order_items", RAW_PURCHASE_ORDER_ITEMS_SCHEMA,
+                 (*_PO_REQUIRED, "item_sequence_number", "ordered_units")),
+        RawInput("raw_purchase_order_status", "purchase_order_status", RAW_PURCHASE_ORDER_STATUS_SCHEMA,
+                 (*_PO_REQUIRED, "purchase_order_status", "item_sequence_number")),
     )
 }
 
@@ -494,6 +564,9 @@ __all__ = [
     "DEMAND_SELLING_PROGRAM",
     "PARAMETERS_VIEW",
     "RAW_INPUTS",
+    "RAW_PURCHASE_ORDERS_SCHEMA",
+    "RAW_PURCHASE_ORDER_ITEMS_SCHEMA",
+    "RAW_PURCHASE_ORDER_STATUS_SCHEMA",
     "UNITS_SOURCE_ORDERED",
     "UNITS_SOURCE_SHIPPED",
     "Column",

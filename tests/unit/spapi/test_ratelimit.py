@@ -82,7 +82,7 @@ def test_every_operation_of_amazons_models_has_its_usage_plan() -> None:
     from_models = _model_usage_plans()
     assert {"getPurchaseOrder", "getPurchaseOrdersStatus", "getCatalogItem", "createReport",
             "deleteSubscriptionById"} <= set(from_models), "the four models are vendored"
-    assert USAGE_PLANS == from_models
+    assert from_models == USAGE_PLANS
 
 
 def test_an_operation_without_a_plan_is_named() -> None:
