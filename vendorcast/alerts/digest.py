@@ -15,6 +15,14 @@ class ConditionKind(StrEnum):
     OUT_OF_STOCK = "out_of_stock"
     GONE_FROM_SALES = "gone_from_sales"
     REPORT_FAILED = "report_failed"
+    PO_UNACKNOWLEDGED = "po_unacknowledged"
+    PO_AT_RISK = "po_at_risk"
+    OTIF_BELOW_TARGET = "otif_below_target"
+
+
+# What the purchase orders pull sends (the rest comes from the catalog watch).
+PURCHASE_ORDER_KINDS = frozenset({ConditionKind.PO_UNACKNOWLEDGED, ConditionKind.PO_AT_RISK,
+                                  ConditionKind.OTIF_BELOW_TARGET})
 
 
 @dataclass(frozen=True)
@@ -102,4 +110,4 @@ class AlertDigest:
         return list(dict.fromkeys((c.account, c.marketplace_id, c.asin) for c in self.changes))
 
 
-__all__ = ["AlertDigest", "ChangeAlert", "ConditionAlert", "ConditionItem", "ConditionKind"]
+__all__ = ["PURCHASE_ORDER_KINDS", "AlertDigest", "ChangeAlert", "ConditionAlert", "ConditionItem", "ConditionKind"]

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from vendorcast.alerts.digest import AlertDigest, ChangeAlert, ConditionAlert, ConditionKind
+from vendorcast.alerts.digest import PURCHASE_ORDER_KINDS, AlertDigest, ChangeAlert, ConditionAlert, ConditionKind
 from vendorcast.catalog.fields import FIELDS, display_lines
 from vendorcast.config import MARKETPLACES
 
@@ -33,6 +33,9 @@ _CONDITION_TITLES = {
     ConditionKind.OUT_OF_STOCK: "Out of stock",
     ConditionKind.GONE_FROM_SALES: "Gone from sales reports",
     ConditionKind.REPORT_FAILED: "Report failed",
+    ConditionKind.PO_UNACKNOWLEDGED: "Purchase orders not acknowledged",
+    ConditionKind.PO_AT_RISK: "Purchase order lines due, units not received",
+    ConditionKind.OTIF_BELOW_TARGET: "On-time-in-full below target",
 }
 
 
@@ -72,6 +75,12 @@ def render_subject(digest: AlertDigest) -> str:
                 parts.append(f"{_plural(count, 'ASIN')} gone from sales")
             case ConditionKind.REPORT_FAILED:
                 parts.append(f"{_plural(count, 'report stream')} failed")
+            case ConditionKind.PO_UNACKNOWLEDGED:
+                parts.append(f"{_plural(count, 'PO')} not acknowledged")
+            case ConditionKind.PO_AT_RISK:
+                parts.append(f"{_plural(count, 'PO line')} due soon or late")
+            case ConditionKind.OTIF_BELOW_TARGET:
+                parts.append("OTIF below target")
     subject = _ascii(SUBJECT_PREFIX + "; ".join(parts))
     return subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 3] + "..."
 
@@ -109,8 +118,10 @@ def render_email(digest: AlertDigest, omitted_changes: int = 0) -> str:
         total = len(digest.changes) + omitted_changes
         summary.append(f"{_plural(total, 'catalog change')} on {_plural(len(digest.changed_asins), 'ASIN')}"
                        + (" listed here" if omitted_changes else ""))
+    orders_only = bool(digest.conditions) and all(c.kind in PURCHASE_ORDER_KINDS for c in digest.conditions)
     if digest.conditions:
-        summary.append(_plural(sum(len(c.items) for c in digest.conditions), "data condition"))
+        summary.append(_plural(sum(len(c.items) for c in digest.conditions),
+                               "purchase order finding" if orders_only else "data condition"))
     lines.append(f"vendorcast found {' and '.join(summary)}.")
     if digest.changes:
         lines += ["", "CATALOG CHANGES"]
@@ -127,11 +138,17 @@ def render_email(digest: AlertDigest, omitted_changes: int = 0) -> str:
         lines += ["", f"... and {_plural(omitted_changes, 'more change')}: the lake's catalog_changes table has them "
                       "all."]
     if digest.conditions:
-        lines += ["", "DATA CONDITIONS"]
+        lines += ["", "PURCHASE ORDERS" if orders_only else "DATA CONDITIONS"]
         for condition in digest.conditions:
             lines += ["", *_condition_lines(condition)]
-    lines += ["", f"Sent by the vendorcast catalog watch ({digest.batch_id}, {digest.created_at:%Y-%m-%d %H:%M} UTC). "
-                  "Which fields and ASINs alert is set in the config's [alerts.catalog] section."]
+    if orders_only:
+        lines += ["", f"Sent by the vendorcast purchase orders pull ({digest.batch_id}, "
+                      f"{digest.created_at:%Y-%m-%d %H:%M} UTC). What alerts is set in the config's "
+                      "[alerts.purchase_orders] section; docs/otif.md defines OTIF."]
+    else:
+        lines += ["", f"Sent by the vendorcast catalog watch ({digest.batch_id}, "
+                      f"{digest.created_at:%Y-%m-%d %H:%M} UTC). Which fields and ASINs alert is set in the config's "
+                      "[alerts.catalog] section."]
     return "\n".join(lines) + "\n"
 
 

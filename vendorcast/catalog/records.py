@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from vendorcast.catalog.fields import CatalogField, split_classification
 from vendorcast.catalog.store import StoredSnapshot
-from vendorcast.lake.layout import catalog_raw_key
+from vendorcast.lake.layout import work_raw_key
 from vendorcast.lake.tables import RAW_CATALOG_CHANGES_SCHEMA, RAW_CATALOG_ITEMS_SCHEMA
 from vendorcast.reports.parsers import write_parquet
 
@@ -75,7 +75,7 @@ class LakeRecords:
             if rows:
                 sink = io.BytesIO()
                 write_parquet(pa.Table.from_pylist(rows, schema=schema), sink, schema)
-                out[catalog_raw_key(table, self.account, self.marketplace_id, stem)] = sink.getvalue()
+                out[work_raw_key(table, self.account, self.marketplace_id, stem)] = sink.getvalue()
         return out
 
 

@@ -42,6 +42,17 @@ def raw_key(account: str, marketplace_id: str, window: ReportWindow, report_id: 
             f"{_file_stem(window, report_id)}.parquet")
 
 
-def catalog_raw_key(table: str, account: str, marketplace_id: str, stem: str) -> str:
-    """A raw file of the catalog watch (`table`: catalog_items or catalog_changes), named by the work it records."""
+def work_raw_key(table: str, account: str, marketplace_id: str, stem: str) -> str:
+    """A raw file of the catalog watch (catalog_items, catalog_changes) or the purchase orders pull
+    (purchase_orders, purchase_order_items, purchase_order_status), named by the work it records."""
     return f"{RAW_PREFIX}/{table}/account={account}/marketplace_id={marketplace_id}/{quote(stem, safe='')}.parquet"
+
+
+# The landing folder of the purchase orders pull: each page of Vendor Orders as served, by feed.
+ORDERS_LANDING_TABLE = "purchase_orders"
+
+
+def orders_landing_key(account: str, marketplace_id: str, feed: str, stem: str) -> str:
+    """One page of the Vendor Orders API as Amazon served it (JSON)."""
+    return (f"{LANDING_PREFIX}/{ORDERS_LANDING_TABLE}/account={account}/marketplace_id={marketplace_id}/"
+            f"feed={feed}/{quote(stem, safe='')}.json")

@@ -132,5 +132,11 @@ class SqsEventSource:
 
 
 def invoke_scheduled(handler: ModuleType, function_name: str, now: datetime) -> Any:
-    result = handler.handler(scheduled_event(f"{function_name}-schedule", now), LocalLambdaContext(function_name))
+    return invoke_handler(handler, function_name, scheduled_event(f"{function_name}-schedule", now))
+
+
+def invoke_handler(handler: ModuleType, function_name: str, event: dict[str, Any]) -> Any:
+    """Invoke a handler with `event` (a schedule rule with a constant input delivers that input as the event); the
+    reply as JSON would carry it."""
+    result = handler.handler(event, LocalLambdaContext(function_name))
     return json.loads(json.dumps(result, default=str))

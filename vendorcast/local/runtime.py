@@ -27,7 +27,13 @@ from vendorcast.ingestion.ledger import OPEN_STATUSES, LedgerEntry, RequestLedge
 from vendorcast.ingestion.requester import due_requests
 from vendorcast.lake.publish import PublishResult, publish_lake_emulated
 from vendorcast.local.aws import LocalAws, apply_environment, restore_environment
-from vendorcast.local.lambdas import SqsEventSource, invoke_scheduled, load_handler, load_handler_instance
+from vendorcast.local.lambdas import (
+    SqsEventSource,
+    invoke_handler,
+    invoke_scheduled,
+    load_handler,
+    load_handler_instance,
+)
 from vendorcast.local.outbox import DeliveredEmail, EmailOutbox
 from vendorcast.local.stepfunctions import ExecutionOutcome, Handler, LocalStepFunctions, create_forecast_workflow
 from vendorcast.redaction import register_secret
@@ -140,6 +146,7 @@ class LocalPipeline:
         self._event_source = SqsEventSource(self.aws.client("sqs"), self.aws.queue_url, process_reports,
                                             "process_reports")
         self._catalog_watch = load_handler("catalog_watch")
+        self._purchase_orders = load_handler(r.PURCHASE_ORDERS_FUNCTION)
         # Lambda's SQS poller runs up to the mapping's maximum concurrency of execution environments.
         self._catalog_sources = [
             SqsEventSource(self.aws.client("sqs"), self.aws.catalog_queue_url,
@@ -180,6 +187,13 @@ class LocalPipeline:
     # ------------------------------------------------------------------ the functions, as AWS calls them
     def request_reports(self) -> dict[str, Any]:
         return invoke_scheduled(self._request_reports, "request_reports", self.clock.now())
+
+    def pull_purchase_orders(self) -> list[dict[str, Any]]:
+        """One run of each enabled account's purchase_orders schedule (the rule's input: the account's name)."""
+        return [
+            invoke_handler(self._purchase_orders, r.PURCHASE_ORDERS_FUNCTION, {"account": account.name})
+            for account in self.config.accounts if account.purchase_orders.enabled
+        ]
 
     def poll_reports(self) -> dict[str, Any]:
         return invoke_scheduled(self._poll_reports, "poll_reports", self.clock.now())
