@@ -28,7 +28,8 @@ ORDER = {
         "items": [
             {"itemSequenceNumber": "1", "amazonProductIdentifier": "B0TESTASN1", "vendorProductIdentifier": "0123",
              "orderedQuantity": {"amount": 10, "unitOfMeasure": "Cases", "unitSize": 12}, "isBackOrderAllowed": False,
-             "netCost": {"amount": "7.85", "currencyCode": "USD"}, "listPrice": {"amount": "19.99", "currencyCode": "USD"}},
+             "netCost": {"amount": "7.85", "currencyCode": "USD"},
+             "listPrice": {"amount": "19.99", "currencyCode": "USD"}},
             {"itemSequenceNumber": "2", "amazonProductIdentifier": "B0TESTASN2",
              "orderedQuantity": {"amount": 3, "unitOfMeasure": "CASES", "unitSize": 6}, "isBackOrderAllowed": True},
             {"itemSequenceNumber": "3", "amazonProductIdentifier": "B0TESTASN3",
