@@ -62,7 +62,7 @@ class VendorSimulator:
     censored, oos_fraction, shipped_units, unfilled_units, customer_returns, sellable_on_hand,
     unsellable_on_hand, open_po_units, received_units, rtv_units (returned to vendor), requested_units,
     confirmed_units, aged_90_plus_units, unhealthy_units, ordered_revenue, shipped_revenue, shipped_cogs,
-    coop, supply_outage. Amazon's forecasts: forecast_mean/p70/p80/p90 (generations x 26 weeks x ASINs),
+    coop, supply_outage, supply_strain. Amazon's forecasts: forecast_mean/p70/p80/p90 (generations x 26 weeks x ASINs),
     generation_dates, forecast_active (generations x ASINs). Purchase order lines: purchase_orders.
     """
 
