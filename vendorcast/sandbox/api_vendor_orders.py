@@ -1,6 +1,6 @@
 """Vendor Orders API v1 routes of the emulator: getPurchaseOrders, getPurchaseOrder and
-getPurchaseOrdersStatus over the simulated purchase orders, with the 7-day window rule and `payload`
-envelopes."""
+getPurchaseOrdersStatus over the simulated purchase orders, with the 7-day window rule, `payload` envelopes and
+nextToken pages of at most `limit` orders (fewer under a fault profile's page size)."""
 
 from __future__ import annotations
 
