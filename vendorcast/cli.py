@@ -329,11 +329,20 @@ def sandbox_serve(seed: int, asins: int, port: int, time_scale: float, faults: s
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), required=True)
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), required=True)
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), required=True)
-def sandbox_export_truth(seed: int, asins: int, start: datetime, end: datetime, output: Path) -> None:
-    """Write the simulator's ground truth (demand, sales, inventory, Amazon's forecasts) as Parquet."""
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]), default=None,
+              help="UTC moment the purchase order items are shown as of  [default: midnight after --end]")
+def sandbox_export_truth(seed: int, asins: int, start: datetime, end: datetime, output: Path,
+                         as_of: datetime | None) -> None:
+    """Write the simulator's ground truth (demand, sales, inventory, Amazon's forecasts, purchase orders) as
+    Parquet."""
     from vendorcast.sandbox.truth import export_truth
 
-    for path in export_truth(seed, asins, start.date(), end.date(), output):
+    moment = as_of.replace(tzinfo=UTC) if as_of else None
+    try:
+        paths = export_truth(seed, asins, start.date(), end.date(), output, moment)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    for path in paths:
         click.echo(path)
 
 

@@ -1,6 +1,6 @@
 """Vendor Orders API v1 routes of the emulator: getPurchaseOrders, getPurchaseOrder and
-getPurchaseOrdersStatus over the simulated purchase orders, with the 7-day window rule and `payload`
-envelopes."""
+getPurchaseOrdersStatus over the simulated purchase orders, with the 7-day window rule, `payload` envelopes and
+nextToken pages of at most `limit` orders (fewer under a fault profile's page size)."""
 
 from __future__ import annotations
 
@@ -66,9 +66,10 @@ def _boolean(args: MultiDict, name: str, default: bool) -> bool:
 class VendorOrdersApi:
     """Handlers of getPurchaseOrders, getPurchaseOrder and getPurchaseOrdersStatus."""
 
-    def __init__(self, simulation: Callable[..., Simulation], clock: Clock) -> None:
+    def __init__(self, simulation: Callable[..., Simulation], clock: Clock, page_size: int = 100) -> None:
         self._simulation = simulation
         self._clock = clock
+        self._page_size = page_size
 
     def routes(self) -> list[tuple[str, str, str, Callable[..., Response]]]:
         base = "/vendor/orders/v1"
@@ -178,16 +179,15 @@ class VendorOrdersApi:
             "vendor_code": args.get("orderingVendorCode"),
         }
 
-    @staticmethod
     def _query(
-        args: MultiDict, now: datetime, build: Callable[[MultiDict, datetime], dict[str, Any]]
+        self, args: MultiDict, now: datetime, build: Callable[[MultiDict, datetime], dict[str, Any]]
     ) -> dict[str, Any]:
         """The query of this page: decoded from nextToken, or read from the parameters."""
         token = args.get("nextToken")
         if token:
             return decode_token(token)
         query = build(args, now)
-        query["limit"] = int_param(args, "limit", 100, 1, 100)
+        query["limit"] = min(int_param(args, "limit", 100, 1, 100), self._page_size)
         query["descending"] = _choice(args, "sortOrder", ("ASC", "DESC")) == "DESC"
         query["offset"] = 0
         return query

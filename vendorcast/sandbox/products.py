@@ -9,6 +9,8 @@ from datetime import date, timedelta
 import numpy as np
 
 ASIN_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Products too big to pack several to a case.
+BULKY_NOUNS = frozenset({"Raised Bed", "Dog Bed", "Cat Scratcher", "Dumbbell Set", "Planter"})
 
 
 @dataclass(frozen=True)
@@ -239,11 +241,17 @@ class Product:
     base_price: float
     unit_cost: float
     case_size: int
+    noun: str  # what the product is ("Dog Bed"), as in its title
     launch_date: date
     # First day the ASIN is no longer sold (None: never discontinued).
     discontinue_date: date | None
     parent_asin: str | None
     variation_value: str | None
+
+    @property
+    def ordered_in_eaches(self) -> bool:
+        """Whether Amazon orders it by the each rather than by the case: bulky items ship one to a carton."""
+        return self.noun in BULKY_NOUNS
 
     @property
     def ean(self) -> str:
@@ -363,6 +371,7 @@ def build_catalogue(rng: np.random.Generator, n_asins: int, start: date) -> Cata
                     base_price=_price(price * (1 + 0.1 * member)),
                     cost_ratio=cost_ratio,
                     case_size=case_size,
+                    noun=noun,
                     launch=launch,
                     discontinue=discontinue,
                     parent=parent_pool[index] if family > 1 else None,
@@ -390,6 +399,7 @@ def build_catalogue(rng: np.random.Generator, n_asins: int, start: date) -> Cata
                 base_price=draft["base_price"],
                 unit_cost=round(draft["base_price"] * draft["cost_ratio"], 2),
                 case_size=draft["case_size"],
+                noun=draft["noun"],
                 launch_date=draft["launch"],
                 discontinue_date=draft["discontinue"],
                 parent_asin=draft["parent"],

@@ -1,5 +1,6 @@
-"""Vendor Orders (v1) data of the simulated vendor: Amazon's weekly retail purchase orders, derived from the
-simulator's order lines and receipts, with their state (New, Acknowledged, Closed) as of a moment."""
+"""Vendor Orders (v1) data of the simulated vendor: Amazon's weekly retail purchase orders, one per fulfilment
+center and order day, built from the simulator's order lines, with their state (New, Acknowledged, Closed) and
+each line's acknowledgement and receipts as of a moment."""
 
 from __future__ import annotations
 
@@ -10,13 +11,18 @@ from typing import Any
 
 import numpy as np
 
-from vendorcast.sandbox.simulator import FULFILMENT_CENTERS, VendorSimulator
+from vendorcast.sandbox.simulator import VendorSimulator
+from vendorcast.sandbox.supply import FULFILMENT_CENTERS, RECEIPT_HOUR, WINDOW_DAYS
 
 # Purchase order data is kept this long.
 RETENTION = timedelta(days=183)
 PO_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+WINDOW_HOUR = 7
+NO_RECEIPT = -1
 _FC_ADDRESSES = {
     "ABE8": ("Amazon.com Services LLC ABE8", "401 Independence Road", "Florence", "NJ", "08518"),
+    "MDW2": ("Amazon.com Services LLC MDW2", "250 Emerald Drive", "Joliet", "IL", "60433"),
+    "DFW7": ("Amazon.com Services LLC DFW7", "700 Westport Parkway", "Fort Worth", "TX", "76177"),
     "PHX6": ("Amazon.com Services LLC PHX6", "4750 West Mohave Street", "Phoenix", "AZ", "85043"),
     "ONT8": ("Amazon.com Services LLC ONT8", "24300 Nandina Avenue", "Moreno Valley", "CA", "92551"),
 }
@@ -26,9 +32,17 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def epoch_seconds(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(int(seconds), UTC)
+
+
 @dataclass(frozen=True, eq=False)
 class PurchaseOrder:
-    """One PO: the lines Amazon ordered from one fulfilment center on one Monday."""
+    """One PO: the lines Amazon ordered for one fulfilment center on one Monday."""
 
     number: str
     fulfilment_center: str
@@ -37,7 +51,16 @@ class PurchaseOrder:
     acknowledged_at: datetime
     closed_at: datetime
     delivery_window: tuple[datetime, datetime]
-    lines: np.ndarray  # indices into the simulator's purchase order lines
+    lines: np.ndarray  # indices into the simulator's purchase order lines, in item sequence order
+
+
+@dataclass(frozen=True)
+class LineStates:
+    """What Amazon knows of some lines at a moment (amounts in each line's order unit)."""
+
+    acknowledged: np.ndarray
+    received: np.ndarray
+    last_receipt: np.ndarray  # epoch seconds of the latest receipt so far, NO_RECEIPT if none
 
 
 class SimulatedPurchaseOrders:
@@ -47,32 +70,41 @@ class SimulatedPurchaseOrders:
         self.sim = sim
         self.vendor_code = sim.catalogue.vendor.vendor_code
         lines = sim.purchase_orders
-        self._lines = lines
-        orders: list[PurchaseOrder] = []
+        self.lines = lines
+        start = epoch_seconds(datetime.combine(sim.start, time(), tzinfo=UTC))
+
+        def at(day: np.ndarray, hour: int) -> np.ndarray:
+            return start + (day.astype(np.int64) * 24 + hour) * 3600
+
+        placed = at(lines.day, 8) + 420 * lines.fulfilment_center
+        self._acknowledged_at = placed + 3600 * lines.acknowledged_hours
+        self._first_receipt_at = at(lines.first_receipt_day, RECEIPT_HOUR)
+        self._last_receipt_at = at(lines.last_receipt_day, RECEIPT_HOUR)
+        # A line stops changing at its last receipt, when Amazon gives up on its missing units, or (nothing
+        # accepted) when it is acknowledged.
+        closes = np.where(lines.accepted > 0, at(lines.close_day, RECEIPT_HOUR), self._acknowledged_at)
+
         keys = lines.day * len(FULFILMENT_CENTERS) + lines.fulfilment_center
-        for key in np.unique(keys):
-            members = np.nonzero(keys == key)[0]
+        order = np.argsort(keys, kind="stable")
+        unique_keys, first = np.unique(keys[order], return_index=True)
+        orders: list[PurchaseOrder] = []
+        for key, members in zip(unique_keys.tolist(), np.split(order, first[1:]), strict=True):
             day_index, center = divmod(int(key), len(FULFILMENT_CENTERS))
-            day = sim.day(day_index)
-            placed = datetime.combine(day, time(8, 7 * center), tzinfo=UTC)
-            acknowledged = placed + timedelta(days=1, hours=2)
-            received = [lines.receipt_day[i] for i in members if lines.received_cases[i] > 0]
-            closed = (
-                datetime.combine(sim.day(max(received)), time(16), tzinfo=UTC) if received else acknowledged
-            )
+            head = int(members[0])
             window_start = datetime.combine(
-                day + timedelta(days=sim.vendor_lead_days - 2), time(7), tzinfo=UTC
+                sim.day(int(lines.window_start_day[head])), time(WINDOW_HOUR), tzinfo=UTC
             )
-            launch = any(sim.launch_index[lines.asin_index[i]] > day_index for i in members)
+            launch = bool((sim.launch_index[lines.asin_index[members]] > day_index).any())
+            acknowledged = from_epoch(self._acknowledged_at[head])
             orders.append(
                 PurchaseOrder(
                     number=self._number(day_index, center),
                     fulfilment_center=FULFILMENT_CENTERS[center],
                     order_type="NewProductIntroduction" if launch else "RegularOrder",
-                    placed_at=placed,
+                    placed_at=from_epoch(placed[head]),
                     acknowledged_at=acknowledged,
-                    closed_at=max(closed, acknowledged),
-                    delivery_window=(window_start, window_start + timedelta(days=5)),
+                    closed_at=max(from_epoch(closes[members].max()), acknowledged),
+                    delivery_window=(window_start, window_start + timedelta(days=WINDOW_DAYS)),
                     lines=members,
                 )
             )
@@ -105,20 +137,39 @@ class SimulatedPurchaseOrders:
             return "Acknowledged", order.acknowledged_at
         return "Closed", order.closed_at
 
+    def line_states(self, lines: np.ndarray, now: datetime) -> LineStates:
+        """Acknowledgement and receipts of `lines` (indices) as of `now`."""
+        seconds = epoch_seconds(now)
+        po = self.lines
+        first_in = self._first_receipt_at[lines] <= seconds
+        all_in = self._last_receipt_at[lines] <= seconds
+        first_received, received = po.first_received[lines], po.received[lines]
+        so_far = np.where(all_in, received, np.where(first_in, first_received, 0))
+        last = np.where(
+            all_in & (received > first_received),
+            self._last_receipt_at[lines],
+            np.where(first_in & (first_received > 0), self._first_receipt_at[lines], NO_RECEIPT),
+        )
+        return LineStates(self._acknowledged_at[lines] <= seconds, so_far, last)
+
     def last_updated(self, order: PurchaseOrder, now: datetime) -> datetime:
-        events = [order.placed_at, order.acknowledged_at, *self._receipts(order)]
+        seconds = epoch_seconds(now)
+        receipts = np.concatenate(
+            [self._first_receipt_at[order.lines], self._last_receipt_at[order.lines]]
+        )[np.concatenate([self.lines.first_received[order.lines], self.lines.received[order.lines]]) > 0]
+        events = [order.placed_at, order.acknowledged_at, order.closed_at]
+        events += [from_epoch(r) for r in receipts[receipts <= seconds]]
         return max(e for e in events if e <= now)
 
-    def _receipts(self, order: PurchaseOrder) -> list[datetime]:
-        return [
-            datetime.combine(self.sim.day(self._lines.receipt_day[i]), time(16), tzinfo=UTC)
-            for i in order.lines
-            if self._lines.received_cases[i] > 0
-        ]
-
     # ------------------------------------------------------------------ documents
-    def _quantity(self, cases: int, case_size: int) -> dict[str, Any]:
-        return {"amount": int(cases), "unitOfMeasure": "Cases", "unitSize": int(case_size)}
+    def _quantity(self, line: int, amount: int) -> dict[str, Any]:
+        po = self.lines
+        unit = "Eaches" if po.eaches[line] else "Cases"
+        return {
+            "amount": int(amount),
+            "unitOfMeasure": unit.upper() if po.upper_case_unit[line] else unit,
+            "unitSize": int(po.unit_size[line]),
+        }
 
     def _money(self, amount: float) -> dict[str, Any]:
         return {"currencyCode": self.sim.currency, "amount": f"{amount:.2f}"}
@@ -145,19 +196,19 @@ class SimulatedPurchaseOrders:
         out: dict[str, Any] = {"purchaseOrderNumber": order.number, "purchaseOrderState": state}
         if not include_details:
             return out
-        lines = self._lines
+        po = self.lines
         items = []
-        for sequence, i in enumerate(order.lines, start=1):
-            product = self.sim.products[lines.asin_index[i]]
+        for sequence, line in enumerate(order.lines.tolist(), start=1):
+            product = self.sim.products[po.asin_index[line]]
             items.append(
                 {
                     "itemSequenceNumber": str(sequence),
                     "amazonProductIdentifier": product.asin,
                     "vendorProductIdentifier": product.ean,
-                    "orderedQuantity": self._quantity(lines.requested_cases[i], lines.case_size[i]),
-                    "isBackOrderAllowed": False,
+                    "orderedQuantity": self._quantity(line, po.ordered[line]),
+                    "isBackOrderAllowed": bool(po.back_order_allowed[line]),
                     "netCost": self._money(product.unit_cost),
-                    "listPrice": self._money(float(lines.list_price[i])),
+                    "listPrice": self._money(float(po.list_price[line])),
                 }
             )
         window = order.delivery_window
@@ -185,78 +236,71 @@ class SimulatedPurchaseOrders:
             "lastUpdatedDate": iso(self.last_updated(order, now)),
             "sellingParty": self._party(self.vendor_code, False),
             "shipToParty": self._party(order.fulfilment_center, False),
-            "itemStatus": [
-                self._item_status(order, sequence, i, now) for sequence, i in enumerate(order.lines, start=1)
-            ],
+            "itemStatus": self._item_statuses(order, now),
         }
 
     def item_statuses(self, order: PurchaseOrder, now: datetime) -> list[tuple[str, str]]:
         """(confirmation status, receive status) of each line, for the status filters."""
-        out = []
-        for sequence, i in enumerate(order.lines, start=1):
-            status = self._item_status(order, sequence, i, now)
-            out.append(
-                (
-                    status["acknowledgementStatus"]["confirmationStatus"],
-                    status["receivingStatus"]["receiveStatus"],
-                )
-            )
-        return out
+        return [
+            (status["acknowledgementStatus"]["confirmationStatus"], status["receivingStatus"]["receiveStatus"])
+            for status in self._item_statuses(order, now)
+        ]
 
-    def _item_status(self, order: PurchaseOrder, sequence: int, i: int, now: datetime) -> dict[str, Any]:
-        lines = self._lines
-        product = self.sim.products[lines.asin_index[i]]
-        size = lines.case_size[i]
-        requested, confirmed, received = (
-            int(lines.requested_cases[i]),
-            int(lines.confirmed_cases[i]),
-            int(lines.received_cases[i]),
-        )
-        ordered = self._quantity(requested, size)
-        status: dict[str, Any] = {
-            "itemSequenceNumber": str(sequence),
-            "buyerProductIdentifier": product.asin,
-            "vendorProductIdentifier": product.ean,
-            "netCost": self._money(product.unit_cost),
-            "listPrice": self._money(float(lines.list_price[i])),
-            "orderedQuantity": {
-                "orderedQuantity": ordered,
-                "orderedQuantityDetails": [{"updatedDate": iso(order.placed_at), "orderedQuantity": ordered}],
-            },
-        }
-        if now < order.acknowledged_at:
-            status["acknowledgementStatus"] = {"confirmationStatus": "UNCONFIRMED"}
-        else:
-            confirmation = (
-                "ACCEPTED"
-                if confirmed == requested
-                else "REJECTED"
-                if confirmed == 0
-                else "PARTIALLY_ACCEPTED"
-            )
-            accepted, rejected = self._quantity(confirmed, size), self._quantity(requested - confirmed, size)
-            status["acknowledgementStatus"] = {
-                "confirmationStatus": confirmation,
-                "acceptedQuantity": accepted,
-                "rejectedQuantity": rejected,
-                "acknowledgementStatusDetails": [
-                    {
-                        "acknowledgementDate": iso(order.acknowledged_at),
-                        "acceptedQuantity": accepted,
-                        "rejectedQuantity": rejected,
-                    }
-                ],
+    def _item_statuses(self, order: PurchaseOrder, now: datetime) -> list[dict[str, Any]]:
+        po = self.lines
+        states = self.line_states(order.lines, now)
+        out = []
+        for sequence, line in enumerate(order.lines.tolist(), start=1):
+            product = self.sim.products[po.asin_index[line]]
+            requested, accepted = int(po.ordered[line]), int(po.accepted[line])
+            ordered = self._quantity(line, requested)
+            status: dict[str, Any] = {
+                "itemSequenceNumber": str(sequence),
+                "buyerProductIdentifier": product.asin,
+                "vendorProductIdentifier": product.ean,
+                "netCost": self._money(product.unit_cost),
+                "listPrice": self._money(float(po.list_price[line])),
+                "orderedQuantity": {
+                    "orderedQuantity": ordered,
+                    "orderedQuantityDetails": [{"updatedDate": iso(order.placed_at), "orderedQuantity": ordered}],
+                },
             }
-        receipt = datetime.combine(self.sim.day(lines.receipt_day[i]), time(16), tzinfo=UTC)
-        if received == 0 or now < receipt:
-            status["receivingStatus"] = {
-                "receiveStatus": "NOT_RECEIVED",
-                "receivedQuantity": self._quantity(0, size),
-            }
-        else:
-            status["receivingStatus"] = {
-                "receiveStatus": "RECEIVED" if received >= confirmed else "PARTIALLY_RECEIVED",
-                "receivedQuantity": self._quantity(received, size),
-                "lastReceiveDate": iso(receipt),
-            }
-        return status
+            if not states.acknowledged[sequence - 1]:
+                status["acknowledgementStatus"] = {"confirmationStatus": "UNCONFIRMED"}
+            else:
+                confirmation = (
+                    "ACCEPTED"
+                    if accepted == requested
+                    else "REJECTED"
+                    if accepted == 0
+                    else "PARTIALLY_ACCEPTED"
+                )
+                accepted_quantity = self._quantity(line, accepted)
+                rejected_quantity = self._quantity(line, requested - accepted)
+                status["acknowledgementStatus"] = {
+                    "confirmationStatus": confirmation,
+                    "acceptedQuantity": accepted_quantity,
+                    "rejectedQuantity": rejected_quantity,
+                    "acknowledgementStatusDetails": [
+                        {
+                            "acknowledgementDate": iso(order.acknowledged_at),
+                            "acceptedQuantity": accepted_quantity,
+                            "rejectedQuantity": rejected_quantity,
+                        }
+                    ],
+                }
+            received = int(states.received[sequence - 1])
+            last_receipt = int(states.last_receipt[sequence - 1])
+            if last_receipt == NO_RECEIPT:
+                status["receivingStatus"] = {
+                    "receiveStatus": "NOT_RECEIVED",
+                    "receivedQuantity": self._quantity(line, 0),
+                }
+            else:
+                status["receivingStatus"] = {
+                    "receiveStatus": "RECEIVED" if received >= accepted else "PARTIALLY_RECEIVED",
+                    "receivedQuantity": self._quantity(line, received),
+                    "lastReceiveDate": iso(from_epoch(last_receipt)),
+                }
+            out.append(status)
+        return out

@@ -82,7 +82,7 @@ class SandboxServer:
         apis = [
             self._reports_api,
             CatalogApi(self._simulation.covering, clock, settings.marketplace_id),
-            VendorOrdersApi(self._simulation.covering, clock),
+            VendorOrdersApi(self._simulation.covering, clock, settings.faults.orders_page_size),
             NotificationsApi(),
         ]
         self._handlers: dict[str, Callable[..., Response]] = {}

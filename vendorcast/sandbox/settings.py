@@ -27,6 +27,9 @@ class FaultSettings(BaseModel):
     delayed_notification_rate: Rate = 0.0
     notification_delay_seconds: Annotated[float, Field(ge=0)] = 900.0  # simulated seconds
     truncated_documents: Annotated[int, Field(ge=0)] = 0  # first N documents' first download is cut short
+    # Vendor Orders pages hold at most this many orders whatever `limit` asks (Amazon's limit is a maximum), so
+    # that a week of the vendor's POs comes in several pages behind nextToken.
+    orders_page_size: Annotated[int, Field(ge=1, le=100)] = 100
 
     @classmethod
     def none(cls) -> FaultSettings:
@@ -43,6 +46,7 @@ class FaultSettings(BaseModel):
             delayed_notification_rate=0.10,
             notification_delay_seconds=900.0,
             truncated_documents=1,
+            orders_page_size=3,
         )
 
     @classmethod
@@ -56,6 +60,7 @@ class FaultSettings(BaseModel):
             delayed_notification_rate=0.25,
             notification_delay_seconds=3600.0,
             truncated_documents=3,
+            orders_page_size=2,
         )
 
     @classmethod

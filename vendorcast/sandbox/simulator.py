@@ -8,7 +8,6 @@ with the same seed, catalogue size and start agree on every day they share, what
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum
 
@@ -17,12 +16,14 @@ import numpy as np
 from vendorcast.reports.catalogue import DistributorView, SellingProgram
 from vendorcast.sandbox.products import Catalogue, Product, build_catalogue
 from vendorcast.sandbox.retail_calendar import event_mask, holiday_multiplier
+from vendorcast.sandbox.supply import WINDOW_DAYS, PurchaseOrderLines, VendorSupply
 
 CHUNK_DAYS = 64
 FORECAST_WEEKS = 26
 # Standard normal quantiles of Amazon's P70/P80/P90 forecasts.
 Z_P70, Z_P80, Z_P90 = 0.5244, 0.8416, 1.2816
-# Amazon orders weekly (Mondays) up to this many weeks of its forecast, plus safety stock.
+# Amazon orders weekly (Mondays) up to this many weeks of its forecast, plus safety stock: the vendor's lead
+# time (one to two weeks to the end of the delivery window) plus the week until the next order.
 COVER_WEEKS = 3
 SAFETY_FACTOR = 1.15
 # Inventory beyond this many weeks of forecast demand is "unhealthy".
@@ -33,7 +34,6 @@ SELLABLE_RETURN_SHARE = 0.65
 SHIP_NEXT_DAY_SHARE = 0.12
 # No new purchase orders this close to a planned discontinuation (sell-off).
 SELL_OFF_DAYS = 56
-FULFILMENT_CENTERS = ("ABE8", "PHX6", "ONT8")
 
 
 class Stream(IntEnum):
@@ -50,21 +50,8 @@ class Stream(IntEnum):
     SLICES = 9
     CATALOG_CHANGES = 10
     SUPPLY = 11
-
-
-@dataclass(frozen=True)
-class PurchaseOrderLines:
-    """One row per ASIN ordered on a purchase-order day (Amazon's retail POs to the vendor)."""
-
-    day: np.ndarray  # day index the PO was placed
-    asin_index: np.ndarray
-    fulfilment_center: np.ndarray  # index into FULFILMENT_CENTERS
-    requested_cases: np.ndarray
-    confirmed_cases: np.ndarray
-    received_cases: np.ndarray
-    case_size: np.ndarray
-    receipt_day: np.ndarray  # day index the units arrive
-    list_price: np.ndarray
+    PURCHASE_ORDERS = 12
+    SUPPLY_STRAIN = 13
 
 
 class VendorSimulator:
@@ -75,7 +62,7 @@ class VendorSimulator:
     censored, oos_fraction, shipped_units, unfilled_units, customer_returns, sellable_on_hand,
     unsellable_on_hand, open_po_units, received_units, rtv_units (returned to vendor), requested_units,
     confirmed_units, aged_90_plus_units, unhealthy_units, ordered_revenue, shipped_revenue, shipped_cogs,
-    coop, supply_outage. Amazon's forecasts: forecast_mean/p70/p80/p90 (generations x 26 weeks x ASINs),
+    coop, supply_outage, supply_strain. Amazon's forecasts: forecast_mean/p70/p80/p90 (generations x 26 weeks x ASINs),
     generation_dates, forecast_active (generations x ASINs). Purchase order lines: purchase_orders.
     """
 
@@ -137,6 +124,7 @@ class VendorSimulator:
         self.base_price = np.array([p.base_price for p in self.products])
         self.unit_cost = np.array([p.unit_cost for p in self.products])
         self.case_size = np.array([p.case_size for p in self.products], dtype=np.int64)
+        self.ordered_in_eaches = np.array([p.ordered_in_eaches for p in self.products])
         self.base_traffic = np.exp(rng.normal(np.log(30.0), 1.2, a))
         self.conversion = rng.uniform(0.04, 0.16, a)
         self.elasticity = rng.uniform(-2.6, -0.8, a)
@@ -159,8 +147,9 @@ class VendorSimulator:
         self.fresh_share = np.where(fresh, rng.uniform(0.2, 0.5, a), 0.0)
         self.coop_rate = rng.uniform(0.01, 0.06, a)
         self.promo_propensity = rng.uniform(0.05, 0.3, a)
-        self.confirm_probability = rng.uniform(0.75, 1.0, a)
-        self.fill_probability = rng.uniform(0.85, 1.0, a)
+        # Uniform draws behind the vendor's reliability and whether Amazon allows backorders (supply.py).
+        self.vendor_quality = rng.random(a)
+        self.back_order_draw = rng.random(a)
         self.forecast_bias = np.exp(rng.normal(0, 0.2, a))
         self.forecast_dispersion = rng.uniform(2.0, 8.0, a)
         self.vendor_lead_days = int(rng.integers(6, 14))
@@ -304,19 +293,26 @@ class VendorSimulator:
 
     # ------------------------------------------------------------------ stock, orders and shipments
     def _build_supply_outages(self) -> None:
-        """Weeks in which the vendor cannot supply an ASIN and rejects Amazon's orders for it."""
+        """Weeks in which the vendor cannot supply an ASIN (it rejects Amazon's orders, or backorders them), and
+        longer spells of strained supply (more partial confirmations, short and late shipments)."""
+        self.supply_outage = self._episodes(Stream.SUPPLY, 0.04, 14, 42)
+        self.supply_strain = self._episodes(Stream.SUPPLY_STRAIN, 0.06, 21, 63)
+
+    def _episodes(self, stream: Stream, rate: float, shortest: int, longest: int) -> np.ndarray:
+        """(days x ASINs) spells: each block of days starts one per ASIN with probability `rate`."""
         n, a = self.n_days, self.n_asins
         cols = np.arange(a)
-        self.supply_outage = np.zeros((n, a), dtype=bool)
+        spells = np.zeros((n, a), dtype=bool)
         for chunk in range(-(-n // CHUNK_DAYS)):
-            rng = self.rng(Stream.SUPPLY, chunk)
-            hit = rng.random(a) < 0.04
+            rng = self.rng(stream, chunk)
+            hit = rng.random(a) < rate
             begin = chunk * CHUNK_DAYS + rng.integers(0, CHUNK_DAYS, a)
-            length = rng.integers(14, 43, a)
-            for k in range(43):
+            length = rng.integers(shortest, longest + 1, a)
+            for k in range(longest + 1):
                 rows = begin + k
                 ok = hit & (k < length) & (rows < n)
-                self.supply_outage[rows[ok], cols[ok]] = True
+                spells[rows[ok], cols[ok]] = True
+        return spells
 
     def _run_operations(self) -> None:
         n, a = self.n_days, self.n_asins
@@ -347,7 +343,23 @@ class VendorSimulator:
         generation_for_day = self._generation_for_days()
         has_forecast = len(self.generation_dates) > 0
         cover = self.forecast_mean[:, :COVER_WEEKS].sum(axis=1) if has_forecast else None
-        lines: list[tuple[np.ndarray, ...]] = []
+        lines: list[PurchaseOrderLines] = []
+        order_unit = np.where(self.ordered_in_eaches, 1, self.case_size)
+        supply = VendorSupply(
+            self.start,
+            self.vendor_quality,
+            self.back_order_draw,
+            order_unit,
+            self.ordered_in_eaches,
+            self.launch_index,
+            self.supply_outage,
+            self.supply_strain,
+            self.list_price,
+            self.vendor_lead_days,
+            lambda t: self.rng(Stream.PURCHASE_ORDERS, t),
+        )
+        # Launch stock is ordered in the week whose delivery window reaches the launch day.
+        last_window_day = supply.window_offset + WINDOW_DAYS - 1
         weekday = self._weekday_ext[:n]
         first_of_month = (self.dates.astype("datetime64[D]") == self.dates.astype("datetime64[M]")).tolist()
         last_active = self.discontinue_index - 1
@@ -395,44 +407,21 @@ class VendorSimulator:
                 unsellable[ending] = 0
 
             if weekday[t] == 0 and has_forecast:
-                eligible = (t >= self.launch_index - 28) & (t < self.discontinue_index - SELL_OFF_DAYS)
+                eligible = (t + last_window_day >= self.launch_index) & (
+                    t < self.discontinue_index - SELL_OFF_DAYS
+                )
                 target = cover[generation_for_day[t]] * SAFETY_FACTOR
                 need = np.where(eligible, target - (on_hand + open_po), 0.0)
-                cases = np.where(need > 0, np.ceil(need / self.case_size), 0).astype(np.int64)
-                confirmed_cases = rng.binomial(cases, self.confirm_probability) * ~self.supply_outage[t]
-                received_cases = rng.binomial(confirmed_cases, self.fill_probability)
-                center = rng.integers(0, len(FULFILMENT_CENTERS), a)
-                center_lead = np.maximum(
-                    3, self.vendor_lead_days + rng.integers(-2, 6, len(FULFILMENT_CENTERS))
-                )
-                # Launch stock is delivered for the launch day, not before.
-                receipt = np.maximum(t + center_lead[center], self.launch_index)
-                receipt = np.minimum(receipt, horizon - 1)
-                ordered_units = cases * self.case_size
-                confirmed_units = confirmed_cases * self.case_size
-                received_units = received_cases * self.case_size
-                cols = np.arange(a)
-                sched_received[receipt, cols] += received_units
-                sched_confirmed[receipt, cols] += confirmed_units
-                sched_lead[receipt, cols] += received_units * (receipt - t)
-                open_po += confirmed_units
-                out["requested_units"][t] = ordered_units
-                out["confirmed_units"][t] = confirmed_units
-                placed = np.nonzero(cases)[0]
-                if placed.size:
-                    lines.append(
-                        (
-                            np.full(placed.size, t),
-                            placed,
-                            center[placed],
-                            cases[placed],
-                            confirmed_cases[placed],
-                            received_cases[placed],
-                            self.case_size[placed],
-                            receipt[placed],
-                            self.list_price[t, placed],
-                        )
-                    )
+                amount = np.where(need > 0, np.ceil(need / order_unit), 0).astype(np.int64)
+                week = supply.respond(t, amount)
+                self._schedule(week, t, sched_received, sched_confirmed, sched_lead)
+                accepted = np.zeros(a, dtype=np.int64)
+                np.add.at(accepted, week.asin_index, week.accepted_units)
+                open_po += accepted
+                out["requested_units"][t] = amount * order_unit
+                out["confirmed_units"][t] = accepted
+                if len(week):
+                    lines.append(week)
 
             out["ordered_units"][t] = ordered
             out["shipped_units"][t] = shipped
@@ -463,12 +452,25 @@ class VendorSimulator:
         self.open_po_units = out["open_po_units"]
         self.oos_fraction = oos
         self.censored = self.demand > self.ordered_units
-        fields = (
-            [np.concatenate(parts) for parts in zip(*lines, strict=True)]
-            if lines
-            else [np.zeros(0, dtype=np.int64)] * 8 + [np.zeros(0)]
-        )
-        self.purchase_orders = PurchaseOrderLines(*fields)
+        self.purchase_orders = PurchaseOrderLines.concatenate(lines)
+
+    @staticmethod
+    def _schedule(
+        week: PurchaseOrderLines,
+        t: int,
+        received: np.ndarray,
+        leaving_open: np.ndarray,
+        lead_days: np.ndarray,
+    ) -> None:
+        """Book the week's receipts by day and ASIN: units received, units leaving the open POs (received, or
+        given up on when the line closes), and units x days since the order (Amazon's lead time)."""
+        first, rest = week.first_received_units, week.received_units - week.first_received_units
+        np.add.at(received, (week.first_receipt_day, week.asin_index), first)
+        np.add.at(received, (week.last_receipt_day, week.asin_index), rest)
+        np.add.at(leaving_open, (week.first_receipt_day, week.asin_index), first)
+        np.add.at(leaving_open, (week.close_day, week.asin_index), week.accepted_units - first)
+        np.add.at(lead_days, (week.first_receipt_day, week.asin_index), first * (week.first_receipt_day - t))
+        np.add.at(lead_days, (week.last_receipt_day, week.asin_index), rest * (week.last_receipt_day - t))
 
     def _derive_positions(self) -> None:
         inflow = self.received_units + self.sellable_returns
