@@ -51,6 +51,7 @@ class LocalAws:
     alert_topic_arn: str = ""
     catalog_queue_url: str = ""
     catalog_dlq_url: str = ""
+    purchase_orders_dlq_url: str = ""
     partner_event_bus: str = ""
     # One client per service: creating a boto3 client takes tens of milliseconds, and clients are thread-safe.
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -145,6 +146,7 @@ class LocalAws:
 
         self.topic_arn = self.client("sns").create_topic(Name=r.OPS_TOPIC)["TopicArn"]
         self._create_catalog_resources(config)
+        self._create_purchase_orders_resources()
 
         secrets = self.client("secretsmanager")
         for name, value in credentials.items():
@@ -194,12 +196,33 @@ class LocalAws:
         events.put_targets(Rule=f"{r.LOCAL_PREFIX}-catalog-notifications", EventBusName=r.LOCAL_PARTNER_EVENT_BUS,
                            Targets=[{"Id": "catalog-items", "Arn": self.queue_arn(self.catalog_queue_url)}])
 
+    def _create_purchase_orders_resources(self) -> None:
+        """The purchase orders pull's: its table (watermarks, POs, markers; both indexes and the TTL) and the
+        dead-letter queue of the POs that fail Amazon's model."""
+        dynamodb = self.client("dynamodb")
+        dynamodb.create_table(
+            TableName=r.PURCHASE_ORDERS_TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"}
+                                  for name in (r.PURCHASE_ORDERS_PARTITION_KEY, r.PURCHASE_ORDERS_SORT_KEY,
+                                               r.PURCHASE_ORDERS_OPEN_KEY, r.PURCHASE_ORDERS_WEEK_KEY)],
+            KeySchema=[{"AttributeName": r.PURCHASE_ORDERS_PARTITION_KEY, "KeyType": "HASH"},
+                       {"AttributeName": r.PURCHASE_ORDERS_SORT_KEY, "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[
+                _index(r.PURCHASE_ORDERS_OPEN_INDEX, r.PURCHASE_ORDERS_OPEN_KEY, r.PURCHASE_ORDERS_SORT_KEY),
+                _index(r.PURCHASE_ORDERS_WEEK_INDEX, r.PURCHASE_ORDERS_WEEK_KEY, r.PURCHASE_ORDERS_SORT_KEY),
+            ],
+        )
+        dynamodb.update_time_to_live(TableName=r.PURCHASE_ORDERS_TABLE, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": r.PURCHASE_ORDERS_TTL_ATTRIBUTE})
+        self.purchase_orders_dlq_url = self.client("sqs").create_queue(QueueName=r.PURCHASE_ORDERS_DLQ)["QueueUrl"]
+
     def queue_arn(self, queue_url: str) -> str:
         return self.client("sqs").get_queue_attributes(QueueUrl=queue_url,
                                                        AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     def function_environment(self) -> dict[str, str]:
-        """The variables the stacks set on the ingestion and catalog functions."""
+        """The variables the stacks set on the ingestion, catalog and purchase orders functions."""
         return {
             r.ENV_CONFIG_PARAMETER: r.CONFIG_PARAMETER,
             r.ENV_LEDGER_TABLE: r.LEDGER_TABLE,
@@ -213,6 +236,8 @@ class LocalAws:
             r.ENV_CATALOG_TABLE: r.CATALOG_TABLE,
             r.ENV_CATALOG_QUEUE_URL: self.catalog_queue_url,
             r.ENV_CATALOG_DLQ_URL: self.catalog_dlq_url,
+            r.ENV_PURCHASE_ORDERS_TABLE: r.PURCHASE_ORDERS_TABLE,
+            r.ENV_PURCHASE_ORDERS_DLQ_URL: self.purchase_orders_dlq_url,
             r.ENV_POWERTOOLS_SERVICE_NAME: r.SERVICE_NAME,
         }
 
