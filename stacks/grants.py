@@ -71,7 +71,8 @@ def grant_record_idempotency(grantee: iam.IGrantable, tables: IngestionTables) -
 
 
 def grant_send_to_queue(grantee: iam.IGrantable, queue: sqs.IQueue, key: kms.IKey) -> None:
-    """Send messages (poll_reports into report-events; process_reports into the dead-letter queue)."""
+    """Send messages (poll_reports into report-events; process_reports and purchase_orders into their dead-letter
+    queues)."""
     _allow(grantee, ["sqs:SendMessage"], [queue.queue_arn])
     grant_key_via(grantee, key, "sqs", "kms:Decrypt", "kms:GenerateDataKey")
 
@@ -83,7 +84,7 @@ def grant_write_lake_zones(grantee: iam.IGrantable, prefix: str, key: kms.IKey, 
         _allow(grantee, ["s3:PutObject"], [objects])
         acknowledge_wildcard_resource(
             grantee.grant_principal, objects,
-            f"Object keys under {zone}/ are built per report document at run time (vendorcast.lake.layout); "
+            f"Object keys under {zone}/ are built per document or page at run time (vendorcast.lake.layout); "
             "the grant is PutObject on that one zone of the lake bucket only.")
     grant_key_via(grantee, key, "s3", "kms:GenerateDataKey")
 
@@ -106,6 +107,26 @@ def grant_publish_catalog_alerts(grantee: iam.IGrantable, topic: sns.ITopic, key
     """Publish the catalog and data-condition digests to the alert topic."""
     _allow(grantee, ["sns:Publish"], [topic.topic_arn])
     grant_key_via(grantee, key, "sns", "kms:Decrypt", "kms:GenerateDataKey")
+
+
+def grant_publish_purchase_order_alerts(grantee: iam.IGrantable, topic: sns.ITopic, key: kms.IKey) -> None:
+    """Publish the purchase-order alerts (not acknowledged, delivery at risk, the weekly OTIF digest) to the alert
+    topic."""
+    _grant_publish(grantee, topic, key)
+
+
+# What purchase_orders does with its table: read and conditionally write the watermarks, the POs' latest states and
+# the alert and dead-letter markers, a page's POs in batches. Nothing is deleted: POs expire by TTL.
+PURCHASE_ORDERS_TABLE_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem",
+                                 "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
+
+
+def grant_update_purchase_orders(grantee: iam.IGrantable, table: dynamodb.ITable, indexes: Iterable[str],
+                                 key: kms.IKey) -> None:
+    """Read and write the purchase-orders table, and query the named indexes (open POs, POs by delivery week)."""
+    _allow(grantee, PURCHASE_ORDERS_TABLE_ACTIONS, [table.table_arn])
+    _allow(grantee, ["dynamodb:Query"], [f"{table.table_arn}/index/{index}" for index in indexes])
+    grant_key_via(grantee, key, "dynamodb", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 
 
 def grant_update_catalog(grantee: iam.IGrantable, table: dynamodb.ITable, key: kms.IKey) -> None:

@@ -1,6 +1,6 @@
 """Ingestion: the schedules, the request_reports / poll_reports / process_reports functions, the report-events
 queue they share with SP-API, the request ledger and SP-API rate-limit tables, the credentials and the
-deployment config they read."""
+deployment config they read; and the purchase orders pull (stacks/purchase_orders.py), which shares them."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from stacks.lake_storage import LakeStorageStack, lake_bucket_name
 from stacks.lambda_function import VendorcastFunction
 from stacks.ledger import IngestionTables
 from stacks.packaging import LambdaDependencies
+from stacks.purchase_orders import PurchaseOrdersPull
 from stacks.report_events import ReportEventsQueue
 from vendorcast.config import VendorcastConfig
 from vendorcast.resources import (
@@ -103,7 +104,7 @@ class IngestionStack(Stack):
                          ENV_REPORT_EVENTS_DLQ_URL: self.report_events.dead_letters.queue_url},
             timeout=PROCESS_REPORTS_TIMEOUT, memory_size=3008,
         )
-        self.functions = (self.request_reports, self.poll_reports, self.process_reports)
+        report_functions = (self.request_reports, self.poll_reports, self.process_reports)
 
         self.process_reports.function.add_event_source(event_sources.SqsEventSource(
             self.report_events.queue,
@@ -120,7 +121,7 @@ class IngestionStack(Stack):
                         description=f"vendorcast: start {function.node.id} on {expression}",
                         targets=[targets.LambdaFunction(function.function, retry_attempts=SCHEDULED_RUN_RETRIES)])
 
-        for function in self.functions:
+        for function in report_functions:
             grant_read_deployment_config(function.function, deployment_config.parameter)
             grant_read_spapi_credentials(function.function, credentials.secrets.values())
             grant_share_spapi_rate_limits(function.function, self.tables)
@@ -134,9 +135,20 @@ class IngestionStack(Stack):
         grant_send_to_queue(self.process_reports.function, self.report_events.dead_letters, self.key)
         grant_publish_operator_alerts(self.process_reports.function, alerts.ops_topic, alerts.key)
 
+        self.purchase_orders = PurchaseOrdersPull(
+            self, "PurchaseOrdersPull", config=config, key=self.key, tables=self.tables,
+            deployment_config=deployment_config.parameter, credentials=credentials, layer=dependencies.layer,
+            lake=lake, alerts=alerts, run_retries=SCHEDULED_RUN_RETRIES)
+        # Every function of the stack, for the monitoring stack's alarms and dashboard.
+        self.functions = (*report_functions, self.purchase_orders.function)
+
         CfnOutput(self, "ReportEventsQueueArn", value=self.report_events.queue.queue_arn,
                   description="SQS queue to register as the SP-API notification destination")
         CfnOutput(self, "RequestReportsFunctionName", value=self.request_reports.function.function_name,
                   description="Invoke it to start a run now (e.g. after changing the config)")
         CfnOutput(self, "LedgerTableName", value=self.tables.ledger.table_name,
                   description="DynamoDB table of report requests (what was requested and landed)")
+        CfnOutput(self, "PurchaseOrdersFunctionName", value=self.purchase_orders.function.function.function_name,
+                  description='Invoke it to pull purchase orders now: {"account": "<name>"}, or {} for every account')
+        CfnOutput(self, "PurchaseOrdersDeadLettersUrl", value=self.purchase_orders.dead_letters.queue_url,
+                  description="SQS queue of the purchase orders that failed Amazon's model, each with its reason")

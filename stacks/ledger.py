@@ -33,11 +33,12 @@ LEDGER_INDEXES: dict[str, tuple[str, str | None]] = {
 }
 
 
-def _string(name: str) -> dynamodb.Attribute:
+def string_attribute(name: str) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
 
 
-def _encrypted_table(scope: Construct, construct_id: str, key: kms.IKey, **props: object) -> dynamodb.Table:
+def encrypted_table(scope: Construct, construct_id: str, key: kms.IKey, **props: object) -> dynamodb.Table:
+    """A vendorcast table: on demand, encrypted with the stack's key, with point-in-time recovery."""
     return dynamodb.Table(
         scope, construct_id,
         billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -54,21 +55,22 @@ class IngestionTables(Construct):
         super().__init__(scope, construct_id)
         self.key = key
         # The ledger is the pipeline's memory of what was requested and landed: never lost with the stack.
-        self.ledger = _encrypted_table(self, "Ledger", key, partition_key=_string(LEDGER_PARTITION_KEY),
-                                       deletion_protection=True, removal_policy=RemovalPolicy.RETAIN)
+        self.ledger = encrypted_table(self, "Ledger", key, partition_key=string_attribute(LEDGER_PARTITION_KEY),
+                                      deletion_protection=True, removal_policy=RemovalPolicy.RETAIN)
         for index, (partition, sort) in LEDGER_INDEXES.items():
             self.ledger.add_global_secondary_index(
-                index_name=index, partition_key=_string(partition), sort_key=_string(sort) if sort else None,
+                index_name=index, partition_key=string_attribute(partition),
+                sort_key=string_attribute(sort) if sort else None,
                 projection_type=dynamodb.ProjectionType.ALL,
             )
         # Token buckets refill within minutes: nothing worth keeping either.
-        self.rate_limits = _encrypted_table(self, "RateLimits", key, partition_key=_string(RATE_LIMIT_KEY),
-                                            removal_policy=RemovalPolicy.DESTROY)
+        self.rate_limits = encrypted_table(self, "RateLimits", key, partition_key=string_attribute(RATE_LIMIT_KEY),
+                                           removal_policy=RemovalPolicy.DESTROY)
         # Idempotency records expire after a week (process_reports): nothing worth keeping.
-        self.idempotency = _encrypted_table(self, "Idempotency", key,
-                                            partition_key=_string(IDEMPOTENCY_PARTITION_KEY),
-                                            time_to_live_attribute=IDEMPOTENCY_TTL_ATTRIBUTE,
-                                            removal_policy=RemovalPolicy.DESTROY)
+        self.idempotency = encrypted_table(self, "Idempotency", key,
+                                           partition_key=string_attribute(IDEMPOTENCY_PARTITION_KEY),
+                                           time_to_live_attribute=IDEMPOTENCY_TTL_ATTRIBUTE,
+                                           removal_policy=RemovalPolicy.DESTROY)
 
     def ledger_index_arns(self) -> list[str]:
         return [f"{self.ledger.table_arn}/index/{index}" for index in LEDGER_INDEXES]

@@ -1,6 +1,7 @@
-"""Monitoring: alarms to the ops topic (a dead letter of the report events or the catalog items, function errors
-and throttles, no report landed for the configured number of days, a forecast run that failed or timed out), an
-e-mail for each failed run of the lake's publishing job, and one CloudWatch dashboard of the pipeline."""
+"""Monitoring: alarms to the ops topic (a dead letter of the report events, the catalog items or the purchase
+orders, function errors and throttles, no report landed for the configured number of days, a forecast run that
+failed or timed out), an e-mail for each failed run of the lake's publishing job, and one CloudWatch dashboard of
+the pipeline."""
 
 from __future__ import annotations
 
@@ -72,6 +73,14 @@ class MonitoringStack(Stack):
                     "A catalog-items message failed for good and waits in the dead-letter queue (its failure reason is "
                     "a message attribute): its ASINs were not looked at, and its run's digest went out without them. "
                     "Fix the cause, then redrive it to the catalog-items queue.",
+                    notify_recovery=True)
+
+        po_dead_letters = ingestion.purchase_orders.dead_letters.metric_approximate_number_of_messages_visible(
+            period=FUNCTION_ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM)
+        self._alarm("PurchaseOrdersDeadLetters", po_dead_letters,
+                    "A purchase order failed Amazon's model and waits in the purchase-orders dead-letter queue with "
+                    "its reason, naming the PO and the field; the rest of its page landed. The message says what to "
+                    "fix (docs/operations.md).",
                     notify_recovery=True)
 
         for function in (*ingestion.functions, *catalog.functions):

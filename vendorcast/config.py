@@ -159,7 +159,9 @@ class PurchaseOrdersConfig(BaseModel):
 
     model_config = _Strict
 
-    enabled: bool = True
+    # None: on for an account with one marketplace, or whose marketplaces all have their vendor codes below; off
+    # (and said in the docs) otherwise. true: on, and an account with several marketplaces must list their codes.
+    enabled: bool | None = None
     # Each run reads what changed since the last one; hourly keeps the acknowledgement alerts timely.
     schedule: str = "rate(1 hour)"
     # The vendor codes (sellingParty) of each marketplace. The Vendor Orders API answers for the whole vendor group
@@ -197,6 +199,15 @@ class AccountConfig(BaseModel):
     reports: list[ReportConfig] = Field(default_factory=default_reports)
     purchase_orders: PurchaseOrdersConfig = Field(default_factory=PurchaseOrdersConfig)
 
+    @property
+    def pulls_purchase_orders(self) -> bool:
+        """Whether the purchase orders pull runs for this account: as configured, else when every PO can be told
+        its marketplace (one marketplace, or vendor codes for each)."""
+        orders = self.purchase_orders
+        if orders.enabled is not None:
+            return orders.enabled
+        return len(self.marketplace_ids) == 1 or all(m in orders.vendor_codes for m in self.marketplace_ids)
+
     @field_validator("marketplace_ids")
     @classmethod
     def _known_marketplaces(cls, ids: list[str]) -> list[str]:
@@ -228,7 +239,7 @@ class AccountConfig(BaseModel):
                 raise ValueError(
                     f"purchase_orders.vendor_codes must list the vendor codes of every marketplace of an account with "
                     f"several (Amazon's Vendor Orders API answers for the whole region); missing: {', '.join(missing)}"
-                    "; or set purchase_orders.enabled = false")
+                    "; or leave purchase_orders.enabled unset or false")
         streams = [r.stream_name for r in self.reports]
         duplicates = sorted({s for s in streams if streams.count(s) > 1})
         if duplicates:

@@ -115,6 +115,9 @@ ENV_ATHENA_WORKGROUP = "VENDORCAST_ATHENA_WORKGROUP"
 
 # --- the purchase_orders function: Vendor Orders pulled in windows of at most 7 days (Amazon's cap)
 PURCHASE_ORDERS_FUNCTION = "purchase_orders"
+# Its scheduled event names the account to pull ({"account": "<name>"}, one schedule per account); an event without
+# it pulls every account with purchase_orders enabled.
+PURCHASE_ORDERS_EVENT_ACCOUNT = "account"
 
 # --- the lake's zones -----------------------------------------------------------------------------------
 LANDING_PREFIX = "landing"

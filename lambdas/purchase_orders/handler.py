@@ -10,14 +10,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vendorcast.orders.context import OrdersContext
 from vendorcast.orders.pull import run_purchase_orders
-from vendorcast.resources import SERVICE_NAME
+from vendorcast.resources import PURCHASE_ORDERS_EVENT_ACCOUNT, SERVICE_NAME
 
 logger = Logger(service=SERVICE_NAME)
 
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    account = event.get("account") if isinstance(event, dict) else None
+    account = event.get(PURCHASE_ORDERS_EVENT_ACCOUNT) if isinstance(event, dict) else None
     if account is not None and not isinstance(account, str):
         raise ValueError(f"the event's account must be an account name from the config, got {account!r}")
     summary = run_purchase_orders(OrdersContext.from_environment(), account,

@@ -1,6 +1,7 @@
 """One synth of the whole CDK app per test session, offline (bundling skipped, no AWS credentials, no Docker),
-from the example config plus a second vendor account (another SP-API region and secret), alert recipients and a
-QuickSight principal, so that every per-account and per-recipient resource and the optional stack appear."""
+from the example config plus a second vendor account (another SP-API region and secret, its purchase orders not
+pulled), alert recipients and a QuickSight principal, so that every per-account and per-recipient resource and the
+optional stack appear."""
 
 from __future__ import annotations
 
@@ -34,7 +35,10 @@ SECOND_ACCOUNT = {
     "marketplace_ids": ["A1PA6795UKMFR9", "A13V1IB3VIYZZH"],
     "secret_name": "vendorcast/acme-eu/spapi",
     "backfill_start": "2025-01-06",
+    "purchase_orders": {"enabled": False},
 }
+# The example account's purchase orders on a schedule of its own (not the default), to show where rules read it.
+PURCHASE_ORDERS_SCHEDULE = "cron(20 * * * ? *)"
 
 
 def _example_config_data() -> dict[str, Any]:
@@ -43,6 +47,7 @@ def _example_config_data() -> dict[str, Any]:
 
 def infra_test_config() -> VendorcastConfig:
     data = _example_config_data()
+    data["accounts"][0]["purchase_orders"]["schedule"] = PURCHASE_ORDERS_SCHEDULE
     data["accounts"].append(SECOND_ACCOUNT)
     data["alerts"] = {"emails": ALERT_EMAILS, "no_report_landed_days": 5,
                       "catalog": {"partner_event_source": PARTNER_EVENT_SOURCE}}

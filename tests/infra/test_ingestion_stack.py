@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from conftest import Synthesized
 
 SPAPI_PRINCIPAL = "arn:aws:iam::437568002678:root"
-CATALOG_ONLY_ENV_KEYS = {r.ENV_ALERT_TOPIC_ARN, r.ENV_CATALOG_TABLE, r.ENV_CATALOG_QUEUE_URL, r.ENV_CATALOG_DLQ_URL}
+# What the local runtime sets for the catalog and purchase-orders functions only (see their own tests).
+NOT_FOR_REPORT_FUNCTIONS = {r.ENV_ALERT_TOPIC_ARN, r.ENV_CATALOG_TABLE, r.ENV_CATALOG_QUEUE_URL, r.ENV_CATALOG_DLQ_URL,
+                            r.ENV_PURCHASE_ORDERS_TABLE, r.ENV_PURCHASE_ORDERS_DLQ_URL}
 INGESTION_ENV_KEYS = {
     r.ENV_CONFIG_PARAMETER, r.ENV_LEDGER_TABLE, r.ENV_RATE_LIMIT_TABLE, r.ENV_LAKE_BUCKET,
     r.ENV_REPORT_EVENTS_QUEUE_URL, r.ENV_OPS_TOPIC_ARN, r.ENV_POWERTOOLS_SERVICE_NAME,
@@ -156,7 +158,7 @@ def test_tables_match_the_local_runtime(synthesized: Synthesized, local_tables: 
 def test_tables_are_encrypted_with_point_in_time_recovery(synthesized: Synthesized) -> None:
     key = {"Fn::GetAtt": [_logical_id(synthesized, synthesized.stacks.ingestion.key), "Arn"]}
     tables = synthesized.resources(_stack(synthesized), "AWS::DynamoDB::Table")
-    assert len(tables) == 3
+    assert len(tables) == 4  # the ledger, rate limits, idempotency and purchase orders
     for table in tables.values():
         properties = table["Properties"]
         assert properties["BillingMode"] == "PAY_PER_REQUEST"
@@ -192,8 +194,9 @@ def test_functions_run_python_on_arm64_with_their_environment(synthesized: Synth
 
 def test_functions_get_every_variable_the_local_runtime_sets(synthesized: Synthesized, local_aws: LocalAws) -> None:
     """The embedded runtime sets what the handlers need; on AWS, process_reports alone needs the idempotency
-    table and the DLQ (and the catalog functions their own, see test_catalog_stack)."""
-    local = set(local_aws.function_environment()) - CATALOG_ONLY_ENV_KEYS
+    table and the DLQ (and the catalog and purchase-orders functions their own, see test_catalog_stack and
+    test_purchase_orders_stack)."""
+    local = set(local_aws.function_environment()) - NOT_FOR_REPORT_FUNCTIONS
     process_only = {r.ENV_IDEMPOTENCY_TABLE, r.ENV_REPORT_EVENTS_DLQ_URL}
     for name in ("request_reports", "poll_reports", "process_reports"):
         variables = set(_function(synthesized, name)["Properties"]["Environment"]["Variables"])
@@ -207,7 +210,7 @@ def test_request_reports_never_overlaps(synthesized: Synthesized) -> None:
 
 def test_log_groups_have_a_retention(synthesized: Synthesized) -> None:
     groups = synthesized.resources(_stack(synthesized), "AWS::Logs::LogGroup")
-    assert len(groups) == 3
+    assert len(groups) == 4  # the three report functions and purchase_orders
     assert all(group["Properties"]["RetentionInDays"] == 90 for group in groups.values())
 
 

@@ -24,9 +24,9 @@ def _alarms(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
 
 def test_every_alarm_notifies_the_ops_topic(synthesized: Synthesized) -> None:
     alarms = _alarms(synthesized)
-    # Two DLQs, errors and throttles of the five ingestion and catalog functions, no report landed; forecast runs
-    # failed, timed out and throttled, errors and throttles of the forecast starter.
-    assert len(alarms) == 2 + 2 * 5 + 1 + 3 + 2
+    # Three DLQs, errors and throttles of the six ingestion, purchase-orders and catalog functions, no report landed;
+    # forecast runs failed, timed out and throttled, errors and throttles of the forecast starter.
+    assert len(alarms) == 3 + 2 * 6 + 1 + 3 + 2
     for alarm in alarms.values():
         (action,) = alarm["AlarmActions"]
         assert action["Fn::GetStackOutput"]["StackName"] == synthesized.stacks.alerts.stack_name
@@ -43,13 +43,16 @@ def test_dead_letter_alarms_fire_on_the_first_message(synthesized: Synthesized) 
         queues.append(dimension["Value"]["Fn::GetStackOutput"])
         assert alarm["OKActions"] == alarm["AlarmActions"]
     assert sorted((q["StackName"], "DeadLetters" in q["OutputName"]) for q in queues) == [
-        (synthesized.stacks.catalog.stack_name, True), (synthesized.stacks.ingestion.stack_name, True)]
+        (synthesized.stacks.catalog.stack_name, True), (synthesized.stacks.ingestion.stack_name, True),
+        (synthesized.stacks.ingestion.stack_name, True)]
     assert any("CatalogItemsDeadLetters" in q["OutputName"] for q in queues)
+    assert any("PurchaseOrdersPullDeadLetters" in q["OutputName"] for q in queues)
 
 
 def test_each_function_has_error_and_throttle_alarms(synthesized: Synthesized) -> None:
     lambda_alarms = [a for a in _alarms(synthesized).values() if a.get("Namespace") == "AWS/Lambda"]
-    for function in ("RequestReports", "PollReports", "ProcessReports", "CatalogWatch", "CatalogItem"):
+    for function in ("RequestReports", "PollReports", "ProcessReports", "PurchaseOrders", "CatalogWatch",
+                     "CatalogItem"):
         metrics = {a["MetricName"] for a in lambda_alarms
                    if function in a["Dimensions"][0]["Value"]["Fn::GetStackOutput"]["OutputName"]}
         assert metrics == {"Errors", "Throttles"}

@@ -30,7 +30,7 @@ from stacks.packaging import (
 )
 from vendorcast.config import load_config
 
-FUNCTIONS = ["request_reports", "poll_reports", "process_reports", "catalog_watch", "catalog_item",
+FUNCTIONS = ["request_reports", "poll_reports", "process_reports", "catalog_watch", "catalog_item", "purchase_orders",
              "forecast_start"]
 # Distributions the Lambda Python runtime provides (boto3 and what it depends on).
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}

@@ -197,7 +197,8 @@ class LocalAws:
                            Targets=[{"Id": "catalog-items", "Arn": self.queue_arn(self.catalog_queue_url)}])
 
     def _create_purchase_orders_resources(self) -> None:
-        """The purchase orders pull's: its table (watermarks, PO states, markers; two sparse indexes) and its DLQ."""
+        """The purchase orders pull's: its table (watermarks, POs, markers; both indexes and the TTL) and the
+        dead-letter queue of the POs that fail Amazon's model."""
         dynamodb = self.client("dynamodb")
         dynamodb.create_table(
             TableName=r.PURCHASE_ORDERS_TABLE,
@@ -221,7 +222,7 @@ class LocalAws:
                                                        AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     def function_environment(self) -> dict[str, str]:
-        """The variables the stacks set on the ingestion and catalog functions."""
+        """The variables the stacks set on the ingestion, catalog and purchase orders functions."""
         return {
             r.ENV_CONFIG_PARAMETER: r.CONFIG_PARAMETER,
             r.ENV_LEDGER_TABLE: r.LEDGER_TABLE,

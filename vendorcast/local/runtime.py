@@ -191,8 +191,9 @@ class LocalPipeline:
     def pull_purchase_orders(self) -> list[dict[str, Any]]:
         """One run of each enabled account's purchase_orders schedule (the rule's input: the account's name)."""
         return [
-            invoke_handler(self._purchase_orders, r.PURCHASE_ORDERS_FUNCTION, {"account": account.name})
-            for account in self.config.accounts if account.purchase_orders.enabled
+            invoke_handler(self._purchase_orders, r.PURCHASE_ORDERS_FUNCTION,
+                           {r.PURCHASE_ORDERS_EVENT_ACCOUNT: account.name})
+            for account in self.config.accounts if account.pulls_purchase_orders
         ]
 
     def poll_reports(self) -> dict[str, Any]:

@@ -243,7 +243,7 @@ def run_purchase_orders(ctx: OrdersContext, account_name: str | None = None,
     alerts: list[ConditionAlert] = []
     markers: list[tuple[str, str, str]] = []
     for account in accounts:
-        if not account.purchase_orders.enabled:
+        if not account.pulls_purchase_orders:
             continue
         pull_account(ctx, account, summary, time_left)
         now = ctx.clock.now()

@@ -21,7 +21,8 @@ import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from vendorcast.lake.raw_files import start_week
+from vendorcast.reports.catalogue import ReportPeriod
+from vendorcast.reports.periods import period_start
 from vendorcast.resources import (
     PURCHASE_ORDERS_OPEN_INDEX,
     PURCHASE_ORDERS_OPEN_KEY,
@@ -36,6 +37,11 @@ from vendorcast.spapi.vendor_orders import OrdersFeed
 # Amazon keeps about six months of POs; a PO's item outlives that by a little, for the last OTIF digests.
 PO_ITEM_LIFETIME = timedelta(days=200)
 _BATCH_GET = 100
+
+
+def _retail_week(day: date) -> date:
+    """The Sunday starting the retail week of `day`."""
+    return period_start(day, ReportPeriod.WEEK)
 
 
 @dataclass
@@ -81,7 +87,7 @@ class OrderState:
     @property
     def window_week(self) -> date:
         """The retail week (Sunday start) the delivery window ends in (the order's week when there is none)."""
-        return start_week((self.window_ends_at or self.placed_at).date())
+        return _retail_week((self.window_ends_at or self.placed_at).date())
 
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "lines": {k: asdict(v) for k, v in self.lines.items()}})
