@@ -17,12 +17,12 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from vendorcast.clock import Clock
-from vendorcast.reports.catalogue import UnknownReportType, report_spec
 from vendorcast.sandbox.documents import build_report_document
 from vendorcast.sandbox.faults import Fault, FaultInjector
 from vendorcast.sandbox.report_rules import (
     ReportRejected,
     ReportRequest,
+    amazon_report_type,
     check_report_request,
     not_yet_available_details,
 )
@@ -142,9 +142,9 @@ class ReportStore:
         if not isinstance(report_type, str) or not report_type:
             raise invalid_input("reportType is required")
         try:
-            report_spec(report_type)
-        except UnknownReportType:
-            raise invalid_input(f"Invalid reportType {report_type}") from None
+            amazon_report_type(report_type)
+        except ValueError as exc:
+            raise invalid_input(str(exc)) from None
         marketplace_ids = body.get("marketplaceIds")
         if (
             not isinstance(marketplace_ids, list)
@@ -382,7 +382,7 @@ class ReportStore:
 
     def _served(self, report: _Report) -> ServedReport:
         # createReport accepts known report types only.
-        spec_dated = report_spec(report.report_type).dated
+        spec_dated = amazon_report_type(report.report_type).dated
         return ServedReport(
             report_id=report.report_id,
             report_type=report.report_type,
