@@ -49,9 +49,9 @@ OPTION_CURRENCY_CODE = "currencyCode"
 
 ALL_PERIODS = tuple(ReportPeriod)
 
-# Amazon does not publish a maximum span per request; DAY is documented at 15 days, the other
-# limits are conservative choices that keep one document well inside a Lambda's memory for a large
-# catalogue (the planner's own tests hold it to them; Amazon states no maximum, so the emulator enforces none).
+# Amazon does not publish a maximum span per request (reference §3.0, unverified): these limits are the
+# pipeline's choice, small enough to keep one document well inside a Lambda's memory for a large catalogue.
+# The planner's own tests hold it to them; the emulator, which judges by Amazon's rules, enforces none.
 DEFAULT_MAX_PERIODS_PER_REQUEST: dict[ReportPeriod, int] = {
     ReportPeriod.DAY: 15,
     ReportPeriod.WEEK: 13,
