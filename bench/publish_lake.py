@@ -25,7 +25,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from vendorcast.lake.storage import LakeStorage
-from vendorcast.lake.synthetic import WEEKLY_STREAMS, ReportStream, SyntheticLake, write_report, write_synthetic_lake
+from vendorcast.local.synthetic_lake import (
+    WEEKLY_STREAMS,
+    ReportStream,
+    SyntheticLake,
+    write_report,
+    write_synthetic_lake,
+)
 from vendorcast.reports.catalogue import ReportType
 from vendorcast.reports.windows import PULL_RESTATE_PREFIX
 

@@ -259,9 +259,9 @@ class ScheduleConfig(BaseModel):
     # The lake's publishing job (Glue): once a day, after the night's documents landed (05:00 UTC is before the
     # working day in the Americas and Europe). It is incremental, so a run with nothing new is short.
     publish_lake: str = "cron(0 5 * * ? *)"
-    # The weekly forecast run: Amazon publishes a week's reports about 48 h after it ends (Saturday), the
-    # publishing job makes them curated at 05:00 UTC, so Tuesday 07:00 UTC forecasts from complete weeks.
-    forecast: str = "cron(0 7 ? * TUE *)"
+    # The weekly forecast run: Amazon publishes a week's reports up to 72 h after it ends (Saturday), the
+    # publishing job makes them curated at 05:00 UTC, so Wednesday 07:00 UTC forecasts from complete weeks.
+    forecast: str = "cron(0 7 ? * WED *)"
     # A request with no notification after this long is checked with getReport by poll_reports.
     poll_after_minutes: Annotated[int, Field(ge=1)] = 30
     # A report still unfinished after this long is given up (marked failed, operator alerted).

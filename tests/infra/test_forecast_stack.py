@@ -235,7 +235,7 @@ def test_synth_needs_no_docker(tmp_path: Path) -> None:
 def test_a_weekly_rule_starts_the_starter_with_the_scheduled_input(synthesized: Synthesized) -> None:
     (rule,) = synthesized.resources(_stack(synthesized), "AWS::Events::Rule").values()
     properties = rule["Properties"]
-    assert properties["ScheduleExpression"] == synthesized.config.schedules.forecast == "cron(0 7 ? * TUE *)"
+    assert properties["ScheduleExpression"] == synthesized.config.schedules.forecast == "cron(0 7 ? * WED *)"
     (target,) = properties["Targets"]
     assert json.loads(target["Input"]) == SCHEDULED_INPUT == {"trigger": "scheduled"}
     assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2

@@ -1,6 +1,6 @@
 """The vendor report catalogue: which report types exist, which options each accepts, and the rules
-(period alignment, request span, availability lag, look-back) that the planner, the parsers, the
-config and the SP-API emulator all read from this one place."""
+(period alignment, request span, availability lag, look-back) that the planner, the parsers and the
+config read from this one place. The SP-API emulator does not: it judges these rules with its own."""
 
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ OPTION_CURRENCY_CODE = "currencyCode"
 
 ALL_PERIODS = tuple(ReportPeriod)
 
-# Amazon does not publish a maximum span per request; DAY is documented at 15 days, the other
-# limits are conservative choices that keep one document well inside a Lambda's memory for a large
-# catalogue. The emulator enforces the same limits, so a planner bug shows in tests.
+# Amazon does not publish a maximum span per request (reference §3.0, unverified): these limits are the
+# pipeline's choice, small enough to keep one document well inside a Lambda's memory for a large catalogue.
+# The planner's own tests hold it to them; the emulator, which judges by Amazon's rules, enforces none.
 DEFAULT_MAX_PERIODS_PER_REQUEST: dict[ReportPeriod, int] = {
     ReportPeriod.DAY: 15,
     ReportPeriod.WEEK: 13,
@@ -60,11 +60,12 @@ DEFAULT_MAX_PERIODS_PER_REQUEST: dict[ReportPeriod, int] = {
     ReportPeriod.YEAR: 1,
 }
 
-# Data becomes available this long after a period closes (daily ~72 h, weekly ~48 h; longer
-# periods follow their last day's daily data).
+# Data becomes available this long after a period closes: Amazon publishes daily and weekly retail analytics
+# "up to ~72 h" after the period (reference §3.0), so asking earlier spends the scarce createReport quota on a
+# FATAL "not yet available"; longer periods follow their last day's daily data.
 DEFAULT_AVAILABILITY_LAG: dict[ReportPeriod, timedelta] = {
     ReportPeriod.DAY: timedelta(hours=72),
-    ReportPeriod.WEEK: timedelta(hours=48),
+    ReportPeriod.WEEK: timedelta(hours=72),
     ReportPeriod.MONTH: timedelta(hours=72),
     ReportPeriod.QUARTER: timedelta(hours=72),
     ReportPeriod.YEAR: timedelta(hours=72),

@@ -1,5 +1,6 @@
-"""Reports API 2021-06-30 routes of the emulator, and the pre-signed document downloads behind
-getReportDocument (raw gzip bytes, URLs that expire after five simulated minutes, optional truncation)."""
+"""Reports API 2021-06-30 routes of the emulator (reports, report schedules, documents), and the pre-signed
+document downloads behind getReportDocument (raw gzip bytes, URLs that expire after five simulated minutes,
+optional truncation)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from werkzeug.wrappers import Request, Response
 
 from vendorcast.clock import Clock
 from vendorcast.sandbox.faults import FaultInjector
+from vendorcast.sandbox.report_schedules import ReportSchedules
 from vendorcast.sandbox.report_store import DONE, ReportStore
 from vendorcast.sandbox.wire import ApiError, invalid_input, json_response
 
@@ -36,6 +38,7 @@ class ReportsApi:
         url_ttl_seconds: float,
     ) -> None:
         self._store = store
+        self.schedules = ReportSchedules(clock, store.create)
         self._clock = clock
         self._faults = faults
         self._base_url = base_url
@@ -52,15 +55,15 @@ class ReportsApi:
             (f"{base}/reports", "GET", "getReports", self.get_reports),
             (f"{base}/reports/<report_id>", "GET", "getReport", self.get_report),
             (f"{base}/reports/<report_id>", "DELETE", "cancelReport", self.cancel_report),
+            (f"{base}/schedules", "GET", "getReportSchedules", self.get_report_schedules),
+            (f"{base}/schedules", "POST", "createReportSchedule", self.create_report_schedule),
+            (f"{base}/schedules/<schedule_id>", "GET", "getReportSchedule", self.get_report_schedule),
+            (f"{base}/schedules/<schedule_id>", "DELETE", "cancelReportSchedule", self.cancel_report_schedule),
             (f"{base}/documents/<path:document_id>", "GET", "getReportDocument", self.get_report_document),
         ]
 
     def create_report(self, request: Request) -> Response:
-        try:
-            body = json.loads(request.get_data(as_text=True) or "null")
-        except json.JSONDecodeError:
-            raise invalid_input("The request body is not valid JSON") from None
-        return json_response({"reportId": self._store.create(body)}, status=202)
+        return json_response({"reportId": self._store.create(_json_body(request))}, status=202)
 
     def get_reports(self, request: Request) -> Response:
         return json_response(self._store.reports(request.args))
@@ -70,6 +73,19 @@ class ReportsApi:
 
     def cancel_report(self, request: Request, report_id: str) -> Response:
         self._store.cancel(report_id)
+        return Response(b"", status=200, content_type="application/json")
+
+    def get_report_schedules(self, request: Request) -> Response:
+        return json_response(self.schedules.schedules(request.args))
+
+    def create_report_schedule(self, request: Request) -> Response:
+        return json_response({"reportScheduleId": self.schedules.create(_json_body(request))}, status=201)
+
+    def get_report_schedule(self, request: Request, schedule_id: str) -> Response:
+        return json_response(self.schedules.schedule(schedule_id))
+
+    def cancel_report_schedule(self, request: Request, schedule_id: str) -> Response:
+        self.schedules.cancel(schedule_id)
         return Response(b"", status=200, content_type="application/json")
 
     def get_report_document(self, request: Request, document_id: str) -> Response:
@@ -122,6 +138,13 @@ class ReportsApi:
         if query.get("response-content-encoding") == "gzip":
             headers["Content-Encoding"] = "gzip"
         return Response(content, status=200, content_type="application/octet-stream", headers=headers)
+
+
+def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(request.get_data(as_text=True) or "null")
+    except json.JSONDecodeError:
+        raise invalid_input("The request body is not valid JSON") from None
 
 
 def _s3_error(status: int, code: str, message: str) -> Response:

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from vendorcast.reports.catalogue import ReportType, report_spec
+from vendorcast.reports.catalogue import ReportType
+from vendorcast.sandbox.report_rules import ReportRejected, amazon_report_type, check_report_options
 from vendorcast.sandbox.report_values import ReportValues, RowValues, compute_report_values
 from vendorcast.sandbox.simulator import VendorSimulator
 
@@ -144,7 +145,10 @@ def _values(
     last_updated: date,
 ) -> ReportValues:
     _check_marketplace(sim, marketplace_id)
-    report_spec(report_type).validate_options(report_options)
+    try:
+        check_report_options(amazon_report_type(report_type), report_options)
+    except ReportRejected as exc:
+        raise ValueError(str(exc)) from None
     return compute_report_values(sim, report_type, report_options, start, end, last_updated)
 
 
@@ -198,9 +202,9 @@ def build_report_document(
     """The JSON document Amazon would serve for this request, as refreshed on `last_updated` (options must be
     valid for the type; start and end are ignored for GET_VENDOR_FORECASTING_REPORT)."""
     values = _values(sim, report_type, report_options, marketplace_id, start, end, last_updated)
-    spec = report_spec(report_type)
+    spec = amazon_report_type(report_type)
     specification: dict[str, Any] = {
-        "reportType": spec.report_type.value,
+        "reportType": spec.report_type,
         "reportOptions": dict(report_options),
         "lastUpdatedDate": last_updated.isoformat(),
     }
@@ -210,8 +214,8 @@ def build_report_document(
     specification["marketplaceIds"] = [marketplace_id]
     document: dict[str, Any] = {"reportSpecification": specification}
     if spec.aggregate_key is not None and values.aggregate is not None:
-        document[spec.aggregate_key] = _json_rows(sim, values.aggregate, spec.report_type, None)
-    document[spec.by_asin_key] = _json_rows(sim, values.by_asin, spec.report_type, values.generation_date)
+        document[spec.aggregate_key] = _json_rows(sim, values.aggregate, values.report_type, None)
+    document[spec.by_asin_key] = _json_rows(sim, values.by_asin, values.report_type, values.generation_date)
     return document
 
 

@@ -1,5 +1,5 @@
 """Login with Amazon as the emulator plays it: exchanges the configured refresh token (or client credentials
-for grantless scopes) for access tokens, and says whether a presented access token is one it issued."""
+for grantless scopes) for access tokens, and says which grant a presented access token carries, if it issued it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from typing import Any
 from vendorcast.sandbox.settings import SandboxSettings
 
 TOKEN_LIFETIME_SECONDS = 3600
-GRANTLESS_SCOPES = ("sellingpartnerapi::notifications", "sellingpartnerapi::migration")
+NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
+GRANTLESS_SCOPES = (NOTIFICATIONS_SCOPE, "sellingpartnerapi::migration")
+# The grant of a token from a refresh token: the selling partner's authorization (a grantless token carries its scope).
+SELLING_PARTNER = "selling_partner"
 
 
 class LoginWithAmazon:
@@ -23,7 +26,7 @@ class LoginWithAmazon:
         self._lock = threading.Lock()
         # Token lifetimes run on the wall clock: python-amazon-sp-api caches tokens for a fixed number of
         # real seconds, so expiring them in scaled time would fail every client that runs a scaled clock.
-        self._tokens: dict[str, float] = {}
+        self._tokens: dict[str, tuple[float, str]] = {}  # token -> (expiry, grant)
 
     def exchange(self, form: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
         """(HTTP status, JSON body) of POST /auth/o2/token."""
@@ -51,19 +54,25 @@ class LoginWithAmazon:
                     "invalid_grant", "The request has an invalid grant parameter : refresh_token"
                 )
             body["refresh_token"] = refresh_token
+            grant = SELLING_PARTNER
         elif form.get("scope") not in GRANTLESS_SCOPES:
             return 400, _error("invalid_scope", f"The scope must be one of {', '.join(GRANTLESS_SCOPES)}")
+        else:
+            grant = form["scope"]
         token = "Atza|" + secrets.token_urlsafe(32)
         with self._lock:
-            self._tokens[token] = time.monotonic() + TOKEN_LIFETIME_SECONDS
+            self._tokens[token] = (time.monotonic() + TOKEN_LIFETIME_SECONDS, grant)
         return 200, {"access_token": token, **body}
 
-    def is_valid(self, token: str | None) -> bool:
+    def grant(self, token: str | None) -> str | None:
+        """SELLING_PARTNER or the grantless scope of a live token this LWA issued; None for any other token."""
         if not token:
-            return False
+            return None
         with self._lock:
-            expires = self._tokens.get(token)
-        return expires is not None and time.monotonic() < expires
+            issued = self._tokens.get(token)
+        if issued is None or time.monotonic() >= issued[0]:
+            return None
+        return issued[1]
 
 
 def _error(code: str, description: str) -> dict[str, str]:

@@ -17,12 +17,12 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from vendorcast.clock import Clock
-from vendorcast.reports.catalogue import UnknownReportType, report_spec
 from vendorcast.sandbox.documents import build_report_document
 from vendorcast.sandbox.faults import Fault, FaultInjector
 from vendorcast.sandbox.report_rules import (
     ReportRejected,
     ReportRequest,
+    amazon_report_type,
     check_report_request,
     not_yet_available_details,
 )
@@ -97,6 +97,7 @@ class _Report:
     created: datetime
     processing_start: datetime
     processing_end: datetime
+    schedule_id: str | None = None  # the report schedule that created it
     status: str | None = None  # set once final
     last_updated: date | None = None
     document_id: str | None = None
@@ -135,16 +136,18 @@ class ReportStore:
         self._documents: dict[str, StoredDocument] = {}
 
     # ------------------------------------------------------------------ createReport
-    def create(self, body: Any) -> str:
+    def create(self, body: Any, schedule_id: str | None = None) -> str:
+        """createReport (or a due report schedule, whose id the report carries): validate the body as Amazon's
+        model does, queue the report, return its id. The report rules are applied when it is processed."""
         if not isinstance(body, dict):
             raise invalid_input("The request body must be a JSON object (CreateReportSpecification)")
         report_type = body.get("reportType")
         if not isinstance(report_type, str) or not report_type:
             raise invalid_input("reportType is required")
         try:
-            report_spec(report_type)
-        except UnknownReportType:
-            raise invalid_input(f"Invalid reportType {report_type}") from None
+            amazon_report_type(report_type)
+        except ValueError as exc:
+            raise invalid_input(str(exc)) from None
         marketplace_ids = body.get("marketplaceIds")
         if (
             not isinstance(marketplace_ids, list)
@@ -172,6 +175,7 @@ class ReportStore:
                 created=now,
                 processing_start=now + queue,
                 processing_end=now + queue + processing,
+                schedule_id=schedule_id,
             )
             self._reports[report.report_id] = report
         return report.report_id
@@ -184,9 +188,8 @@ class ReportStore:
         if not isinstance(value, str):
             raise invalid_input(f"{name} must be an ISO 8601 date-time string")
         moment = parse_datetime(name, value)
-        # Amazon refuses windows in the future (a day's slack: only the date part is used).
-        if moment.date() > now.date():
-            raise invalid_input(f"{name} {value} must not be in the future")
+        if moment > now:
+            raise invalid_input(f"{name} {value} must not be in the future (now is {timestamp(now)})")
         return moment
 
     def _delays(self, number: int) -> tuple[timedelta, timedelta]:
@@ -280,6 +283,8 @@ class ReportStore:
             "createdTime": timestamp(report.created),
             "processingStatus": status,
         }
+        if report.schedule_id:
+            out["reportScheduleId"] = report.schedule_id
         if status != IN_QUEUE and report.processing_start <= now:
             out["processingStartTime"] = timestamp(report.processing_start)
         if status in FINAL_STATUSES:
@@ -382,7 +387,7 @@ class ReportStore:
 
     def _served(self, report: _Report) -> ServedReport:
         # createReport accepts known report types only.
-        spec_dated = report_spec(report.report_type).dated
+        spec_dated = amazon_report_type(report.report_type).dated
         return ServedReport(
             report_id=report.report_id,
             report_type=report.report_type,

@@ -9,16 +9,8 @@ from datetime import date
 
 import numpy as np
 
-from vendorcast.reports.catalogue import (
-    OPTION_DISTRIBUTOR_VIEW,
-    OPTION_REPORT_PERIOD,
-    OPTION_SELLING_PROGRAM,
-    DistributorView,
-    ReportPeriod,
-    ReportType,
-    SellingProgram,
-)
-from vendorcast.reports.periods import period_start, periods_between
+from vendorcast.reports.catalogue import DistributorView, ReportPeriod, ReportType, SellingProgram
+from vendorcast.sandbox.report_rules import DISTRIBUTOR_VIEW, REPORT_PERIOD, SELLING_PROGRAM, periods_covering
 from vendorcast.sandbox.restatements import (
     restate_margin,
     restate_money,
@@ -99,11 +91,11 @@ class _Periods:
 
 
 def _options(options: dict[str, str]) -> tuple[ReportPeriod | None, str | None, str | None]:
-    period = options.get(OPTION_REPORT_PERIOD)
+    period = options.get(REPORT_PERIOD)
     return (
         ReportPeriod(period) if period else None,
-        options.get(OPTION_DISTRIBUTOR_VIEW),
-        options.get(OPTION_SELLING_PROGRAM),
+        options.get(DISTRIBUTOR_VIEW),
+        options.get(SELLING_PROGRAM),
     )
 
 
@@ -340,10 +332,10 @@ def compute_report_values(
     if report_type == ReportType.FORECASTING:
         return _forecast(sim, program, last_updated)
     if period is None:
-        raise ValueError(f"{report_type} needs reportOptions.{OPTION_REPORT_PERIOD}")
+        raise ValueError(f"{report_type} needs reportOptions.{REPORT_PERIOD}")
     if start is None or end is None:
         raise ValueError(f"{report_type} needs a start and an end date")
-    periods = _Periods(sim, periods_between(period_start(start, period), end, period))
+    periods = _Periods(sim, periods_covering(start, end, period))
     match report_type:
         case ReportType.SALES:
             return _sales(sim, periods, view, program, last_updated)

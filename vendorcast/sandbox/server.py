@@ -1,6 +1,7 @@
-"""The SP-API emulator's HTTP server on 127.0.0.1: Login with Amazon, Reports, Catalog Items and Vendor Orders
-routes behind Amazon's token check, usage plans and injected faults, plus a background thread that moves
-reports through their states in simulated time and delivers their notifications."""
+"""The SP-API emulator's HTTP server on 127.0.0.1: Login with Amazon, Reports, Catalog Items, Vendor Orders and
+Notifications routes behind Amazon's token check (the right grant for each operation), media type check, usage plans
+and injected faults, plus a background thread that creates scheduled reports, moves reports through their states in
+simulated time and delivers their notifications."""
 
 from __future__ import annotations
 
@@ -19,13 +20,13 @@ from werkzeug.wrappers import Request, Response
 
 from vendorcast.clock import Clock, ScaledClock, SystemClock
 from vendorcast.sandbox.api_catalog import CatalogApi
-from vendorcast.sandbox.api_notifications import NotificationsApi
+from vendorcast.sandbox.api_notifications import GRANTLESS_OPERATIONS, NotificationsApi
 from vendorcast.sandbox.api_reports import DOCUMENT_ROUTE, ReportsApi
 from vendorcast.sandbox.api_vendor_orders import VendorOrdersApi
 from vendorcast.sandbox.catalog import SimulatedCatalog
 from vendorcast.sandbox.catalog_events import CatalogEventDispatcher, CatalogEventRecord
 from vendorcast.sandbox.faults import Fault, FaultInjector
-from vendorcast.sandbox.lwa import LoginWithAmazon
+from vendorcast.sandbox.lwa import NOTIFICATIONS_SCOPE, SELLING_PARTNER, LoginWithAmazon
 from vendorcast.sandbox.notifications import NotificationDispatcher, NotificationRecord
 from vendorcast.sandbox.report_store import ReportStore, ServedReport
 from vendorcast.sandbox.settings import SandboxSettings
@@ -40,6 +41,8 @@ LWA_TOKEN_PATH = "/auth/o2/token"
 REQUEST_ID_HEADER = "x-amzn-RequestId"
 RATE_LIMIT_HEADER = "x-amzn-RateLimit-Limit"
 ACCESS_TOKEN_HEADER = "x-amz-access-token"
+JSON_MEDIA_TYPE = "application/json"
+BODY_METHODS = ("POST", "PUT", "PATCH")
 # Real seconds between two passes of the background thread (reports advance, notifications go out).
 TICK_SECONDS = 0.05
 _LWA, _DOWNLOAD = "lwa", "download"
@@ -83,7 +86,7 @@ class SandboxServer:
             self._reports_api,
             CatalogApi(self._simulation.covering, clock, settings.marketplace_id),
             VendorOrdersApi(self._simulation.covering, clock, settings.faults.orders_page_size),
-            NotificationsApi(),
+            NotificationsApi(settings.application_id),
         ]
         self._handlers: dict[str, Callable[..., Response]] = {}
         rules = [
@@ -195,6 +198,7 @@ class SandboxServer:
     def _background(self) -> None:
         while not self._stopping.wait(TICK_SECONDS):
             try:
+                self._reports_api.schedules.create_due()
                 self._store.advance()
                 self._notifier.deliver_due()
                 self._catalog_events.deliver_due()
@@ -224,8 +228,15 @@ class SandboxServer:
             return json_response(body, status)
         if endpoint == _DOWNLOAD:
             return self._reports_api.download(request, **args)
-        if not self._lwa.is_valid(request.headers.get(ACCESS_TOKEN_HEADER)):
+        grant = self._lwa.grant(request.headers.get(ACCESS_TOKEN_HEADER))
+        if grant is None:
             return _error(UNAUTHORIZED)
+        wrong_grant = _wrong_grant(endpoint, grant)
+        if wrong_grant:
+            return _error(wrong_grant)
+        if request.method in BODY_METHODS and request.mimetype != JSON_MEDIA_TYPE:
+            return _error(ApiError(415, "UnsupportedMediaType", "The request's Content-Type is not supported.",
+                                   f"Send the body as {JSON_MEDIA_TYPE}, not {request.mimetype or 'no type'}"))
         if not self._limiter.acquire(endpoint):
             return _error(QUOTA_EXCEEDED)
         if self._faults.hits(Fault.THROTTLE):
@@ -248,6 +259,22 @@ class SandboxServer:
 
 def _error(error: ApiError) -> Response:
     return json_response(error.body(), error.status)
+
+
+def _wrong_grant(operation: str, grant: str) -> ApiError | None:
+    """Amazon's models: a grantless operation takes only a notifications-scope token from client credentials,
+    every other operation only a token from the selling partner's refresh token."""
+    if operation in GRANTLESS_OPERATIONS:
+        if grant == NOTIFICATIONS_SCOPE:
+            return None
+        needed = (f"{operation} is grantless: use an access token from grant_type=client_credentials with scope "
+                  f"{NOTIFICATIONS_SCOPE}")
+    else:
+        if grant == SELLING_PARTNER:
+            return None
+        needed = (f"{operation} acts for a selling partner: use an access token from grant_type=refresh_token, "
+                  f"not a grantless one ({grant})")
+    return ApiError(UNAUTHORIZED.status, UNAUTHORIZED.code, UNAUTHORIZED.message, needed)
 
 
 def serve(settings: SandboxSettings, scale: float = 1.0, start_at: datetime | None = None) -> None:

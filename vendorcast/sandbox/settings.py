@@ -90,11 +90,15 @@ DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
     "getPurchaseOrders": RateLimit(rate=10.0, burst=10),
     "getPurchaseOrder": RateLimit(rate=10.0, burst=10),
     "getPurchaseOrdersStatus": RateLimit(rate=10.0, burst=10),
-    "createDestination": RateLimit(rate=1.0, burst=5),
-    "getDestinations": RateLimit(rate=1.0, burst=5),
-    "deleteDestination": RateLimit(rate=1.0, burst=5),
-    "createSubscription": RateLimit(rate=1.0, burst=5),
-    "getSubscription": RateLimit(rate=1.0, burst=5),
+    "getReportSchedules": RateLimit(rate=0.0222, burst=10),
+    "createReportSchedule": RateLimit(rate=0.0222, burst=10),
+    "getReportSchedule": RateLimit(rate=0.0222, burst=10),
+    "cancelReportSchedule": RateLimit(rate=0.0222, burst=10),
+    # Notifications (§4.1): one plan for every operation.
+    **{operation: RateLimit(rate=1.0, burst=5) for operation in (
+        "createDestination", "getDestinations", "getDestination", "deleteDestination",
+        "createSubscription", "getSubscription", "getSubscriptions", "getSubscriptionById", "deleteSubscriptionById",
+    )},
 }
 
 

@@ -54,15 +54,19 @@ def timestamp(moment: datetime) -> str:
 
 
 def parse_datetime(name: str, value: str) -> datetime:
-    """An ISO 8601 date-time (or date); naive values are UTC."""
+    """A `date-time` of Amazon's models: ISO 8601 with a time and a UTC offset (RFC 3339); a bare date or a time
+    without its offset is refused rather than guessed."""
     text = value.strip()
-    if text.endswith("Z"):
+    if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise invalid_input(f"{name} {value!r} is not an ISO 8601 date-time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is None:
+        raise invalid_input(f"{name} {value!r} has no time zone; send a date-time with its offset, e.g. "
+                            f"{moment.replace(tzinfo=UTC).isoformat()}")
+    return moment
 
 
 def list_param(args: MultiDict, name: str) -> list[str]:

@@ -51,8 +51,11 @@ def subscribe_report_notifications(session: SpApiSession, queue_arn: str) -> Sub
         if existing["destinationId"] != destination_id:
             raise SubscriptionConflict(
                 f"account {session.account.name!r} already sends {REPORT_PROCESSING_FINISHED} to destination "
-                f"{existing['destinationId']} (subscription {existing['subscriptionId']}); delete that "
-                "subscription first if vendorcast should receive them")
+                f"{existing['destinationId']} (subscription {existing['subscriptionId']}). If vendorcast should "
+                "receive them instead, delete that subscription with SP-API deleteSubscriptionById (DELETE "
+                f"/notifications/v1/subscriptions/{REPORT_PROCESSING_FINISHED}/{existing['subscriptionId']}, a "
+                "grantless call: an access token from client credentials with scope "
+                f"{Notifications.grantless_scope}), then run this again")
         return SubscriptionResult(destination_id, existing["subscriptionId"], created_destination, False)
     subscription = session.call("createSubscription", client.create_subscription, REPORT_PROCESSING_FINISHED,
                                 destination_id=destination_id, payload_version=REPORT_PAYLOAD_VERSION).payload

@@ -15,9 +15,9 @@ from vendorcast.lake.curated import partition_ids, read_curated_table
 from vendorcast.lake.glue_catalog import PARQUET_SERDE
 from vendorcast.lake.raw_files import partition_values
 from vendorcast.lake.storage import LakeStorage
-from vendorcast.lake.synthetic import SyntheticLake, write_synthetic_lake
 from vendorcast.lake.tables import CURATED_TABLES
 from vendorcast.local.runtime import LocalPipeline
+from vendorcast.local.synthetic_lake import SyntheticLake, write_synthetic_lake
 from vendorcast.sandbox.settings import SandboxSettings
 
 pytestmark = pytest.mark.integration

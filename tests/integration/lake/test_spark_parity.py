@@ -16,8 +16,14 @@ from vendorcast.lake.engines import DuckDBEngine
 from vendorcast.lake.manifest import load_manifest
 from vendorcast.lake.publish import PublishIncomplete, publish_lake
 from vendorcast.lake.storage import LakeStorage
-from vendorcast.lake.synthetic import ReportStream, SyntheticLake, write_raw_table, write_report, write_synthetic_lake
 from vendorcast.lake.tables import CURATED_TABLES, arrow_schema
+from vendorcast.local.synthetic_lake import (
+    ReportStream,
+    SyntheticLake,
+    write_raw_table,
+    write_report,
+    write_synthetic_lake,
+)
 from vendorcast.reports.catalogue import ReportType
 from vendorcast.reports.windows import PULL_RESTATE_PREFIX
 

@@ -14,10 +14,10 @@ from vendorcast import resources as r
 from vendorcast.lake.forecast_tables import FORECAST, FORECAST_RUNS
 from vendorcast.lake.publish import publish_lake_emulated
 from vendorcast.lake.storage import LakeStorage
-from vendorcast.lake.synthetic import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
 from vendorcast.local.aws import LocalAws, apply_environment, restore_environment
 from vendorcast.local.lambdas import load_handler
 from vendorcast.local.stepfunctions import LocalStepFunctions, create_forecast_workflow
+from vendorcast.local.synthetic_lake import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
 
 pytestmark = pytest.mark.integration
 

@@ -3,8 +3,10 @@ and the subscription once; a second run changes nothing; a subscription elsewher
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
+import httpx
 import pytest
 from sp_api.api import Notifications
 
@@ -49,8 +51,17 @@ def test_subscribes_once_and_a_second_run_changes_nothing(session) -> None:
 
 
 def test_a_subscription_to_another_queue_is_refused_with_what_to_do(session) -> None:
-    _, spapi = session
+    server, spapi = session
     subscribe_report_notifications(spapi, "arn:aws:sqs:us-east-1:111122223333:someone-elses-queue")
     with pytest.raises(SubscriptionConflict, match=r"already sends REPORT_PROCESSING_FINISHED to destination .*"
-                                                   r"delete that subscription first"):
+                                                   r"deleteSubscriptionById") as refused:
         subscribe_report_notifications(spapi, QUEUE)
+    # Doing what the message says, as the emulator holds it to Amazon's model (a grantless token), works.
+    path = re.search(r"DELETE (/notifications/v1/subscriptions/\S+),", str(refused.value))[1]
+    settings = server.settings
+    grantless = httpx.post(server.base_url + LWA_TOKEN_PATH, data={
+        "grant_type": "client_credentials", "scope": re.search(r"scope (\S+)\)", str(refused.value))[1],
+        "client_id": settings.lwa_client_id, "client_secret": settings.lwa_client_secret}).json()["access_token"]
+    assert httpx.delete(server.base_url + path, headers={"x-amz-access-token": grantless}).status_code == 200
+    again = subscribe_report_notifications(spapi, QUEUE)
+    assert again.created_subscription and not again.created_destination

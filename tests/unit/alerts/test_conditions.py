@@ -23,8 +23,8 @@ from vendorcast.lake.curated import read_curated_table
 from vendorcast.lake.engines import DuckDBEngine
 from vendorcast.lake.publish import publish_lake
 from vendorcast.lake.storage import LakeStorage
-from vendorcast.lake.synthetic import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
 from vendorcast.lake.tables import CURATED_TABLES
+from vendorcast.local.synthetic_lake import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
 from vendorcast.reports.catalogue import ReportPeriod, ReportType
 from vendorcast.reports.windows import PULL_INITIAL, ReportWindow
 

@@ -78,11 +78,11 @@ def test_backfill_starting_mid_week_begins_at_the_next_whole_week() -> None:
     assert windows[0].start == date(2026, 11, 8)
 
 
-def test_weekly_data_is_requested_48_hours_after_the_week_closes() -> None:
+def test_weekly_data_is_requested_72_hours_after_the_week_closes() -> None:
     report = sales(ReportPeriod.WEEK)
-    # The week 2026-11-08..14 closes at Sunday 2026-11-15 00:00 UTC; published from Tuesday 00:00 UTC.
-    before = plan_report_windows(report, backfill_start=date(2026, 11, 8), now=at(2026, 11, 16, 23, 59))
-    after = plan_report_windows(report, backfill_start=date(2026, 11, 8), now=at(2026, 11, 17, 0, 0))
+    # The week 2026-11-08..14 closes at Sunday 2026-11-15 00:00 UTC; published from Wednesday 00:00 UTC.
+    before = plan_report_windows(report, backfill_start=date(2026, 11, 8), now=at(2026, 11, 17, 23, 59))
+    after = plan_report_windows(report, backfill_start=date(2026, 11, 8), now=at(2026, 11, 18, 0, 0))
     assert before == []
     assert [(w.start, w.end) for w in after] == [(date(2026, 11, 8), date(2026, 11, 14))]
 
@@ -120,7 +120,7 @@ def test_covered_periods_are_not_requested_again_and_new_weeks_are() -> None:
     first = plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 11, 21))
     covered = [(w.start, w.end) for w in first]
     assert plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 11, 21), covered=covered) == []
-    later = plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 11, 24), covered=covered)
+    later = plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 11, 25), covered=covered)
     assert [(w.start, w.end) for w in later] == [(date(2026, 11, 15), date(2026, 11, 21))]
 
 
@@ -166,7 +166,7 @@ def test_restatement_skips_periods_first_pulled_this_week() -> None:
     assert plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 11, 21), covered=covered,
                                requested_pulls={"initial"}, pulled_this_week=covered) == []
     # The next week, the rest of the last four weeks are restated, and the new week comes in the same request.
-    next_week = plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 11, 24), covered=covered,
+    next_week = plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 11, 25), covered=covered,
                                     requested_pulls={"initial"})
     assert [(w.start, w.end, w.pull) for w in next_week] == [
         (date(2026, 10, 25), date(2026, 11, 21), "restate-2026-11-22"),
@@ -194,7 +194,7 @@ def test_a_restatement_window_brings_the_new_periods_and_covers_them() -> None:
     assert [(w.start, w.end, w.pull) for w in following] == [
         (date(2026, 11, 15), date(2026, 12, 12), "restate-2026-12-13")]
     # New periods older than the restated ones (a backfill still going) stay initial pulls.
-    mixed = plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 11, 24),
+    mixed = plan_report_windows(report, backfill_start=date(2026, 9, 6), now=at(2026, 11, 25),
                                 covered=[(date(2026, 10, 4), date(2026, 11, 14))], requested_pulls={"initial"})
     assert [(w.start, w.end, w.pull) for w in mixed] == [
         (date(2026, 9, 6), date(2026, 10, 3), "initial"),

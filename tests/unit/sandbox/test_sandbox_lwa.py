@@ -1,4 +1,4 @@
-from vendorcast.sandbox.lwa import LoginWithAmazon
+from vendorcast.sandbox.lwa import NOTIFICATIONS_SCOPE, SELLING_PARTNER, LoginWithAmazon
 from vendorcast.sandbox.settings import SandboxSettings
 
 SETTINGS = SandboxSettings()
@@ -16,9 +16,9 @@ def test_the_refresh_token_is_exchanged_for_an_access_token():
     assert status == 200
     assert body["access_token"].startswith("Atza|") and body["token_type"] == "bearer"
     assert body["expires_in"] == 3600 and body["refresh_token"] == SETTINGS.refresh_token
-    assert lwa.is_valid(body["access_token"])
-    assert not lwa.is_valid("Atza|forged")
-    assert not lwa.is_valid(None)
+    assert lwa.grant(body["access_token"]) == SELLING_PARTNER
+    assert lwa.grant("Atza|forged") is None
+    assert lwa.grant(None) is None
 
 
 def test_wrong_client_credentials_are_invalid_client():
@@ -34,6 +34,9 @@ def test_a_wrong_refresh_token_is_invalid_grant():
 def test_grantless_tokens_need_a_known_scope():
     lwa = LoginWithAmazon(SETTINGS)
     grantless = {k: v for k, v in GOOD.items() if k != "refresh_token"} | {"grant_type": "client_credentials"}
-    assert lwa.exchange({**grantless, "scope": "sellingpartnerapi::notifications"})[0] == 200
+    status, body = lwa.exchange({**grantless, "scope": "sellingpartnerapi::notifications"})
+    assert status == 200 and "refresh_token" not in body
+    # The token remembers its grant: the emulator refuses it where a selling partner's token is needed.
+    assert lwa.grant(body["access_token"]) == NOTIFICATIONS_SCOPE
     assert lwa.exchange({**grantless, "scope": "anything"})[1]["error"] == "invalid_scope"
     assert lwa.exchange({**GOOD, "grant_type": "password"})[1]["error"] == "unsupported_grant_type"
