@@ -64,7 +64,8 @@ class IngestionStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         # The lake bucket is named, not referenced (see lake_bucket_name): deploy after its stack.
         self.add_stack_dependency(lake)
-        self.key = data_key(self, "IngestionKey", "vendorcast ingestion: report-events queues and DynamoDB tables")
+        self.key = data_key(self, "IngestionKey", "vendorcast ingestion: report-events queues, DynamoDB tables, "
+                                                  "function logs and dead letters")
         self.report_events = ReportEventsQueue(self, "ReportEvents", key=self.key,
                                                consumer_timeout=PROCESS_REPORTS_TIMEOUT)
         self.tables = IngestionTables(self, "Tables", key=self.key)
@@ -84,7 +85,7 @@ class IngestionStack(Stack):
             self, "RequestReports", name="request_reports",
             description="vendorcast: plan due report windows and create them with SP-API",
             layer=dependencies.layer, environment=environment,
-            timeout=REQUEST_REPORTS_TIMEOUT, memory_size=512,
+            timeout=REQUEST_REPORTS_TIMEOUT, memory_size=512, key=self.key,
             # Runs never overlap: two planners at once would only fight over the same windows and quota.
             reserved_concurrent_executions=1,
         )
@@ -92,7 +93,10 @@ class IngestionStack(Stack):
             self, "PollReports", name="poll_reports",
             description="vendorcast: check overdue reports and queue the finished ones",
             layer=dependencies.layer, environment=environment,
-            timeout=POLL_REPORTS_TIMEOUT, memory_size=512,
+            timeout=POLL_REPORTS_TIMEOUT, memory_size=512, key=self.key,
+            # One poll at a time: a second, started while a slow one runs, would ask getReport about the same
+            # reports and only wait on the same token bucket.
+            reserved_concurrent_executions=1,
         )
         self.process_reports = VendorcastFunction(
             self, "ProcessReports", name="process_reports",
@@ -101,17 +105,19 @@ class IngestionStack(Stack):
             environment={**environment,
                          ENV_IDEMPOTENCY_TABLE: self.tables.idempotency.table_name,
                          ENV_REPORT_EVENTS_DLQ_URL: self.report_events.dead_letters.queue_url},
-            timeout=PROCESS_REPORTS_TIMEOUT, memory_size=3008,
+            timeout=PROCESS_REPORTS_TIMEOUT, memory_size=3008, key=self.key,
+            # What the queue may run at once, and no more by any other path: each waits on getReportDocument.
+            reserved_concurrent_executions=PROCESS_REPORTS_MAX_CONCURRENCY,
+            queue_source=event_sources.SqsEventSource(
+                self.report_events.queue,
+                batch_size=PROCESS_REPORTS_BATCH_SIZE,
+                max_batching_window=PROCESS_REPORTS_BATCHING_WINDOW,
+                report_batch_item_failures=True,
+                max_concurrency=PROCESS_REPORTS_MAX_CONCURRENCY,
+            ),
         )
         self.functions = (self.request_reports, self.poll_reports, self.process_reports)
 
-        self.process_reports.function.add_event_source(event_sources.SqsEventSource(
-            self.report_events.queue,
-            batch_size=PROCESS_REPORTS_BATCH_SIZE,
-            max_batching_window=PROCESS_REPORTS_BATCHING_WINDOW,
-            report_batch_item_failures=True,
-            max_concurrency=PROCESS_REPORTS_MAX_CONCURRENCY,
-        ))
         for function, expression, label in (
             (self.request_reports, config.schedules.request_reports, "RequestReports"),
             (self.poll_reports, config.schedules.poll_reports, "PollReports"),
