@@ -10,7 +10,6 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -31,7 +30,7 @@ from stacks.grants import (
 )
 from stacks.ingestion import SCHEDULED_RUN_RETRIES, IngestionStack
 from stacks.lake_storage import LakeStorageStack, lake_bucket_name
-from stacks.lambda_function import VendorcastFunction
+from stacks.lambda_function import QueueFeed, VendorcastFunction
 from stacks.packaging import LambdaDependencies
 from stacks.queues import dead_letter_queue
 from stacks.report_events import VISIBILITY_TIMEOUT_FACTOR
@@ -142,14 +141,8 @@ class CatalogStack(Stack):
             environment={**environment, ENV_RATE_LIMIT_TABLE: ingestion.tables.rate_limits.table_name,
                          ENV_CATALOG_DLQ_URL: self.items.dead_letters.queue_url},
             timeout=CATALOG_ITEM_TIMEOUT, memory_size=512, key=self.key,
-            # What the queue may run at once, and no more by any other path: each waits on getCatalogItem.
-            reserved_concurrent_executions=CATALOG_ITEM_MAX_CONCURRENCY,
-            queue_source=event_sources.SqsEventSource(
-                self.items.queue,
-                batch_size=CATALOG_ITEM_BATCH_SIZE,
-                report_batch_item_failures=True,
-                max_concurrency=CATALOG_ITEM_MAX_CONCURRENCY,
-            ),
+            queue_feed=QueueFeed(self.items.queue, batch_size=CATALOG_ITEM_BATCH_SIZE,
+                                 max_concurrency=CATALOG_ITEM_MAX_CONCURRENCY),
         )
         self.functions = (self.catalog_watch, self.catalog_item)
 

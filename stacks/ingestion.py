@@ -7,7 +7,6 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs import Construct
 
 from stacks.alerts import AlertsStack
@@ -27,7 +26,7 @@ from stacks.grants import (
     grant_write_lake_zones,
 )
 from stacks.lake_storage import LakeStorageStack, lake_bucket_name
-from stacks.lambda_function import VendorcastFunction
+from stacks.lambda_function import QueueFeed, VendorcastFunction
 from stacks.ledger import IngestionTables
 from stacks.packaging import LambdaDependencies
 from stacks.report_events import ReportEventsQueue
@@ -106,15 +105,9 @@ class IngestionStack(Stack):
                          ENV_IDEMPOTENCY_TABLE: self.tables.idempotency.table_name,
                          ENV_REPORT_EVENTS_DLQ_URL: self.report_events.dead_letters.queue_url},
             timeout=PROCESS_REPORTS_TIMEOUT, memory_size=3008, key=self.key,
-            # What the queue may run at once, and no more by any other path: each waits on getReportDocument.
-            reserved_concurrent_executions=PROCESS_REPORTS_MAX_CONCURRENCY,
-            queue_source=event_sources.SqsEventSource(
-                self.report_events.queue,
-                batch_size=PROCESS_REPORTS_BATCH_SIZE,
-                max_batching_window=PROCESS_REPORTS_BATCHING_WINDOW,
-                report_batch_item_failures=True,
-                max_concurrency=PROCESS_REPORTS_MAX_CONCURRENCY,
-            ),
+            queue_feed=QueueFeed(self.report_events.queue, batch_size=PROCESS_REPORTS_BATCH_SIZE,
+                                 max_concurrency=PROCESS_REPORTS_MAX_CONCURRENCY,
+                                 batching_window=PROCESS_REPORTS_BATCHING_WINDOW),
         )
         self.functions = (self.request_reports, self.poll_reports, self.process_reports)
 

@@ -7,6 +7,7 @@ image functions (stacks/forecast_workflow.py)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -51,6 +52,23 @@ QUEUE_FED_REASON = (
 )
 
 
+@dataclass(frozen=True)
+class QueueFeed:
+    """An SQS queue that feeds a function in batches, the function reporting which messages failed (Powertools'
+    batch processing), at most `max_concurrency` batches at once; the function reserves as many (unless told more),
+    so that no other path runs more of it at once than its queue may."""
+
+    queue: sqs.IQueue
+    batch_size: int
+    max_concurrency: int
+    batching_window: Duration | None = None
+
+    def event_source(self) -> event_sources.SqsEventSource:
+        return event_sources.SqsEventSource(self.queue, batch_size=self.batch_size,
+                                            max_batching_window=self.batching_window, report_batch_item_failures=True,
+                                            max_concurrency=self.max_concurrency)
+
+
 def function_log_group(scope: Construct, name: str, key: kms.Key) -> logs.LogGroup:
     """The log group of function `name`, `/aws/lambda/<stack>/<name>`: named up front so that `key`'s policy can let
     CloudWatch Logs use the key for this group and no other; kept three months, and when the stack goes."""
@@ -82,15 +100,15 @@ def finish_function(function: lambda_.Function, role: iam.Role) -> None:
 
 class VendorcastFunction(Construct):
     """`key` is the stack's data key (stacks.encryption.data_key): it encrypts the function's logs and its
-    dead-letter queue. A function fed by an SQS queue (`queue_source`) leaves what fails to that queue's own
+    dead-letter queue. A function fed by an SQS queue (`queue_feed`) leaves what fails to that queue's own
     dead-letter queue; any other is invoked asynchronously (by its schedule, or by `aws lambda invoke
     --invocation-type Event`) and gets a dead-letter queue of its own (`dead_letters`) for an event that still fails
     after Lambda's retries, or that waited out its maximum age while throttled.
 
-    Concurrency is reserved (`reserved_concurrent_executions`) where a rate limit or a cost depends on it: every
-    SP-API caller shares Amazon's token buckets with the others (vendorcast.spapi.ratelimit), so more of them at
-    once only wait longer, paid by the second. A function that needs no reservation says why
-    (`unreserved_because`)."""
+    Concurrency is reserved where a rate limit or a cost depends on it: every SP-API caller shares Amazon's token
+    buckets with the others (vendorcast.spapi.ratelimit), so more of them at once only wait longer, paid by the
+    second. A queue-fed function reserves what its queue may run at once; any other gives
+    `reserved_concurrent_executions`, or says why it needs none (`unreserved_because`)."""
 
     def __init__(
         self,
@@ -106,9 +124,11 @@ class VendorcastFunction(Construct):
         key: kms.Key,
         reserved_concurrent_executions: int | None = None,
         unreserved_because: str | None = None,
-        queue_source: event_sources.SqsEventSource | None = None,
+        queue_feed: QueueFeed | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        if queue_feed is not None:
+            reserved_concurrent_executions = reserved_concurrent_executions or queue_feed.max_concurrency
         if (reserved_concurrent_executions is None) == (unreserved_because is None):
             raise ValueError(f"function {name}: give reserved_concurrent_executions (an SP-API caller, or a run that "
                              "must not overlap) or unreserved_because (why neither a rate limit nor a cost depends "
@@ -116,7 +136,7 @@ class VendorcastFunction(Construct):
         self.name = name
         self.log_group = function_log_group(self, name, key)
         self.role = function_role(self, f"vendorcast {name} function", self.log_group)
-        self.dead_letters: sqs.Queue | None = (None if queue_source is not None
+        self.dead_letters: sqs.Queue | None = (None if queue_feed is not None
                                                else dead_letter_queue(self, "DeadLetters", key=key))
         self.function = lambda_.Function(
             self, "Function",
@@ -134,8 +154,8 @@ class VendorcastFunction(Construct):
             dead_letter_queue=self.dead_letters,
             environment={**POWERTOOLS_ENVIRONMENT, **environment},
         )
-        if queue_source is not None:
-            self.function.add_event_source(queue_source)
+        if queue_feed is not None:
+            self.function.add_event_source(queue_feed.event_source())
             skip_check(self.function, "CKV_AWS_116", QUEUE_FED_REASON)
         else:
             grant_send_to_queue(self.function, self.dead_letters, key)
