@@ -10,7 +10,6 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -31,9 +30,10 @@ from stacks.grants import (
 )
 from stacks.ingestion import SCHEDULED_RUN_RETRIES, IngestionStack
 from stacks.lake_storage import LakeStorageStack, lake_bucket_name
-from stacks.lambda_function import VendorcastFunction
+from stacks.lambda_function import QueueFeed, VendorcastFunction
 from stacks.packaging import LambdaDependencies
-from stacks.report_events import DEAD_LETTERS_KEPT_FOR, VISIBILITY_TIMEOUT_FACTOR
+from stacks.queues import dead_letter_queue
+from stacks.report_events import VISIBILITY_TIMEOUT_FACTOR
 from vendorcast.config import VendorcastConfig
 from vendorcast.resources import (
     CATALOG_ITEM_BATCH_SIZE,
@@ -93,11 +93,7 @@ class CatalogItemsQueue(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey, consumer_timeout: Duration) -> None:
         super().__init__(scope, construct_id)
-        self.dead_letters = sqs.Queue(
-            self, "DeadLetters",
-            encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, data_key_reuse=Duration.hours(1),
-            enforce_ssl=True, retention_period=DEAD_LETTERS_KEPT_FOR,
-        )
+        self.dead_letters = dead_letter_queue(self, "DeadLetters", key=key)
         self.queue = sqs.Queue(
             self, "Queue",
             encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, data_key_reuse=Duration.hours(1),
@@ -113,7 +109,8 @@ class CatalogStack(Stack):
                  alerts: AlertsStack, ingestion: IngestionStack, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.add_stack_dependency(lake)
-        self.key = data_key(self, "CatalogKey", "vendorcast catalog watch: catalog-items queues and catalog table")
+        self.key = data_key(self, "CatalogKey", "vendorcast catalog watch: catalog-items queues, catalog table, "
+                                                "function logs and dead letters")
         self.catalog = CatalogTable(self, "Catalog", key=self.key)
         self.items = CatalogItemsQueue(self, "CatalogItems", key=self.key, consumer_timeout=CATALOG_ITEM_TIMEOUT)
         # Its own layer: one shared across stacks would pin its version through a cross-stack export.
@@ -133,7 +130,7 @@ class CatalogStack(Stack):
             description="vendorcast: list the ASINs to watch, find data conditions, fan the ASINs out",
             layer=dependencies.layer,
             environment={**environment, ENV_LEDGER_TABLE: ingestion.tables.ledger.table_name},
-            timeout=CATALOG_WATCH_TIMEOUT, memory_size=1024,
+            timeout=CATALOG_WATCH_TIMEOUT, memory_size=1024, key=self.key,
             # One run at a time: two would open two batches for the same items.
             reserved_concurrent_executions=1,
         )
@@ -143,16 +140,12 @@ class CatalogStack(Stack):
             layer=dependencies.layer,
             environment={**environment, ENV_RATE_LIMIT_TABLE: ingestion.tables.rate_limits.table_name,
                          ENV_CATALOG_DLQ_URL: self.items.dead_letters.queue_url},
-            timeout=CATALOG_ITEM_TIMEOUT, memory_size=512,
+            timeout=CATALOG_ITEM_TIMEOUT, memory_size=512, key=self.key,
+            queue_feed=QueueFeed(self.items.queue, batch_size=CATALOG_ITEM_BATCH_SIZE,
+                                 max_concurrency=CATALOG_ITEM_MAX_CONCURRENCY),
         )
         self.functions = (self.catalog_watch, self.catalog_item)
 
-        self.catalog_item.function.add_event_source(event_sources.SqsEventSource(
-            self.items.queue,
-            batch_size=CATALOG_ITEM_BATCH_SIZE,
-            report_batch_item_failures=True,
-            max_concurrency=CATALOG_ITEM_MAX_CONCURRENCY,
-        ))
         expression = config.schedules.catalog_watch
         events.Rule(self, "CatalogWatchSchedule", schedule=events.Schedule.expression(expression),
                     description=f"vendorcast: start catalog_watch on {expression}",

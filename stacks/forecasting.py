@@ -32,7 +32,8 @@ class ForecastingStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         # The lake bucket is named, not referenced (see lake_bucket_name): deploy after its stack.
         self.add_stack_dependency(lake)
-        self.key = data_key(self, "ForecastKey", "vendorcast forecast: the workflow's execution logs")
+        self.key = data_key(self, "ForecastKey", "vendorcast forecast: the workflow's and its functions' logs, "
+                                                 "the starter's dead letters")
         self.workflow = ForecastWorkflow(
             self, "Workflow", prefix=lake.prefix, lake_key=lake.key, database=lake.database_name,
             alert_topic=alerts.alert_topic, alerts_key=alerts.key, logs_key=self.key,
@@ -44,7 +45,11 @@ class ForecastingStack(Stack):
             self, "Starter", name="forecast_start",
             description="vendorcast: start the week's forecast run (one per schedule tick)",
             layer=dependencies.layer, environment={ENV_FORECAST_STATE_MACHINE_ARN: machine.state_machine_arn},
-            timeout=STARTER_TIMEOUT, memory_size=256,
+            timeout=STARTER_TIMEOUT, memory_size=256, key=self.key,
+            unreserved_because=(
+                "forecast_start only calls StartExecution, for about a second, once a week (or when a person starts "
+                "a run); the execution name keeps a retried tick to one run. How many run at once changes neither a "
+                "rate limit nor the cost, and a reservation would only take a unit from the account's pool."),
         )
         grant_start_forecast_runs(self.starter.function, machine.state_machine_arn)
         expression = config.schedules.forecast

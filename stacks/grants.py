@@ -72,7 +72,8 @@ def grant_record_idempotency(grantee: iam.IGrantable, tables: IngestionTables) -
 
 def grant_send_to_queue(grantee: iam.IGrantable, queue: sqs.IQueue, key: kms.IKey) -> None:
     """Send messages (poll_reports into report-events; process_reports and purchase_orders into their dead-letter
-    queues)."""
+    queues; Lambda, with the function's role, an asynchronous invocation that failed for good into the function's
+    dead-letter queue)."""
     _allow(grantee, ["sqs:SendMessage"], [queue.queue_arn])
     grant_key_via(grantee, key, "sqs", "kms:Decrypt", "kms:GenerateDataKey")
 

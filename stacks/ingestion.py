@@ -7,7 +7,6 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs import Construct
 
 from stacks.alerts import AlertsStack
@@ -27,7 +26,7 @@ from stacks.grants import (
     grant_write_lake_zones,
 )
 from stacks.lake_storage import LakeStorageStack, lake_bucket_name
-from stacks.lambda_function import VendorcastFunction
+from stacks.lambda_function import QueueFeed, VendorcastFunction
 from stacks.ledger import IngestionTables
 from stacks.packaging import LambdaDependencies
 from stacks.purchase_orders import PurchaseOrdersPull
@@ -65,7 +64,8 @@ class IngestionStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         # The lake bucket is named, not referenced (see lake_bucket_name): deploy after its stack.
         self.add_stack_dependency(lake)
-        self.key = data_key(self, "IngestionKey", "vendorcast ingestion: report-events queues and DynamoDB tables")
+        self.key = data_key(self, "IngestionKey", "vendorcast ingestion: report-events queues, DynamoDB tables, "
+                                                  "function logs and dead letters")
         self.report_events = ReportEventsQueue(self, "ReportEvents", key=self.key,
                                                consumer_timeout=PROCESS_REPORTS_TIMEOUT)
         self.tables = IngestionTables(self, "Tables", key=self.key)
@@ -85,7 +85,7 @@ class IngestionStack(Stack):
             self, "RequestReports", name="request_reports",
             description="vendorcast: plan due report windows and create them with SP-API",
             layer=dependencies.layer, environment=environment,
-            timeout=REQUEST_REPORTS_TIMEOUT, memory_size=512,
+            timeout=REQUEST_REPORTS_TIMEOUT, memory_size=512, key=self.key,
             # Runs never overlap: two planners at once would only fight over the same windows and quota.
             reserved_concurrent_executions=1,
         )
@@ -93,7 +93,10 @@ class IngestionStack(Stack):
             self, "PollReports", name="poll_reports",
             description="vendorcast: check overdue reports and queue the finished ones",
             layer=dependencies.layer, environment=environment,
-            timeout=POLL_REPORTS_TIMEOUT, memory_size=512,
+            timeout=POLL_REPORTS_TIMEOUT, memory_size=512, key=self.key,
+            # One poll at a time: a second, started while a slow one runs, would ask getReport about the same
+            # reports and only wait on the same token bucket.
+            reserved_concurrent_executions=1,
         )
         self.process_reports = VendorcastFunction(
             self, "ProcessReports", name="process_reports",
@@ -102,17 +105,13 @@ class IngestionStack(Stack):
             environment={**environment,
                          ENV_IDEMPOTENCY_TABLE: self.tables.idempotency.table_name,
                          ENV_REPORT_EVENTS_DLQ_URL: self.report_events.dead_letters.queue_url},
-            timeout=PROCESS_REPORTS_TIMEOUT, memory_size=3008,
+            timeout=PROCESS_REPORTS_TIMEOUT, memory_size=3008, key=self.key,
+            queue_feed=QueueFeed(self.report_events.queue, batch_size=PROCESS_REPORTS_BATCH_SIZE,
+                                 max_concurrency=PROCESS_REPORTS_MAX_CONCURRENCY,
+                                 batching_window=PROCESS_REPORTS_BATCHING_WINDOW),
         )
         report_functions = (self.request_reports, self.poll_reports, self.process_reports)
 
-        self.process_reports.function.add_event_source(event_sources.SqsEventSource(
-            self.report_events.queue,
-            batch_size=PROCESS_REPORTS_BATCH_SIZE,
-            max_batching_window=PROCESS_REPORTS_BATCHING_WINDOW,
-            report_batch_item_failures=True,
-            max_concurrency=PROCESS_REPORTS_MAX_CONCURRENCY,
-        ))
         for function, expression, label in (
             (self.request_reports, config.schedules.request_reports, "RequestReports"),
             (self.poll_reports, config.schedules.poll_reports, "PollReports"),
@@ -150,5 +149,5 @@ class IngestionStack(Stack):
                   description="DynamoDB table of report requests (what was requested and landed)")
         CfnOutput(self, "PurchaseOrdersFunctionName", value=self.purchase_orders.function.function.function_name,
                   description='Invoke it to pull purchase orders now: {"account": "<name>"}, or {} for every account')
-        CfnOutput(self, "PurchaseOrdersDeadLettersUrl", value=self.purchase_orders.dead_letters.queue_url,
+        CfnOutput(self, "PurchaseOrdersDeadLettersUrl", value=self.purchase_orders.document_dead_letters.queue_url,
                   description="SQS queue of the purchase orders that failed Amazon's model, each with its reason")

@@ -12,6 +12,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from stacks.checkov_skips import skip_check
 from stacks.encryption import data_key
 from stacks.nag import acknowledge
 from vendorcast.resources import CURATED_PREFIX, LANDING_PREFIX
@@ -84,9 +85,10 @@ class LakeStorageStack(Stack):
             lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=ACCESS_LOGS_KEPT_FOR,
                                               noncurrent_version_expiration=Duration.days(1))],
         )
-        acknowledge(self.access_logs, "AwsSolutions-S1",
-                    "This bucket is the access-log destination of the lake and Athena results buckets; logging "
-                    "its own access would log the log deliveries themselves.")
+        no_access_log = ("This bucket is the access-log destination of the lake and Athena results buckets; "
+                         "logging its own access would log the log deliveries themselves.")
+        acknowledge(self.access_logs, "AwsSolutions-S1", no_access_log)
+        skip_check(self.access_logs, "CKV_AWS_18", no_access_log)
 
         self.lake = _private_bucket(
             self, "Lake",
@@ -122,6 +124,10 @@ class LakeStorageStack(Stack):
             lifecycle_rules=[s3.LifecycleRule(id="expire-query-results", expiration=ATHENA_RESULTS_KEPT_FOR,
                                               abort_incomplete_multipart_upload_after=Duration.days(1))],
         )
+        skip_check(self.athena_results, "CKV_AWS_21",
+                   "Athena writes each query's results under a new key (the query's id) and never overwrites or "
+                   f"deletes one; the results expire after {ATHENA_RESULTS_KEPT_FOR.to_days()} days and running the "
+                   "query again recreates them. Versions would keep only copies of expired results.")
 
         self.database_name = lake_database_name(prefix)
         self.database = glue.CfnDatabase(

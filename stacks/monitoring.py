@@ -1,7 +1,7 @@
-"""Monitoring: alarms to the ops topic (a dead letter of the report events, the catalog items or the purchase
-orders, function errors and throttles, no report landed for the configured number of days, a forecast run that
-failed or timed out), an e-mail for each failed run of the lake's publishing job, and one CloudWatch dashboard of
-the pipeline."""
+"""Monitoring: alarms to the ops topic (a dead letter of the report events, the catalog items, the purchase orders
+or a function's asynchronous runs, function errors and throttles, no report landed for the configured number of
+days, a forecast run that failed or timed out), an e-mail for each failed run of the lake's publishing job, and one
+CloudWatch dashboard of the pipeline."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from stacks.catalog import CatalogStack
 from stacks.forecasting import ForecastingStack
 from stacks.grants import GLUE_METRICS_NAMESPACE
 from stacks.ingestion import IngestionStack
+from stacks.lambda_function import VendorcastFunction
 from stacks.publish_lake_job import PublishLakeJob
 from stacks.publishing import PublishingStack
 from vendorcast.config import AlertsConfig
@@ -44,6 +45,13 @@ class _OpsTopicTarget:
 
     def bind(self, rule: events.IRule, id: str | None = None) -> events.RuleTargetConfig:
         return events.RuleTargetConfig(arn=self._topic.topic_arn, input=self._message)
+
+
+def functions_with_dead_letters(*stacks: Stack) -> list[VendorcastFunction]:
+    """Every function of `stacks` that Lambda invokes asynchronously (the ones with a dead-letter queue), found
+    rather than listed, so that a function added to a stack gets its alarm."""
+    return [construct for stack in stacks for construct in stack.node.find_all()
+            if isinstance(construct, VendorcastFunction) and construct.dead_letters is not None]
 
 
 def metrics_namespace(prefix: str) -> str:
@@ -75,13 +83,26 @@ class MonitoringStack(Stack):
                     "Fix the cause, then redrive it to the catalog-items queue.",
                     notify_recovery=True)
 
-        po_dead_letters = ingestion.purchase_orders.dead_letters.metric_approximate_number_of_messages_visible(
+        po_dead_letters = ingestion.purchase_orders.document_dead_letters.metric_approximate_number_of_messages_visible(
             period=FUNCTION_ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM)
-        self._alarm("PurchaseOrdersDeadLetters", po_dead_letters,
+        self._alarm("PurchaseOrdersRefusedDocuments", po_dead_letters,
                     "A purchase order failed Amazon's model and waits in the purchase-orders dead-letter queue with "
                     "its reason, naming the PO and the field; the rest of its page landed. The message says what to "
                     "fix (docs/operations.md).",
                     notify_recovery=True)
+
+        for function in functions_with_dead_letters(ingestion, catalog, forecasting):
+            queue = function.dead_letters
+            self._alarm(
+                f"{function.node.id}DeadLetters",
+                queue.metric_approximate_number_of_messages_visible(period=FUNCTION_ALARM_PERIOD,
+                                                                    statistic=cloudwatch.Stats.MAXIMUM),
+                f"A run of {function.name} that Lambda invoked asynchronously (its schedule, or an invoke with "
+                "--invocation-type Event) failed after Lambda's retries, or waited out its maximum age while "
+                "throttled; the event waits in the function's dead-letter queue with Lambda's ErrorCode and "
+                "ErrorMessage attributes. The next scheduled run carries on; fix the cause, then invoke the function "
+                "with the message's body if that run must still happen, and delete the message.",
+                notify_recovery=True)
 
         for function in (*ingestion.functions, *catalog.functions):
             name = function.node.id

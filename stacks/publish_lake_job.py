@@ -16,6 +16,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
 from constructs import Construct
 
+from stacks.encryption import allow_cloudwatch_logs
 from stacks.grants import (
     grant_list_lake,
     grant_publish_lake_catalog,
@@ -172,15 +173,8 @@ class PublishLakeJob(Construct):
         """Create the job's log groups up front, encrypted and with a retention (Glue would create them without
         one), and let the job write to them. Glue associates the configuration's key with them on every run."""
         security_configuration = self.security_configuration.name
-        logs_key.add_to_resource_policy(iam.PolicyStatement(
-            sid="AllowCloudWatchLogsForThePublishingJob",
-            principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
-            actions=["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-            resources=["*"],
-            conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                service="logs", resource="log-group", arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                resource_name=f"/aws-glue/jobs/{security_configuration}-role/*")}},
-        ))
+        allow_cloudwatch_logs(logs_key, "AllowCloudWatchLogsForThePublishingJob",
+                              f"/aws-glue/jobs/{security_configuration}-role/*")
         self.log_groups: dict[str, logs.LogGroup] = {}
         for kind in LOG_GROUP_KINDS:
             group = logs.LogGroup(

@@ -10,7 +10,6 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -29,7 +28,7 @@ from stacks.lake_storage import LakeStorageStack, lake_bucket_name
 from stacks.lambda_function import VendorcastFunction
 from stacks.ledger import IngestionTables, encrypted_table, string_attribute
 from stacks.nag import acknowledge
-from stacks.report_events import DEAD_LETTERS_KEPT_FOR
+from stacks.queues import dead_letter_queue
 from vendorcast.config import VendorcastConfig
 from vendorcast.resources import (
     ENV_ALERT_TOPIC_ARN,
@@ -96,12 +95,9 @@ class PurchaseOrdersPull(Construct):
         super().__init__(scope, construct_id)
         self.key = key
         self.orders = PurchaseOrdersTable(self, "Orders", key=key)
-        self.dead_letters = sqs.Queue(
-            self, "DeadLetters",
-            encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, data_key_reuse=Duration.hours(1),
-            enforce_ssl=True, retention_period=DEAD_LETTERS_KEPT_FOR,
-        )
-        acknowledge(self.dead_letters, "AwsSolutions-SQS3",
+        # The POs that fail Amazon's model (the function's own failed runs go to its function dead-letter queue).
+        self.document_dead_letters = dead_letter_queue(self, "DeadLetters", key=key)
+        acknowledge(self.document_dead_letters, "AwsSolutions-SQS3",
                     "This queue is itself a dead-letter queue: purchase_orders sends it each PO that fails Amazon's "
                     "model, with the reason, for a person to read; nothing consumes it, so it needs no queue of its "
                     "own behind it.")
@@ -113,12 +109,13 @@ class PurchaseOrdersPull(Construct):
                 ENV_CONFIG_PARAMETER: deployment_config.parameter_name,
                 ENV_LAKE_BUCKET: lake_bucket_name(lake.prefix),
                 ENV_PURCHASE_ORDERS_TABLE: self.orders.table.table_name,
-                ENV_PURCHASE_ORDERS_DLQ_URL: self.dead_letters.queue_url,
+                ENV_PURCHASE_ORDERS_DLQ_URL: self.document_dead_letters.queue_url,
                 ENV_RATE_LIMIT_TABLE: tables.rate_limits.table_name,
                 ENV_ALERT_TOPIC_ARN: alerts.alert_topic.topic_arn,
             },
             timeout=PURCHASE_ORDERS_TIMEOUT, memory_size=PURCHASE_ORDERS_MEMORY_MB,
             # One run at a time: two would read the same windows twice and race on the watermark.
+            key=key,
             reserved_concurrent_executions=1,
         )
 
@@ -144,4 +141,4 @@ class PurchaseOrdersPull(Construct):
         grant_update_purchase_orders(function, self.orders.table, PURCHASE_ORDERS_INDEXES, key)
         grant_write_lake_zones(function, lake.prefix, lake.key, PURCHASE_ORDERS_LAKE_ZONES)
         grant_publish_purchase_order_alerts(function, alerts.alert_topic, alerts.key)
-        grant_send_to_queue(function, self.dead_letters, key)
+        grant_send_to_queue(function, self.document_dead_letters, key)

@@ -10,6 +10,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.encryption import via_service
+from stacks.queues import dead_letter_queue
 from vendorcast.resources import REPORT_EVENTS_MAX_RECEIVE_COUNT, SPAPI_NOTIFICATION_PRINCIPAL_ACCOUNT
 
 # SP-API's Notifications service sends from this account (North America; see vendorcast.resources).
@@ -20,20 +21,12 @@ SPAPI_QUEUE_ACTIONS = ("sqs:GetQueueAttributes", "sqs:SendMessage")
 SPAPI_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 # A consumer's visibility timeout should be six times its function timeout (AWS Lambda's SQS guidance).
 VISIBILITY_TIMEOUT_FACTOR = 6
-DEAD_LETTERS_KEPT_FOR = Duration.days(14)
 
 
 class ReportEventsQueue(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey, consumer_timeout: Duration) -> None:
         super().__init__(scope, construct_id)
-        self.dead_letters = sqs.Queue(
-            self, "DeadLetters",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            data_key_reuse=Duration.hours(1),
-            enforce_ssl=True,
-            retention_period=DEAD_LETTERS_KEPT_FOR,
-        )
+        self.dead_letters = dead_letter_queue(self, "DeadLetters", key=key)
         self.queue = sqs.Queue(
             self, "Queue",
             encryption=sqs.QueueEncryption.KMS,

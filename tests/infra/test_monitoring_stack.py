@@ -24,9 +24,10 @@ def _alarms(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
 
 def test_every_alarm_notifies_the_ops_topic(synthesized: Synthesized) -> None:
     alarms = _alarms(synthesized)
-    # Three DLQs, errors and throttles of the six ingestion, purchase-orders and catalog functions, no report landed;
+    # Three queues' DLQs (report events, catalog items, purchase orders refused) and the five scheduled functions'
+    # own, errors and throttles of the six ingestion, purchase-orders and catalog functions, no report landed;
     # forecast runs failed, timed out and throttled, errors and throttles of the forecast starter.
-    assert len(alarms) == 3 + 2 * 6 + 1 + 3 + 2
+    assert len(alarms) == 3 + 5 + 2 * 6 + 1 + 3 + 2
     for alarm in alarms.values():
         (action,) = alarm["AlarmActions"]
         assert action["Fn::GetStackOutput"]["StackName"] == synthesized.stacks.alerts.stack_name
@@ -42,11 +43,14 @@ def test_dead_letter_alarms_fire_on_the_first_message(synthesized: Synthesized) 
         (dimension,) = alarm["Dimensions"]
         queues.append(dimension["Value"]["Fn::GetStackOutput"])
         assert alarm["OKActions"] == alarm["AlarmActions"]
-    assert sorted((q["StackName"], "DeadLetters" in q["OutputName"]) for q in queues) == [
-        (synthesized.stacks.catalog.stack_name, True), (synthesized.stacks.ingestion.stack_name, True),
-        (synthesized.stacks.ingestion.stack_name, True)]
-    assert any("CatalogItemsDeadLetters" in q["OutputName"] for q in queues)
-    assert any("PurchaseOrdersPullDeadLetters" in q["OutputName"] for q in queues)
+    stacks = synthesized.stacks
+    queue_owners = {stacks.ingestion.stack_name: ("ReportEvents", "RequestReports", "PollReports", "PurchaseOrdersPull",
+                                                     "PurchaseOrdersPullPurchaseOrders"),
+                    stacks.catalog.stack_name: ("CatalogItems", "CatalogWatch"),
+                    stacks.forecasting.stack_name: ("Starter",)}
+    assert sorted((q["StackName"], q["OutputName"].removeprefix("PublishOutputFnGetAtt").split("DeadLetters")[0])
+                  for q in queues) == sorted((stack, owner) for stack, owners in queue_owners.items()
+                                             for owner in owners)
 
 
 def test_each_function_has_error_and_throttle_alarms(synthesized: Synthesized) -> None:

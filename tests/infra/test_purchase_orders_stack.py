@@ -13,7 +13,7 @@ import pytest
 from stacks.ingestion import SCHEDULED_RUN_RETRIES
 from stacks.lambda_function import POWERTOOLS_ENVIRONMENT
 from stacks.purchase_orders import PURCHASE_ORDERS_TIMEOUT
-from stacks.report_events import DEAD_LETTERS_KEPT_FOR
+from stacks.queues import DEAD_LETTERS_KEPT_FOR
 from tests.infra.cfn_values import grants_of, render
 from vendorcast import resources as r
 from vendorcast.lake.tables import RAW_INPUTS
@@ -112,7 +112,7 @@ def test_table_is_encrypted_recoverable_and_kept(synthesized: Synthesized) -> No
 def test_dead_letter_queue_is_encrypted_and_keeps_messages_two_weeks(synthesized: Synthesized,
                                                                      local_aws: LocalAws) -> None:
     pull = synthesized.stacks.ingestion.purchase_orders
-    queue = _resource(synthesized, pull.dead_letters)["Properties"]
+    queue = _resource(synthesized, pull.document_dead_letters)["Properties"]
     assert queue["KmsMasterKeyId"] == {"Fn::GetAtt": [_id(synthesized, synthesized.stacks.ingestion.key), "Arn"]}
     assert queue["MessageRetentionPeriod"] == DEAD_LETTERS_KEPT_FOR.to_seconds() == 14 * 24 * 3600
     assert local_aws.purchase_orders_dlq_url.endswith(f"/{r.PURCHASE_ORDERS_DLQ}")
@@ -134,7 +134,8 @@ def test_environment_names_the_pulls_resources(synthesized: Synthesized, local_a
     variables = _function(synthesized)["Environment"]["Variables"]
     assert set(variables) == ENV_KEYS | set(POWERTOOLS_ENVIRONMENT)
     assert variables[r.ENV_PURCHASE_ORDERS_TABLE] == {"Ref": _id(synthesized, ingestion.purchase_orders.orders.table)}
-    assert variables[r.ENV_PURCHASE_ORDERS_DLQ_URL] == {"Ref": _id(synthesized, ingestion.purchase_orders.dead_letters)}
+    refused = ingestion.purchase_orders.document_dead_letters
+    assert variables[r.ENV_PURCHASE_ORDERS_DLQ_URL] == {"Ref": _id(synthesized, refused)}
     assert variables[r.ENV_RATE_LIMIT_TABLE] == {"Ref": _id(synthesized, ingestion.tables.rate_limits)}
     assert variables[r.ENV_CONFIG_PARAMETER] == {"Ref": _id(synthesized, ingestion.deployment_config.parameter)}
     assert render(variables[r.ENV_LAKE_BUCKET]) == LAKE_BUCKET
@@ -181,7 +182,9 @@ def test_role_allows_exactly_what_the_pull_needs(synthesized: Synthesized) -> No
         f"{table}/index/{r.PURCHASE_ORDERS_WEEK_INDEX}": {"dynamodb:Query"},
         f"{lake}/{r.LANDING_PREFIX}/purchase_orders/*": {"s3:PutObject"},
         **{f"{lake}/{r.RAW_PREFIX}/{raw}/*": {"s3:PutObject"} for raw in PO_RAW_TABLES},
-        f"<{_id(synthesized, pull.dead_letters)}.Arn>": {"sqs:SendMessage"},
+        f"<{_id(synthesized, pull.document_dead_letters)}.Arn>": {"sqs:SendMessage"},
+        # Lambda, with the role, puts a failed asynchronous run into the function's own dead-letter queue.
+        f"<{_id(synthesized, pull.function.dead_letters)}.Arn>": {"sqs:SendMessage"},
         # Its table and queue (through DynamoDB and SQS, checked below).
         ingestion_key: {"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"},
     }

@@ -1,17 +1,23 @@
 """The security bar on every synthesized template: cdk-nag's AWS Solutions checks with each acknowledgment on
-the resource it concerns and with a reason, cfn-lint without errors or warnings, and no secret anywhere."""
+the resource it concerns and with a reason, checkov (a second, independent scanner) with each skip likewise,
+cfn-lint without errors or warnings, and no secret anywhere."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from aws_cdk import Stack, Validations
 from cfnlint.api import lint
 from cfnlint.config import ManualArgs
+from checkov.cloudformation.runner import Runner as CheckovRunner
+from checkov.common.output.report import Report as CheckovReport
+from checkov.runner_filter import RunnerFilter
 
+from stacks.checkov_skips import CHECKOV_METADATA_KEY
 from vendorcast.sandbox.settings import SandboxSettings
 
 if TYPE_CHECKING:
@@ -46,6 +52,43 @@ def test_every_acknowledgment_names_its_resource_and_a_reason(synthesized: Synth
         assert not isinstance(construct, Stack), f"{rule} is acknowledged for a whole stack"
         assert rule.startswith("AwsSolutions::AwsSolutions-"), rule
         assert len(reason.split()) >= 12, f"{rule} on {construct.node.path}: give the reason, not a label"
+
+
+@pytest.fixture(scope="module")
+def checkov_report(synthesized: Synthesized) -> CheckovReport:
+    """checkov's CloudFormation checks on every template, as `checkov -d cdk.out --framework cloudformation`
+    runs them (in process, offline)."""
+    templates = sorted(str(path) for path in synthesized.outdir.glob("*.template.json"))
+    return CheckovRunner().run(root_folder=None, files=templates,
+                               runner_filter=RunnerFilter(framework=["cloudformation"]))
+
+
+def _finding(record: object) -> str:
+    return f"{record.check_id} {record.resource} ({Path(record.file_path).name})"
+
+
+def test_checkov_finds_nothing(synthesized: Synthesized, checkov_report: CheckovReport) -> None:
+    assert [_finding(record) for record in checkov_report.failed_checks] == []
+    assert checkov_report.parsing_errors == []
+    scanned = {Path(resource.split(".template.json:")[0]).name for resource in checkov_report.resources}
+    assert scanned == set(synthesized.templates)
+
+
+def test_every_checkov_skip_is_on_its_resource_with_a_reason_for_a_check_run_there(
+        synthesized: Synthesized, checkov_report: CheckovReport) -> None:
+    skips = {
+        (f"{stack}.template.json", logical_id, skip["id"]): skip.get("comment", "")
+        for stack, template in synthesized.templates.items()
+        for logical_id, resource in template["Resources"].items()
+        for skip in resource.get("Metadata", {}).get(CHECKOV_METADATA_KEY, {}).get("skip", [])
+    }
+    assert skips
+    for (template, logical_id, check), reason in skips.items():
+        assert len(reason.split()) >= 12, f"{check} on {logical_id} ({template}): give the reason, not a label"
+    # A skip checkov did not apply names a check it does not run on that resource (or no check at all).
+    applied = {(Path(record.file_path).name, record.resource.split(".", 1)[1], record.check_id)
+               for record in checkov_report.skipped_checks}
+    assert set(skips) == applied
 
 
 @pytest.mark.parametrize("stack", ["Vendorcast-Lake", "Vendorcast-Alerts", "Vendorcast-Ingestion",
