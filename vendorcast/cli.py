@@ -1,5 +1,20 @@
-"""The `vendorcast` command: validate and plan a config, parse a report file, run the SP-API emulator, and
-run the pipeline locally with no AWS account."""
+"""The `vendorcast` command: validate and plan a config, parse a report file, run the SP-API emulator, run the
+pipeline locally with no AWS account, and operate a deployment (status, repull, redrive).
+
+Start-up stays short because this module imports only click, the standard library and vendorcast's light
+modules (`resources`, `spapi.errors`): `vendorcast --help` and every `vendorcast CMD --help`
+run without pandas, pyarrow, DuckDB, LightGBM, statsforecast, boto3 or pydantic (tests/unit/test_cli_startup.py).
+To add a command, define it here with its options and import what it runs inside the function body:
+
+    @cli.command("do-thing")
+    @click.option("--lake", ...)
+    def do_thing(lake: str) -> None:
+        "One line for --help (the docstring)."
+        from vendorcast.things import do_thing  # the library: imported only when the command runs
+
+        click.echo(do_thing(lake))
+
+The command parses and prints; the library does the work and raises its own errors (see `main`)."""
 
 from __future__ import annotations
 
@@ -10,11 +25,8 @@ from pathlib import Path
 
 import click
 
-from vendorcast.config import ConfigError, load_config
-from vendorcast.reports.catalogue import UnknownReportType
 from vendorcast.resources import FORECAST_STATE_MACHINE
 from vendorcast.spapi.errors import SpApiError
-from vendorcast.spapi.notifications import SubscriptionConflict
 
 DEFAULT_CONFIG = "vendorcast.toml"
 
@@ -34,6 +46,8 @@ def cli() -> None:
 @click.argument("config", required=False)
 def validate_config(config: str | None) -> None:
     """Check a config file (default: vendorcast.toml, else the example) and summarise it."""
+    from vendorcast.config import load_config
+
     path = _config_path(config)
     loaded = load_config(path)
     for account in loaded.accounts:
@@ -49,6 +63,7 @@ def validate_config(config: str | None) -> None:
 @click.option("--now", "now_text", help="plan as of this UTC time (ISO 8601); default: now")
 def plan(config_path: str | None, now_text: str | None) -> None:
     """Show the createReport calls a first run would make (a dry run; nothing is requested)."""
+    from vendorcast.config import load_config
     from vendorcast.reports.windows import plan_report_windows
 
     config = load_config(_config_path(config_path))
@@ -225,6 +240,7 @@ def secrets_put(config_path: str | None, account_name: str) -> None:
     AWS credentials and region from the environment, as for `aws`)."""
     import boto3
 
+    from vendorcast.config import load_config
     from vendorcast.spapi.client import store_credentials
     from vendorcast.spapi.errors import SpApiCredentialsError
 
@@ -259,12 +275,16 @@ def notifications_subscribe(config_path: str | None, account_name: str, queue_ar
     """Have SP-API send this account's REPORT_PROCESSING_FINISHED to the queue (safe to run again).
 
     Reads the account's LWA credentials from its Secrets Manager secret with your AWS credentials."""
+    from vendorcast.config import load_config
     from vendorcast.spapi.client import SpApiSession
-    from vendorcast.spapi.notifications import subscribe_report_notifications
+    from vendorcast.spapi.notifications import SubscriptionConflict, subscribe_report_notifications
 
     account = load_config(_config_path(config_path)).account(account_name)
     for marketplace_id in account.marketplace_ids[:1]:  # one subscription per selling partner and region
-        result = subscribe_report_notifications(SpApiSession(account, marketplace_id), queue_arn)
+        try:
+            result = subscribe_report_notifications(SpApiSession(account, marketplace_id), queue_arn)
+        except SubscriptionConflict as exc:
+            raise click.ClickException(str(exc)) from None
         verb = "subscribed" if result.created_subscription else "already subscribed"
         click.echo(f"{account.name}: {verb} (destination {result.destination_id}, "
                    f"subscription {result.subscription_id})")
@@ -365,7 +385,9 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except (ConfigError, UnknownReportType, SpApiError, SubscriptionConflict, ValueError, FileNotFoundError) as exc:
+    # The library's input errors (ConfigError, UnknownReportType, ...) are ValueErrors: their modules need not be
+    # imported here to be caught.
+    except (SpApiError, ValueError, FileNotFoundError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
 
