@@ -324,6 +324,89 @@ def forecast_start(origin: str | None, horizon: int | None, name: str | None, st
     click.echo(f"follow it: aws stepfunctions describe-execution --execution-arn {started.execution_arn}")
 
 
+_STACK_PREFIX = click.option(
+    "--stack-prefix", envvar="VENDORCAST_STACK_PREFIX",
+    help="the prefix the stacks were deployed with (Vendorcast unless `-c prefix=` said otherwise; env "
+         "VENDORCAST_STACK_PREFIX); without it, the local runtime's resources where AWS_ENDPOINT_URL points")
+
+
+def _bad_option(exc: Exception) -> click.BadParameter:
+    """An operations.InvalidOption as click's own error, naming the option."""
+    return click.BadParameter(str(exc), param_hint=f"'--{getattr(exc, 'option', '')}'")
+
+
+@cli.command("status")
+@click.option("--account", help="one account of the deployed config (default: every account)")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@_STACK_PREFIX
+def status_command(account: str | None, output_format: str, stack_prefix: str | None) -> None:
+    """Where a deployment stands: per account and report stream the last period landed, requests still open and
+    for how long, windows given up with Amazon's reason; the dead-letter queues; the last forecast run and catalog
+    watch."""
+    from vendorcast.operations.deployment import InvalidOption, OperatorContext
+    from vendorcast.operations.status import collect_status, render_status_table
+
+    try:
+        result = collect_status(OperatorContext.connect(stack_prefix), account)
+    except InvalidOption as exc:
+        raise _bad_option(exc) from None
+    click.echo(result.to_json() if output_format == "json" else render_status_table(result))
+
+
+@cli.command("repull")
+@click.option("--account", required=True, help="account of the deployed config")
+@click.option("--report-type", required=True,
+              help="a report type (every stream of it the account pulls) or one stream, e.g. "
+                   "GET_VENDOR_SALES_REPORT/WEEK/SOURCING/RETAIL")
+@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="first day of the range")
+@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="last day of the range")
+@click.option("--dry-run", is_flag=True, help="show the windows and what would happen; request nothing")
+@_STACK_PREFIX
+def repull_command(account: str, report_type: str, first: datetime, last: datetime, dry_run: bool,
+                   stack_prefix: str | None) -> None:
+    """Request a date range of report windows again (the whole periods holding its days, as the planner cuts
+    them), beside the earlier requests; safe to run again. createReport is paced by Amazon's limits: beyond a
+    burst of 15, one a minute."""
+    from vendorcast.operations.deployment import InvalidOption, OperatorContext
+    from vendorcast.operations.repull import PlannedRepull, plan_repull, repull
+
+    ctx = OperatorContext.connect(stack_prefix)
+    try:
+        planned = plan_repull(ctx, account, report_type, first.date(), last.date())
+    except InvalidOption as exc:
+        raise _bad_option(exc) from None
+
+    def show(item: PlannedRepull, outcome: str) -> None:
+        click.echo(f"{item.request_key}: {outcome}" + (f" ({item.open_request})" if item.open_request else ""))
+
+    result = repull(ctx, planned, dry_run=dry_run, on_outcome=show)
+    counts = ", ".join(f"{result.count(o)} {o}" for o in dict.fromkeys(result.outcomes.values()))
+    click.echo(f"{len(planned)} window(s): {counts}")
+
+
+@cli.command("redrive")
+@click.option("--queue", required=True, help="report-events or catalog-items (their dead-letter queues)")
+@click.option("--dry-run", is_flag=True, help="show the dead-lettered messages and their reasons; move nothing")
+@click.option("--max", "max_messages", type=click.IntRange(min=1), help="at most this many messages (default: all)")
+@_STACK_PREFIX
+def redrive_command(queue: str, dry_run: bool, max_messages: int | None, stack_prefix: str | None) -> None:
+    """Show each message of a queue's dead-letter queue with why it failed, and send it back to the queue (a
+    message that fails again comes back with its new reason)."""
+    from vendorcast.operations.deployment import InvalidOption, OperatorContext
+    from vendorcast.operations.redrive import redrive
+
+    try:
+        result = redrive(OperatorContext.connect(stack_prefix), queue, dry_run=dry_run, max_messages=max_messages)
+    except InvalidOption as exc:
+        raise _bad_option(exc) from None
+    for message in result.messages:
+        received = f", received {message.receive_count} times" if message.receive_count else ""
+        click.echo(f"{message.message_id}{received}: {message.reason}")
+    verb = "would send back" if dry_run else "sent back"
+    click.echo(f"{queue}: {verb} {len(result.messages) if dry_run else result.sent_back} message(s); "
+               f"{result.left} left on its dead-letter queue")
+
+
 @cli.group()
 def sandbox() -> None:
     """The SP-API emulator: a simulated vendor behind Amazon's APIs, on 127.0.0.1."""
