@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from vendorcast import resources as r
 from vendorcast.clock import Clock, get_clock
@@ -122,10 +122,17 @@ class OperatorContext:
 
     @classmethod
     def connect(cls, stack_prefix: str | None) -> OperatorContext:
-        if stack_prefix:
-            deployment = Deployment.from_stacks(stack_prefix, boto3.client("cloudformation"), boto3.client("lambda"))
-        else:
-            deployment = Deployment.local(boto3.client("sqs"), boto3.client("sns"))
+        """The deployment of `stack_prefix` on AWS, or else the local runtime's."""
+        try:
+            if stack_prefix:
+                deployment = Deployment.from_stacks(stack_prefix, boto3.client("cloudformation"),
+                                                    boto3.client("lambda"))
+            else:
+                deployment = Deployment.local(boto3.client("sqs"), boto3.client("sns"))
+        except BotoCoreError as exc:
+            # No credentials, no region, no answer: what `aws` would need too.
+            raise DeploymentNotFound(f"cannot reach AWS ({exc}); set AWS credentials and region as for `aws`, or "
+                                     "AWS_ENDPOINT_URL for an AWS emulator") from None
         return cls(deployment)
 
     def client(self, service: str) -> Any:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -16,6 +19,7 @@ import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 
+from tests.integration.moto_server import moto_endpoint
 from vendorcast import resources as r
 from vendorcast.cli import cli
 from vendorcast.clock import ScaledClock
@@ -233,3 +237,18 @@ def test_redrive_sends_dead_letters_back_and_one_that_fails_again_returns_with_i
     unknown = CliRunner().invoke(cli, ["redrive", "--queue", "report-event"])
     assert unknown.exit_code == 2
     assert "Invalid value for '--queue'" in unknown.output and "report-events, catalog-items" in unknown.output
+
+
+def test_without_a_deployment_the_commands_say_where_they_looked_and_what_to_pass() -> None:
+    with moto_endpoint() as endpoint:
+        empty = CliRunner().invoke(cli, ["status"])
+        assert isinstance(empty.exception, ValueError)
+        assert f"no local vendorcast runtime at {endpoint}" in str(empty.exception)
+        assert "pass --stack-prefix" in str(empty.exception)
+    anonymous = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "",
+                 "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+                 "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "", "AWS_DEFAULT_REGION": "us-east-1"}
+    without_credentials = subprocess.run([sys.executable, "-m", "vendorcast.cli", "status"], capture_output=True,
+                                         text=True, timeout=60, env={**os.environ, **anonymous}, check=False)
+    assert without_credentials.returncode == 2
+    assert "cannot reach AWS (Unable to locate credentials)" in without_credentials.stderr
