@@ -22,11 +22,15 @@ import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from vendorcast.resources import FORECAST_STATE_MACHINE
 from vendorcast.spapi.errors import SpApiError
+
+if TYPE_CHECKING:
+    from vendorcast.operations.deployment import InvalidOption
 
 DEFAULT_CONFIG = "vendorcast.toml"
 
@@ -330,9 +334,9 @@ _STACK_PREFIX = click.option(
          "VENDORCAST_STACK_PREFIX); without it, the local runtime's resources where AWS_ENDPOINT_URL points")
 
 
-def _bad_option(exc: Exception) -> click.BadParameter:
-    """An operations.InvalidOption as click's own error, naming the option."""
-    return click.BadParameter(str(exc), param_hint=f"'--{getattr(exc, 'option', '')}'")
+def _bad_option(exc: InvalidOption) -> click.BadParameter:
+    """The library's InvalidOption as click's own error, naming the option."""
+    return click.BadParameter(str(exc), param_hint=f"'--{exc.option}'")
 
 
 @cli.command("status")
