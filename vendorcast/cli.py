@@ -1,5 +1,20 @@
-"""The `vendorcast` command: validate and plan a config, parse a report file, run the SP-API emulator, and
-run the pipeline locally with no AWS account."""
+"""The `vendorcast` command: validate and plan a config, parse a report file, run the SP-API emulator, run the
+pipeline locally with no AWS account, and operate a deployment (status, repull, redrive).
+
+Start-up stays short because this module imports only click, the standard library and vendorcast's light
+modules (`resources`, `spapi.errors`): `vendorcast --help` and every `vendorcast CMD --help`
+run without pandas, pyarrow, DuckDB, LightGBM, statsforecast, boto3 or pydantic (tests/unit/test_cli_startup.py).
+To add a command, define it here with its options and import what it runs inside the function body:
+
+    @cli.command("do-thing")
+    @click.option("--lake", ...)
+    def do_thing(lake: str) -> None:
+        "One line for --help (the docstring)."
+        from vendorcast.things import do_thing  # the library: imported only when the command runs
+
+        click.echo(do_thing(lake))
+
+The command parses and prints; the library does the work and raises its own errors (see `main`)."""
 
 from __future__ import annotations
 
@@ -7,14 +22,15 @@ import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from vendorcast.config import ConfigError, load_config
-from vendorcast.reports.catalogue import UnknownReportType
 from vendorcast.resources import FORECAST_STATE_MACHINE
 from vendorcast.spapi.errors import SpApiError
-from vendorcast.spapi.notifications import SubscriptionConflict
+
+if TYPE_CHECKING:
+    from vendorcast.operations.deployment import InvalidOption
 
 DEFAULT_CONFIG = "vendorcast.toml"
 
@@ -34,6 +50,8 @@ def cli() -> None:
 @click.argument("config", required=False)
 def validate_config(config: str | None) -> None:
     """Check a config file (default: vendorcast.toml, else the example) and summarise it."""
+    from vendorcast.config import load_config
+
     path = _config_path(config)
     loaded = load_config(path)
     for account in loaded.accounts:
@@ -49,6 +67,7 @@ def validate_config(config: str | None) -> None:
 @click.option("--now", "now_text", help="plan as of this UTC time (ISO 8601); default: now")
 def plan(config_path: str | None, now_text: str | None) -> None:
     """Show the createReport calls a first run would make (a dry run; nothing is requested)."""
+    from vendorcast.config import load_config
     from vendorcast.reports.windows import plan_report_windows
 
     config = load_config(_config_path(config_path))
@@ -225,6 +244,7 @@ def secrets_put(config_path: str | None, account_name: str) -> None:
     AWS credentials and region from the environment, as for `aws`)."""
     import boto3
 
+    from vendorcast.config import load_config
     from vendorcast.spapi.client import store_credentials
     from vendorcast.spapi.errors import SpApiCredentialsError
 
@@ -259,12 +279,16 @@ def notifications_subscribe(config_path: str | None, account_name: str, queue_ar
     """Have SP-API send this account's REPORT_PROCESSING_FINISHED to the queue (safe to run again).
 
     Reads the account's LWA credentials from its Secrets Manager secret with your AWS credentials."""
+    from vendorcast.config import load_config
     from vendorcast.spapi.client import SpApiSession
-    from vendorcast.spapi.notifications import subscribe_report_notifications
+    from vendorcast.spapi.notifications import SubscriptionConflict, subscribe_report_notifications
 
     account = load_config(_config_path(config_path)).account(account_name)
     for marketplace_id in account.marketplace_ids[:1]:  # one subscription per selling partner and region
-        result = subscribe_report_notifications(SpApiSession(account, marketplace_id), queue_arn)
+        try:
+            result = subscribe_report_notifications(SpApiSession(account, marketplace_id), queue_arn)
+        except SubscriptionConflict as exc:
+            raise click.ClickException(str(exc)) from None
         verb = "subscribed" if result.created_subscription else "already subscribed"
         click.echo(f"{account.name}: {verb} (destination {result.destination_id}, "
                    f"subscription {result.subscription_id})")
@@ -302,6 +326,89 @@ def forecast_start(origin: str | None, horizon: int | None, name: str | None, st
     else:
         click.echo(f"started {started.name} with input {json.dumps(started.execution_input)}")
     click.echo(f"follow it: aws stepfunctions describe-execution --execution-arn {started.execution_arn}")
+
+
+_STACK_PREFIX = click.option(
+    "--stack-prefix", envvar="VENDORCAST_STACK_PREFIX",
+    help="the prefix the stacks were deployed with (Vendorcast unless `-c prefix=` said otherwise; env "
+         "VENDORCAST_STACK_PREFIX); without it, the local runtime's resources where AWS_ENDPOINT_URL points")
+
+
+def _bad_option(exc: InvalidOption) -> click.BadParameter:
+    """The library's InvalidOption as click's own error, naming the option."""
+    return click.BadParameter(str(exc), param_hint=f"'--{exc.option}'")
+
+
+@cli.command("status")
+@click.option("--account", help="one account of the deployed config (default: every account)")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@_STACK_PREFIX
+def status_command(account: str | None, output_format: str, stack_prefix: str | None) -> None:
+    """Where a deployment stands: per account and report stream the last period landed, requests still open and
+    for how long, windows given up with Amazon's reason; the dead-letter queues; the last forecast run and catalog
+    watch."""
+    from vendorcast.operations.deployment import InvalidOption, OperatorContext
+    from vendorcast.operations.status import collect_status, render_status_table
+
+    try:
+        result = collect_status(OperatorContext.connect(stack_prefix), account)
+    except InvalidOption as exc:
+        raise _bad_option(exc) from None
+    click.echo(result.to_json() if output_format == "json" else render_status_table(result))
+
+
+@cli.command("repull")
+@click.option("--account", required=True, help="account of the deployed config")
+@click.option("--report-type", required=True,
+              help="a report type (every stream of it the account pulls) or one stream, e.g. "
+                   "GET_VENDOR_SALES_REPORT/WEEK/SOURCING/RETAIL")
+@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="first day of the range")
+@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="last day of the range")
+@click.option("--dry-run", is_flag=True, help="show the windows and what would happen; request nothing")
+@_STACK_PREFIX
+def repull_command(account: str, report_type: str, first: datetime, last: datetime, dry_run: bool,
+                   stack_prefix: str | None) -> None:
+    """Request a date range of report windows again (the whole periods holding its days, as the planner cuts
+    them), beside the earlier requests; safe to run again. createReport is paced by Amazon's limits: beyond a
+    burst of 15, one a minute."""
+    from vendorcast.operations.deployment import InvalidOption, OperatorContext
+    from vendorcast.operations.repull import PlannedRepull, plan_repull, repull
+
+    ctx = OperatorContext.connect(stack_prefix)
+    try:
+        planned = plan_repull(ctx, account, report_type, first.date(), last.date())
+    except InvalidOption as exc:
+        raise _bad_option(exc) from None
+
+    def show(item: PlannedRepull, outcome: str) -> None:
+        click.echo(f"{item.request_key}: {outcome}" + (f" ({item.open_request})" if item.open_request else ""))
+
+    result = repull(ctx, planned, dry_run=dry_run, on_outcome=show)
+    counts = ", ".join(f"{result.count(o)} {o}" for o in dict.fromkeys(result.outcomes.values()))
+    click.echo(f"{len(planned)} window(s): {counts}")
+
+
+@cli.command("redrive")
+@click.option("--queue", required=True, help="report-events or catalog-items (their dead-letter queues)")
+@click.option("--dry-run", is_flag=True, help="show the dead-lettered messages and their reasons; move nothing")
+@click.option("--max", "max_messages", type=click.IntRange(min=1), help="at most this many messages (default: all)")
+@_STACK_PREFIX
+def redrive_command(queue: str, dry_run: bool, max_messages: int | None, stack_prefix: str | None) -> None:
+    """Show each message of a queue's dead-letter queue with why it failed, and send it back to the queue (a
+    message that fails again comes back with its new reason)."""
+    from vendorcast.operations.deployment import InvalidOption, OperatorContext
+    from vendorcast.operations.redrive import redrive
+
+    try:
+        result = redrive(OperatorContext.connect(stack_prefix), queue, dry_run=dry_run, max_messages=max_messages)
+    except InvalidOption as exc:
+        raise _bad_option(exc) from None
+    for message in result.messages:
+        received = f", received {message.receive_count} times" if message.receive_count else ""
+        click.echo(f"{message.message_id}{received}: {message.reason}")
+    verb = "would send back" if dry_run else "sent back"
+    click.echo(f"{queue}: {verb} {len(result.messages) if dry_run else result.sent_back} message(s); "
+               f"{result.left} left on its dead-letter queue")
 
 
 @cli.group()
@@ -374,7 +481,9 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except (ConfigError, UnknownReportType, SpApiError, SubscriptionConflict, ValueError, FileNotFoundError) as exc:
+    # The library's input errors (ConfigError, UnknownReportType, ...) are ValueErrors: their modules need not be
+    # imported here to be caught.
+    except (SpApiError, ValueError, FileNotFoundError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
 

@@ -9,6 +9,10 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 FAILURE_REASON_ATTRIBUTE = "vendorcast_failure_reason"
+SOURCE_MESSAGE_ID_ATTRIBUTE = "source_message_id"
+RECEIVE_COUNT_ATTRIBUTE = "receive_count"
+# What dead_letter attaches; a redrive sends the message back without them.
+DEAD_LETTER_ATTRIBUTES = (FAILURE_REASON_ATTRIBUTE, SOURCE_MESSAGE_ID_ATTRIBUTE, RECEIVE_COUNT_ATTRIBUTE)
 
 
 def dead_letter(sqs: Any, dlq_url: str | None, body: str, message_id: str, reason: str, receive_count: int) -> None:
@@ -19,8 +23,8 @@ def dead_letter(sqs: Any, dlq_url: str | None, body: str, message_id: str, reaso
         QueueUrl=dlq_url, MessageBody=body,
         MessageAttributes={
             FAILURE_REASON_ATTRIBUTE: {"DataType": "String", "StringValue": reason[:4000]},
-            "source_message_id": {"DataType": "String", "StringValue": message_id},
-            "receive_count": {"DataType": "Number", "StringValue": str(receive_count)},
+            SOURCE_MESSAGE_ID_ATTRIBUTE: {"DataType": "String", "StringValue": message_id},
+            RECEIVE_COUNT_ATTRIBUTE: {"DataType": "Number", "StringValue": str(receive_count)},
         },
     )
     log.error("message %s moved to the dead-letter queue: %s", message_id, reason)

@@ -53,6 +53,11 @@ PURCHASE_ORDERS_DLQ = f"{LOCAL_PREFIX}-purchase-orders-dlq"
 LOCAL_PARTNER_EVENT_BUS = f"{LOCAL_PREFIX}-spapi-partner-events"
 CONFIG_PARAMETER = f"/{LOCAL_PREFIX}/config"
 
+# --- stack outputs the operator commands (vendorcast.operations) find a deployment by: the functions whose
+# environment names the ledger, queues, tables and config parameter (stacks <prefix>-Ingestion, <prefix>-Catalog)
+OUTPUT_REQUEST_REPORTS_FUNCTION = "RequestReportsFunctionName"
+OUTPUT_CATALOG_WATCH_FUNCTION = "CatalogWatchFunctionName"
+
 # --- ledger (DynamoDB) key schema ----------------------------------------------------------------------
 LEDGER_PARTITION_KEY = "request_key"
 LEDGER_STREAM_INDEX = "by_stream"  # partition: stream (account/marketplace/report config)

@@ -302,6 +302,12 @@ class CatalogStore:
         self.table.update_item(Key={PK: BATCHES, SK: batch_id}, UpdateExpression=update,
                                ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues=values)
 
+    def latest_batch(self, prefix: str) -> Batch | None:
+        """The batch whose id is the highest of those starting with `prefix` (ids that start with their time)."""
+        page = self.table.query(KeyConditionExpression=Key(PK).eq(BATCHES) & Key(SK).begins_with(prefix),
+                                ScanIndexForward=False, Limit=1, ConsistentRead=True)
+        return _batch(page["Items"][0]) if page.get("Items") else None
+
     def unsent_batches(self) -> list[Batch]:
         items = self._query(KeyConditionExpression=Key(PK).eq(BATCHES),
                             FilterExpression=Attr("status").ne(BatchStatus.SENT.value), ConsistentRead=True)

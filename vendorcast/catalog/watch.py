@@ -38,8 +38,12 @@ class WatchSummary:
     digest: SentDigest | None = None  # sent at once when there was nothing to fan out
 
 
+# A watch run's batch id starts with this and its UTC start time, so the latest run's sorts last.
+WATCH_BATCH_PREFIX = "watch-"
+
+
 def new_batch_id(now: datetime) -> str:
-    return f"watch-{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    return f"{WATCH_BATCH_PREFIX}{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
 def watch_list(report_asins: set[str], known: set[str], configured: list[str]) -> list[str]:
@@ -103,4 +107,4 @@ def run_catalog_watch(ctx: CatalogContext) -> WatchSummary:
     return summary
 
 
-__all__ = ["WatchSummary", "find_conditions", "new_batch_id", "run_catalog_watch", "watch_list"]
+__all__ = ["WATCH_BATCH_PREFIX", "WatchSummary", "find_conditions", "new_batch_id", "run_catalog_watch", "watch_list"]

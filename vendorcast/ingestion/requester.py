@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 
 from vendorcast.config import AccountConfig
 from vendorcast.ingestion.context import IngestionContext
@@ -15,6 +16,7 @@ from vendorcast.reports.catalogue import ReportPeriod
 from vendorcast.reports.periods import period_start
 from vendorcast.reports.windows import (
     PULL_INITIAL,
+    PULL_REPULL_PREFIX,
     PULL_RESTATE_PREFIX,
     ReportWindow,
     plan_report_windows,
@@ -43,7 +45,9 @@ class _Due:
     is_retry: bool = field(compare=False)
 
 
-def _new_entry(account: str, marketplace_id: str, stream: str, window: ReportWindow, now: datetime) -> LedgerEntry:
+def new_ledger_entry(account: str, marketplace_id: str, stream: str, window: ReportWindow,
+                     now: datetime) -> LedgerEntry:
+    """A window not yet in the ledger, to be claimed."""
     return LedgerEntry(
         request_key=window.request_key(account, marketplace_id), stream=stream, account=account,
         marketplace_id=marketplace_id, window=window, status=RequestStatus.REQUESTING,
@@ -61,9 +65,10 @@ def due_requests(ctx: IngestionContext, now: datetime) -> list[_Due]:
             for report in account.reports:
                 stream = stream_key(account.name, marketplace_id, report)
                 entries = ctx.ledger.stream_entries(stream)
-                # A restatement window also brings the periods after the ones it restates (plan_report_windows).
+                # A restatement window also brings the periods after the ones it restates (plan_report_windows),
+                # and an operator's re-pull may bring periods no schedule pulled yet.
                 pulled = [e for e in entries if e.window.pull == PULL_INITIAL
-                          or e.window.pull.startswith(PULL_RESTATE_PREFIX)]
+                          or e.window.pull.startswith((PULL_RESTATE_PREFIX, PULL_REPULL_PREFIX))]
                 windows = plan_report_windows(
                     report, backfill_start=account.backfill_start, now=now,
                     covered=[(e.window.start, e.window.end) for e in pulled],
@@ -72,7 +77,7 @@ def due_requests(ctx: IngestionContext, now: datetime) -> list[_Due]:
                                       if (e.created_at or now_iso) >= week_start],
                 )
                 for window in windows:
-                    entry = _new_entry(account.name, marketplace_id, stream, window, now)
+                    entry = new_ledger_entry(account.name, marketplace_id, stream, window, now)
                     due.append(_Due((-window.end.toordinal(), entry.request_key), entry, account, False))
                 for entry in entries:
                     # RETRY_LATER when due; REQUESTING left behind by an interrupted run.
@@ -85,46 +90,68 @@ def due_requests(ctx: IngestionContext, now: datetime) -> list[_Due]:
 def request_due_reports(ctx: IngestionContext, has_time: Callable[[], bool] = lambda: True) -> RequestSummary:
     """Create the due reports, newest first, until done or `has_time()` says the run must end."""
     schedules = ctx.config.schedules
-    poll_after = timedelta(minutes=schedules.poll_after_minutes)
     summary = RequestSummary()
     due = due_requests(ctx, ctx.clock.now())
     for index, item in enumerate(due):
         if not has_time():
             summary.deferred += len(due) - index
             break
-        entry, now = item.entry, ctx.clock.now()
+        entry = item.entry
         if item.is_retry and entry.attempts >= schedules.max_attempts:
-            _give_up(ctx, entry, now, f"gave up after {entry.attempts} attempts; last reason: {entry.reason}")
+            reason = f"gave up after {entry.attempts} attempts; last reason: {entry.reason}"
+            _give_up(ctx, entry, ctx.clock.now(), reason)
             summary.failed += 1
             continue
-        try:
-            ctx.ledger.claim(entry, now, stale_after=poll_after)
-        except LedgerConflict:
-            continue  # another run got there first
-        api = ctx.reports_api(item.account, entry.marketplace_id)
-        try:
-            report_id = api.create_report(entry.window)
-        except SpApiAuthError:
-            ctx.ledger.mark_retry_later(entry, None, now, now + poll_after, "credentials refused")
-            raise
-        except SpApiBadRequest as exc:
-            _give_up(ctx, entry, now, f"Amazon rejected the request: {exc}")
+        outcome = request_window(ctx, entry, item.account)
+        if outcome is WindowRequest.REJECTED:
             summary.failed += 1
-            continue
-        except SpApiError as exc:
-            # Throttled or failing after bounded retries: leave the rest for the next run.
-            ctx.ledger.mark_retry_later(entry, None, now, now + poll_after, str(exc))
+        elif outcome is WindowRequest.DEFERRED:
             summary.deferred += len(due) - index
-            log.warning("stopping this run after %s; %d request(s) deferred", exc, len(due) - index)
+            log.warning("stopping this run; %d request(s) deferred", len(due) - index)
             break
-        ctx.ledger.mark_requested(entry, report_id, ctx.clock.now(), poll_after)
-        log.info("requested %s as report %s", entry.request_key, report_id)
-        summary.request_keys.append(entry.request_key)
-        if item.is_retry:
-            summary.retried += 1
-        else:
-            summary.requested += 1
+        elif outcome is WindowRequest.REQUESTED:
+            summary.request_keys.append(entry.request_key)
+            if item.is_retry:
+                summary.retried += 1
+            else:
+                summary.requested += 1
     return summary
+
+
+class WindowRequest(StrEnum):
+    """What became of one window's createReport."""
+
+    REQUESTED = "requested"  # report created, ledger REQUESTED
+    TAKEN = "taken"  # another run claimed the window first: nothing done
+    REJECTED = "rejected"  # Amazon refused the request for good: ledger FAILED, operator alerted
+    DEFERRED = "deferred"  # throttled or failing after bounded retries: ledger RETRY_LATER, due after the poll wait
+
+
+def request_window(ctx: IngestionContext, entry: LedgerEntry, account: AccountConfig) -> WindowRequest:
+    """Claim one window in the ledger (new, or a retry whose time has come) and create its report. Refused
+    credentials keep the window (RETRY_LATER) and raise: no other window of the account can do better."""
+    poll_after = timedelta(minutes=ctx.config.schedules.poll_after_minutes)
+    now = ctx.clock.now()
+    try:
+        ctx.ledger.claim(entry, now, stale_after=poll_after)
+    except LedgerConflict:
+        return WindowRequest.TAKEN
+    api = ctx.reports_api(account, entry.marketplace_id)
+    try:
+        report_id = api.create_report(entry.window)
+    except SpApiAuthError:
+        ctx.ledger.mark_retry_later(entry, None, now, now + poll_after, "credentials refused")
+        raise
+    except SpApiBadRequest as exc:
+        _give_up(ctx, entry, now, f"Amazon rejected the request: {exc}")
+        return WindowRequest.REJECTED
+    except SpApiError as exc:
+        ctx.ledger.mark_retry_later(entry, None, now, now + poll_after, str(exc))
+        log.warning("createReport for %s deferred: %s", entry.request_key, exc)
+        return WindowRequest.DEFERRED
+    ctx.ledger.mark_requested(entry, report_id, ctx.clock.now(), poll_after)
+    log.info("requested %s as report %s", entry.request_key, report_id)
+    return WindowRequest.REQUESTED
 
 
 def _give_up(ctx: IngestionContext, entry: LedgerEntry, now: datetime, reason: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -89,9 +88,7 @@ def lake_storage(lake: str | Path | LakeStorage) -> LakeStorage:
         if prefix.strip("/"):
             raise QueryError(f"{text}: give the lake bucket itself (s3://{bucket}); curated/ and forecast/ are "
                              "found at its top")
-        endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        return LakeStorage.s3(bucket, region=region, endpoint_url=endpoint)
+        return LakeStorage.s3_from_environment(bucket)
     directory = Path(lake)
     if not directory.is_dir():
         raise QueryError(f"no lake folder at {directory}: run `vendorcast demo` to make one, or pass --lake")

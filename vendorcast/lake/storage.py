@@ -3,6 +3,7 @@ real S3 (Glue), the AWS emulator's S3 (embedded runtime) and a local directory (
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -51,6 +52,14 @@ class LakeStorage:
                 **_EMULATOR_CREDENTIALS,
             )
         return cls(filesystem, bucket, f"s3://{bucket}")
+
+    @classmethod
+    def s3_from_environment(cls, bucket: str) -> LakeStorage:
+        """The bucket where boto3 would find it: the AWS emulator when AWS_ENDPOINT_URL[_S3] is set, else S3 in
+        AWS_REGION (or the default region)."""
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        return cls.s3(bucket, region=region, endpoint_url=endpoint)
 
     def path(self, key: str) -> str:
         """The filesystem path of a key."""

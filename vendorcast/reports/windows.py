@@ -19,6 +19,7 @@ from vendorcast.reports.periods import next_period_start, period_start, periods_
 PULL_INITIAL = "initial"
 PULL_RESTATE_PREFIX = "restate-"
 PULL_SNAPSHOT_PREFIX = "snapshot-"
+PULL_REPULL_PREFIX = "repull-"
 
 
 @dataclass(frozen=True, order=True)
@@ -26,8 +27,9 @@ class ReportWindow:
     """One createReport call: a report stream, a date window of whole periods, and why it is pulled.
 
     `pull` tells apart requests for the same window: "initial" (first pull), "restate-<date>" (the weekly
-    re-pull of recent periods that Amazon restates, dated by the Sunday of the re-pull week) and
-    "snapshot-<date>" (Amazon's forecast as served in the week starting on that Sunday).
+    re-pull of recent periods that Amazon restates, dated by the Sunday of the re-pull week),
+    "snapshot-<date>" (Amazon's forecast as served in the week starting on that Sunday) and "repull-<n>" (the
+    n-th re-pull of the window an operator asked for with `vendorcast repull`).
     """
 
     report_type: ReportType
@@ -73,10 +75,11 @@ def period_is_published(last_day: date, period: ReportPeriod, now: datetime) -> 
     return closes + DEFAULT_AVAILABILITY_LAG[period] <= now
 
 
-def _available_periods(start: date, now: datetime, period: ReportPeriod) -> list[tuple[date, date]]:
-    """Closed periods from the one containing `start`, whose data is published by `now`."""
+def _available_periods(start: date, now: datetime, period: ReportPeriod,
+                       until: date | None = None) -> list[tuple[date, date]]:
+    """Closed periods from the one containing `start` (to the one ending on `until`), published by `now`."""
     return [(first, last) for first, last in periods_between(start, now.date(), period)
-            if first >= start and period_is_published(last, period, now)]
+            if first >= start and (until is None or last <= until) and period_is_published(last, period, now)]
 
 
 def _chunk(periods: list[tuple[date, date]], size: int) -> list[tuple[date, date]]:
@@ -101,6 +104,7 @@ def plan_report_windows(
     covered: Iterable[tuple[date, date]] = (),
     requested_pulls: Iterable[str] = (),
     pulled_this_week: Iterable[tuple[date, date]] = (),
+    until: date | None = None,
 ) -> list[ReportWindow]:
     """The createReport calls due now for one report stream, fewest calls first.
 
@@ -110,6 +114,8 @@ def plan_report_windows(
       restatement pass or forecast snapshot is requested once.
     - `pulled_this_week`: covered windows first requested since this week's Sunday; they are fresh, so
       the restatement pass leaves them out (a backfill is not re-pulled the week it runs).
+    - `until`: no period ending after this day (an operator's re-pull of a date range; `backfill_start` is then
+      the range's first day).
     Periods are whole and aligned (weeks Sunday to Saturday), published (availability lag), within
     Amazon's look-back, and packed into as few requests as each type's maximum span allows.
     """
@@ -133,7 +139,7 @@ def plan_report_windows(
     start = period_start(earliest, period)
     if start < earliest:
         start = next_period_start(start, period)
-    available = _available_periods(start, now, period)
+    available = _available_periods(start, now, period, until)
     if not available:
         return []
 
@@ -169,6 +175,7 @@ def plan_report_windows(
 
 __all__ = [
     "PULL_INITIAL",
+    "PULL_REPULL_PREFIX",
     "PULL_RESTATE_PREFIX",
     "PULL_SNAPSHOT_PREFIX",
     "ReportWindow",

@@ -200,3 +200,16 @@ def test_a_restatement_window_brings_the_new_periods_and_covers_them() -> None:
         (date(2026, 9, 6), date(2026, 10, 3), "initial"),
         (date(2026, 10, 25), date(2026, 11, 21), "restate-2026-11-22"),
     ]
+
+
+def test_until_ends_the_plan_at_the_last_whole_period_on_or_before_it() -> None:
+    """An operator's re-pull of a range: the same windows as a backfill from its start, cut at its end."""
+    full = plan_report_windows(sales(ReportPeriod.WEEK), backfill_start=date(2026, 3, 1), now=at(2026, 11, 21))
+    cut = plan_report_windows(sales(ReportPeriod.WEEK), backfill_start=date(2026, 3, 1), now=at(2026, 11, 21),
+                              until=date(2026, 6, 20))
+    assert cut[0] == full[0]
+    assert cut[-1].end == date(2026, 6, 20) and all(w.end <= date(2026, 6, 20) for w in cut)
+    assert covered_days(cut) == [d for d in covered_days(full) if d <= date(2026, 6, 20)]
+    mid_week = plan_report_windows(sales(ReportPeriod.WEEK), backfill_start=date(2026, 3, 1), now=at(2026, 11, 21),
+                                   until=date(2026, 6, 17))
+    assert mid_week[-1].end == date(2026, 6, 13), "a week ending after `until` is left out"
