@@ -11,7 +11,7 @@ import pytest
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.lake.synthetic import SyntheticLake, write_synthetic_lake
 
-FIXTURE = SyntheticLake()
+FIXTURE = SyntheticLake(purchase_orders=True)
 
 
 @pytest.fixture(scope="session")
