@@ -1,6 +1,6 @@
 """The analysts' views: one `CREATE OR REPLACE VIEW` per file in vendorcast/lake/views/, written in Trino SQL as
-Athena engine v3 runs it, reading curated and forecast tables and other views by unqualified name; loaded here, and translated
-with sqlglot for DuckDB, so the same text serves the Glue database and the local lake."""
+Athena engine v3 runs it, reading curated and forecast tables and other views by unqualified name; loaded here,
+and translated with sqlglot for DuckDB, so the same text serves the Glue database and the local lake."""
 
 from __future__ import annotations
 
