@@ -259,8 +259,10 @@ def _purchase_orders(sim: VendorSimulator, spec: SyntheticLake) -> list[_Purchas
     for (day_index, center), po_lines in sorted(grouped.items()):
         day = sim.day(day_index)
         number = hashlib.sha256(f"{spec.account}/{day_index}/{center}".encode()).hexdigest()[:8].upper()
+        # The simulator's receipts come 2 days before to 5 days after the vendor's lead time: a window ending 4 days
+        # after it makes most lines on time and some late.
         window = (datetime.combine(day + timedelta(days=3), time(7), tzinfo=UTC),
-                  datetime.combine(day + timedelta(days=sim.vendor_lead_days + 2), time(7), tzinfo=UTC))
+                  datetime.combine(day + timedelta(days=sim.vendor_lead_days + 4), time(7), tzinfo=UTC))
         orders.append(_PurchaseOrder(number, day, FULFILMENT_CENTERS[center], window, po_lines))
     return orders
 
