@@ -217,6 +217,13 @@ EACHES_CENTER = "PHX6"
 SHIP_WINDOW_CENTER = "ONT8"
 PO_DETAIL_GAP = 7
 ORDER_TIME, ACKNOWLEDGE_TIME, RECEIPT_TIME, READ_TIME = time(14, 10), time(8), time(16, 45), time(20)
+# POs are read until the last week's reports are first delivered (3 days after it ends, as write_synthetic_lake
+# delivers them): by then Amazon has placed its next weekly order, as in a real lake.
+PO_READS_AFTER_LAST_DAY = timedelta(days=3)
+
+
+def _last_po_read(spec: SyntheticLake) -> date:
+    return spec.last_day + PO_READS_AFTER_LAST_DAY
 
 
 @dataclass(frozen=True)
@@ -244,7 +251,7 @@ def _purchase_orders(sim: VendorSimulator, spec: SyntheticLake) -> list[_Purchas
     grouped: dict[tuple[int, int], list[dict[str, Any]]] = {}
     for k in range(len(lines.day)):
         day = sim.day(int(lines.day[k]))
-        if not spec.first_week <= day <= spec.last_day:
+        if not spec.first_week <= day <= _last_po_read(spec):
             continue
         grouped.setdefault((int(lines.day[k]), int(lines.fulfilment_center[k])), []).append({
             "asin": sim.asins[int(lines.asin_index[k])],
@@ -274,7 +281,7 @@ def _write_purchase_orders(storage: LakeStorage, sim: VendorSimulator, spec: Syn
     for index, order in enumerate(_purchase_orders(sim, spec)):
         days = {order.day, order.day + timedelta(days=1), order.closed_on,
                 *(line["receipt_day"] for line in order.lines if line["received"])}
-        for day in sorted(d for d in days if d <= spec.last_day):
+        for day in sorted(d for d in days if d <= _last_po_read(spec)):
             reads.setdefault(day, []).append((index, order))
     partitions = f"account={spec.account}/marketplace_id={spec.marketplace_id}"
     keys = []

@@ -1,8 +1,8 @@
 -- Which ASINs may run out before what Amazon can still order arrives? Each ASIN's stockout check
--- (v_inventory_health): Amazon's inventory position at its latest inventory week (sellable on hand + open PO units,
--- from the PO lines where the PO data covers the week) against the P90 demand of its latest forecast over Amazon's
--- lead time (learned from receipts) plus one review week. The span's P90 is the sum of its weekly P90s, which errs
--- on the side of warning.
+-- (v_inventory_health): Amazon's inventory position at its latest inventory week (sellable on hand + units on order
+-- still to arrive, from the PO lines where they cover the week, else the inventory report) against the P90 demand
+-- of its latest forecast over Amazon's lead time (learned from receipts) plus one review week. The span's P90 is
+-- the sum of its weekly P90s, which errs on the side of warning.
 SELECT
     account,
     marketplace_id,

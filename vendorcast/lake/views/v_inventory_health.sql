@@ -1,13 +1,16 @@
 -- Will an ASIN run out before what Amazon can still order arrives? Per ASIN, at its latest week with inventory:
--- Amazon's inventory position (sellable units on hand + open purchase-order units, from the PO lines where the PO
--- data covers the week: v_demand_weekly) against the P90 demand of its latest forecast (v_forecast_latest) over
--- the protection span: Amazon's lead time plus one review week. The lead time is learned from receipts: the
--- ASIN's median days from order to last receipt over its received PO lines, else the account's median, else the
--- inventory report's average vendor lead time (RETAIL weekly rows of the last 4 weeks), else 14 days; in whole
--- weeks, rounded up. The span's P90 is the sum of its weekly P90s (an upper bound of the P90 of the total, so the
--- check errs on the side of warning). stockout_risk: at_risk (P90 demand over the span exceeds the position),
--- covered, or no_forecast. Recent demand (the last 4 weeks' average, stockout weeks left out unless all were) and
--- weeks of cover are shown for context.
+-- Amazon's inventory position (sellable units on hand at the week's end + units on order still to arrive after it)
+-- against the P90 demand of its latest forecast (v_forecast_latest) over the protection span: Amazon's lead time
+-- plus one review week. Where PO lines cover the week (v_demand_weekly), the units on order are those of every PO
+-- line read up to as_of, orders placed since the week's end included: the position after Amazon's latest weekly
+-- order, which must carry it until the order after that arrives (a lead time and a review week later); elsewhere
+-- the inventory report's open PO units of the week. The lead time is learned from receipts: the ASIN's median days
+-- from order to last receipt over its received PO lines, else the account's median, else the inventory report's
+-- average vendor lead time (RETAIL weekly rows of the last 4 weeks), else 14 days; in whole weeks, rounded up.
+-- The span's P90 is the sum of its weekly P90s (an upper bound of the P90 of the total, so the check errs on the
+-- side of warning). stockout_risk: at_risk (P90 demand over the span exceeds the position), covered, or
+-- no_forecast. Recent demand (the last 4 weeks' average, stockout weeks left out unless all were) and weeks of
+-- cover are shown for context.
 CREATE OR REPLACE VIEW v_inventory_health AS
 WITH latest AS (
     SELECT account, marketplace_id, asin, max(week_start) AS week_start
@@ -61,18 +64,60 @@ report_lead_time AS (
         AND i.start_date BETWEEN date_add('day', -21, l.week_start) AND l.week_start
     GROUP BY l.account, l.marketplace_id, l.asin
 ),
+on_order AS (
+    -- As v_demand_weekly counts open units at a week's end (docs/otif.md), without its order-date limit.
+    SELECT
+        l.account,
+        l.marketplace_id,
+        l.asin,
+        CAST(sum(CASE
+            WHEN p.closed_at < CAST(date_add('day', 7, l.week_start) AS TIMESTAMP) THEN 0
+            WHEN p.last_receive_date < CAST(date_add('day', 7, l.week_start) AS TIMESTAMP)
+                THEN greatest(coalesce(p.accepted_units, p.ordered_units) - coalesce(p.received_units, 0), 0)
+            ELSE coalesce(p.accepted_units, p.ordered_units)
+        END) AS BIGINT) AS units
+    FROM latest AS l
+    JOIN v_purchase_order_lines AS p
+        ON p.account = l.account
+        AND p.marketplace_id = l.marketplace_id
+        AND p.asin = l.asin
+    GROUP BY l.account, l.marketplace_id, l.asin
+),
+stock AS (
+    SELECT
+        l.account,
+        l.marketplace_id,
+        l.asin,
+        l.week_start,
+        d.sellable_on_hand_units,
+        d.out_of_stock_rate,
+        d.censored,
+        d.open_purchase_order_units_source,
+        CASE WHEN d.open_purchase_order_units_source = 'purchase_orders' THEN coalesce(o.units, 0)
+            ELSE d.open_purchase_order_units END AS open_purchase_order_units
+    FROM latest AS l
+    JOIN v_demand_weekly AS d
+        ON d.account = l.account
+        AND d.marketplace_id = l.marketplace_id
+        AND d.asin = l.asin
+        AND d.week_start = l.week_start
+    LEFT JOIN on_order AS o
+        ON o.account = l.account
+        AND o.marketplace_id = l.marketplace_id
+        AND o.asin = l.asin
+),
 position AS (
     SELECT
         l.account,
         l.marketplace_id,
         l.asin,
         l.week_start AS inventory_week_start,
-        d.sellable_on_hand_units,
-        d.open_purchase_order_units,
-        d.open_purchase_order_units_source,
-        d.sellable_on_hand_units + coalesce(d.open_purchase_order_units, 0) AS inventory_position_units,
-        d.out_of_stock_rate,
-        d.censored,
+        l.sellable_on_hand_units,
+        l.open_purchase_order_units,
+        l.open_purchase_order_units_source,
+        l.sellable_on_hand_units + coalesce(l.open_purchase_order_units, 0) AS inventory_position_units,
+        l.out_of_stock_rate,
+        l.censored,
         r.avg_weekly_units_4w,
         CASE
             WHEN a.lead_time_days IS NOT NULL THEN 'asin_receipts'
@@ -81,12 +126,7 @@ position AS (
             ELSE 'default'
         END AS lead_time_source,
         coalesce(a.lead_time_days, m.lead_time_days, t.lead_time_days, 14.0) AS lead_time_days
-    FROM latest AS l
-    JOIN v_demand_weekly AS d
-        ON d.account = l.account
-        AND d.marketplace_id = l.marketplace_id
-        AND d.asin = l.asin
-        AND d.week_start = l.week_start
+    FROM stock AS l
     LEFT JOIN recent_demand AS r
         ON r.account = l.account
         AND r.marketplace_id = l.marketplace_id

@@ -57,7 +57,9 @@ def lake(purchase_order_lake: Path, tmp_path_factory: pytest.TempPathFactory, fx
     ])
     on_hand = {po.KETTLE: 20, po.MUG: 0, po.TOASTER: 100, GRINDER: 50}
     fx.write_table(root, DEMAND_WEEKLY, [
-        *(_demand(*us, asin, week, units, 999) for asin, units in on_hand.items() for week in WEEKS),
+        # The toaster's inventory of week 06-15 has not landed: its latest inventory week is 06-08.
+        *(_demand(*us, asin, week, units, 999) for asin, units in on_hand.items() for week in WEEKS
+          if (asin, week) != (po.TOASTER, WEEKS[2])),
         *(_demand(UK, UK_MARKET, po.KETTLE, week, 30, 5) for week in WEEKS),
         *(_demand(UK, UK_MARKET, po.TOASTER, week, 10, 0) for week in WEEKS),
     ])
@@ -157,9 +159,9 @@ def test_open_po_units_come_from_po_lines_where_the_po_data_covers_the_week(lake
     assert found[(po.MUG, "2025-06-08")] == (24, "purchase_orders")
     assert found[(po.TOASTER, "2025-06-08")] == (12, "purchase_orders")
     assert found[(GRINDER, "2025-06-08")] == (0, "purchase_orders")
-    # Week 06-15: C2 36 + D1 48 for the kettle; C1 unconfirmed counts its 40 ordered units, B3 is received.
+    # Week 06-15: C2 36 + D1 48 for the kettle; B2's 24 mugs are still missing.
     assert found[(po.KETTLE, "2025-06-15")] == (84, "purchase_orders")
-    assert found[(po.TOASTER, "2025-06-15")] == (40, "purchase_orders")
+    assert found[(po.MUG, "2025-06-15")] == (24, "purchase_orders")
     uk = select(lake, f"SELECT DISTINCT open_purchase_order_units_source AS source FROM v_demand_weekly "
                       f"WHERE account = '{UK}'")
     assert uk == [{"source": "inventory_report"}]
@@ -177,10 +179,15 @@ def test_stockout_risk_is_p90_demand_over_lead_time_and_review_against_the_posit
     # P90 of weeks 06-22 and 06-29 (60 + 60), not the third week's 1,000: 16 short.
     assert (kettle["forecast_weeks"], kettle["p90_demand_units"], kettle["shortfall_units"],
             kettle["stockout_risk"]) == (2, 120.0, 16.0, "at_risk")
-    # The toaster: 100 + 40 against 3 weeks (lead 7.1 days: 2 weeks) of P90 40 = 120: covered, though its P90
-    # over the whole 13-week horizon (520) is far above what it has.
+    # The toaster, as of its latest inventory week (06-08): B3's 12 units came after that week, and C1's 40 were
+    # ordered after it: both are still to arrive after the 100 on hand. Its span (lead 7.1 days: 2 weeks, + 1)
+    # reaches 06-29: two forecast weeks of P90 40. Covered, though the P90 over its whole 13-week horizon (520)
+    # is far above what it has.
     toaster = health[(po.PO_ACCOUNT, po.TOASTER)]
-    assert (toaster["lead_time_weeks"], toaster["p90_demand_units"], toaster["stockout_risk"]) == (2, 120.0, "covered")
+    assert (toaster["inventory_week_start"].isoformat(), toaster["open_purchase_order_units"],
+            toaster["open_purchase_order_units_source"]) == ("2025-06-08", 52, "purchase_orders")
+    assert (toaster["lead_time_weeks"], toaster["forecast_weeks"], toaster["p90_demand_units"],
+            toaster["stockout_risk"]) == (2, 2, 80.0, "covered")
     # Nothing on hand, but 24 on the way cover 3 weeks of P90 5.
     mug = health[(po.PO_ACCOUNT, po.MUG)]
     assert (mug["inventory_position_units"], mug["protection_weeks"], mug["stockout_risk"]) == (24, 3, "covered")
