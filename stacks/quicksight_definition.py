@@ -111,13 +111,29 @@ def _fan_chart(f: _Fields) -> Any:
 
 
 def _stockout_risk_counts(f: _Fields) -> Any:
-    return _bar_chart(f, f.category("stockout_risk"), [f.distinct("asin")], [f.category("p90_check")], "STACKED")
+    return _bar_chart(f, f.category("lead_time_source"), [f.distinct("asin")], [f.category("stockout_risk")],
+                      "STACKED")
 
 
 def _stockout_risk_table(f: _Fields) -> Any:
     return _row_table(f, ["asin", "account", "marketplace_id", "inventory_week_start", "sellable_on_hand_units",
-                          "open_purchase_order_units", "p90_units_horizon", "horizon_weeks", "p90_shortfall_units",
-                          "weeks_of_cover", "stockout_risk"], sort_by="p90_shortfall_units")
+                          "open_purchase_order_units", "open_purchase_order_units_source", "lead_time_weeks",
+                          "p90_demand_units", "shortfall_units", "stockout_risk"], sort_by="shortfall_units")
+
+
+def _otif_by_week(f: _Fields) -> Any:
+    return _line_chart(f, f.week("week_start"), [f.total("otif_rate", "AVERAGE"), f.total("fill_rate", "AVERAGE")])
+
+
+def _otif_worst_asins(f: _Fields) -> Any:
+    return _row_table(f, ["asin", "account", "marketplace_id", "weeks", "ordered_units", "received_units",
+                          "on_time_in_full_units", "otif_rate", "fill_rate"], sort_by="ordered_units")
+
+
+def _open_po_risk(f: _Fields) -> Any:
+    return _row_table(f, ["risk", "purchase_order_number", "item_sequence_number", "asin", "account",
+                          "marketplace_id", "ship_to", "confirmation_status", "window_end", "days_left",
+                          "units_to_deliver"], sort_by="units_to_deliver")
 
 
 def _model_accuracy(f: _Fields) -> Any:
@@ -178,6 +194,9 @@ VISUAL_BUILDERS: dict[str, Callable[[_Fields], Any]] = {
     "fan_chart": _fan_chart,
     "stockout_risk_counts": _stockout_risk_counts,
     "stockout_risk_table": _stockout_risk_table,
+    "otif_by_week": _otif_by_week,
+    "otif_worst_asins": _otif_worst_asins,
+    "open_po_risk": _open_po_risk,
     "model_accuracy": _model_accuracy,
     "accuracy_vs_amazon": _accuracy_vs_amazon,
     "run_accuracy": _run_accuracy,

@@ -88,6 +88,10 @@ class Visual:
     kind: VisualKind
 
 
+# What a visual without rows says, unless its section says otherwise.
+NO_ROWS = "Nothing to show yet: the lake has no rows for this."
+
+
 @dataclass(frozen=True)
 class Section:
     """A part of the page; a sheet in QuickSight."""
@@ -95,6 +99,7 @@ class Section:
     id: str
     title: str
     visuals: tuple[Visual, ...]
+    empty_text: str = NO_ROWS
 
 
 def _columns(spec: str) -> tuple[DatasetColumn, ...]:
@@ -109,11 +114,20 @@ _COLUMNS: dict[str, str] = {
                  "horizon:INTEGER model:STRING mean:DECIMAL p10:DECIMAL p50:DECIMAL p90:DECIMAL "
                  "amazon_generation_date:DATETIME amazon_mean:DECIMAL amazon_p70:DECIMAL amazon_p90:DECIMAL",
     "stockout_risk": "account:STRING marketplace_id:STRING asin:STRING inventory_week_start:DATETIME "
-                     "sellable_on_hand_units:INTEGER open_purchase_order_units:INTEGER available_units:INTEGER "
-                     "avg_weekly_units_4w:DECIMAL weeks_of_cover:DECIMAL weeks_of_cover_with_open_po:DECIMAL "
-                     "lead_time_weeks:DECIMAL stockout_risk:STRING forecast_origin:DATETIME horizon_weeks:INTEGER "
-                     "p50_units_horizon:DECIMAL p90_units_horizon:DECIMAL p90_shortfall_units:DECIMAL "
-                     "p90_stockout_risk:BOOLEAN p90_check:STRING",
+                     "sellable_on_hand_units:INTEGER open_purchase_order_units:INTEGER "
+                     "open_purchase_order_units_source:STRING inventory_position_units:INTEGER "
+                     "avg_weekly_units_4w:DECIMAL weeks_of_cover_with_open_po:DECIMAL lead_time_days:DECIMAL "
+                     "lead_time_source:STRING lead_time_weeks:INTEGER protection_weeks:INTEGER "
+                     "forecast_origin:DATETIME forecast_weeks:INTEGER p50_demand_units:DECIMAL "
+                     "p90_demand_units:DECIMAL shortfall_units:DECIMAL stockout_risk:STRING",
+    "otif_weekly": "account:STRING marketplace_id:STRING week_start:DATETIME lines:INTEGER ordered_units:INTEGER "
+                   "accepted_units:INTEGER received_units:INTEGER on_time_in_full_units:INTEGER otif_rate:DECIMAL "
+                   "fill_rate:DECIMAL confirmation_rate:DECIMAL",
+    "otif_worst_asins": "account:STRING marketplace_id:STRING asin:STRING weeks:INTEGER ordered_units:INTEGER "
+                        "received_units:INTEGER on_time_in_full_units:INTEGER otif_rate:DECIMAL fill_rate:DECIMAL",
+    "open_po_risk": "account:STRING marketplace_id:STRING purchase_order_number:STRING item_sequence_number:STRING "
+                    "asin:STRING ship_to:STRING confirmation_status:STRING window_end:DATETIME days_left:INTEGER "
+                    "units_to_deliver:INTEGER risk:STRING",
     "model_accuracy": "run_id:STRING forecast_origin:DATETIME model:STRING metric:STRING value:DECIMAL "
                       "items:INTEGER weeks:INTEGER actual_units:DECIMAL",
     "run_history": "run_id:STRING forecast_origin:DATETIME run_trigger:STRING started_at:DATETIME "
@@ -168,10 +182,17 @@ SECTIONS: tuple[Section, ...] = (
                VisualKind.FAN_CHART),
     )),
     Section("inventory", "Inventory and stockout risk", (
-        Visual("stockout_risk_counts", "ASINs whose P90 demand over the horizon exceeds on hand plus open POs",
+        Visual("stockout_risk_counts",
+               "ASINs whose P90 demand over lead time plus a review week exceeds on hand plus open POs",
                "stockout_risk", VisualKind.BAR_CHART),
         Visual("stockout_risk_table", "Stockout risk by ASIN", "stockout_risk", VisualKind.TABLE),
     )),
+    Section("otif", "Purchase orders and OTIF", (
+        Visual("otif_by_week", "On time in full and fill rate by due week", "otif_weekly", VisualKind.LINE_CHART),
+        Visual("otif_worst_asins", "Lowest OTIF over the last 8 weeks, by ASIN", "otif_worst_asins",
+               VisualKind.TABLE),
+        Visual("open_po_risk", "Open purchase-order lines at risk", "open_po_risk", VisualKind.TABLE),
+    ), empty_text="No purchase orders yet: the lake has no purchase-order lines for this."),
     Section("accuracy", "Forecast accuracy", (
         Visual("model_accuracy", "Backtest accuracy by model, latest run (wQL: lower is better)", "model_accuracy",
                VisualKind.BAR_CHART),
@@ -205,6 +226,7 @@ def visuals() -> tuple[Visual, ...]:
 
 __all__ = [
     "ACCURACY_CHART_METRICS",
+    "NO_ROWS",
     "SECTIONS",
     "ColumnType",
     "Dataset",

@@ -18,6 +18,7 @@ import plotly.offline
 
 from vendorcast.dashboard.contents import SECTIONS, VisualKind, datasets
 from vendorcast.dashboard.visuals import (
+    AT_RISK,
     DEFAULT_HISTORY_WEEKS,
     FIGURES,
     TABLES,
@@ -86,7 +87,14 @@ def _facts(frames: Mapping[str, pd.DataFrame], payload: Mapping[str, Any]) -> li
     if not runs.empty:
         latest = runs.sort_values(["forecast_origin", "started_at"]).iloc[-1]
         facts.append(("latest forecast run", f"{latest['forecast_origin']:%Y-%m-%d} {latest['status']}"))
-    facts.append(("at stockout risk (P90)", f"{int(risk['p90_stockout_risk'].eq(True).sum()):,}"))
+    facts.append(("at stockout risk (P90 over lead time)", f"{int(risk['stockout_risk'].eq(AT_RISK).sum()):,}"))
+    otif = frames["otif_weekly"]
+    if not otif.empty:
+        latest = otif[otif["week_start"] == otif["week_start"].max()]
+        ordered = latest["ordered_units"].sum()
+        if ordered:
+            facts.append((f"OTIF, week of {latest['week_start'].iloc[0]:%Y-%m-%d}",
+                          f"{latest['on_time_in_full_units'].sum() / ordered:.0%}"))
     return facts
 
 

@@ -1,8 +1,9 @@
 """A sample lake for the dashboard's browser test and its README screenshot: the synthetic vendor's raw zone
-(vendorcast.local.synthetic_lake) published into curated tables by the real publishing SQL, plus forecast tables
-written to their contract by two plain stand-in forecasters (seasonal naive, an 8-week moving average, and their
-mean as the selected "ensemble"), each run scored by a rolling-origin backtest next to Amazon's snapshots. The
-stand-ins only give the page realistic shapes; the forecast workflow writes the real forecasts."""
+(vendorcast.local.synthetic_lake, purchase orders included) published into curated tables by the real publishing SQL,
+plus forecast tables written to their contract by two plain stand-in forecasters (seasonal naive, an 8-week
+moving average, and their mean as the selected "ensemble"), each run scored by a rolling-origin backtest next to
+Amazon's snapshots. The stand-ins only give the page realistic shapes; the forecast workflow writes the real
+forecasts."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def build_sample_lake(directory: Path, spec: SampleLake | None = None) -> Path:
     storage = LakeStorage.local(directory)
     write_synthetic_lake(storage, SyntheticLake(
         n_asins=spec.n_asins, first_week=spec.first_week, weeks=spec.weeks, weeks_per_document=13,
-        restatements=1, streams=WEEKLY_STREAMS, catalog=True, seed=spec.seed))
+        restatements=1, streams=WEEKLY_STREAMS, catalog=True, purchase_orders=True, seed=spec.seed))
     result = publish_lake_local(directory)
     if not result.ok:
         raise RuntimeError(f"the sample lake did not publish: {result.failures}")

@@ -33,10 +33,10 @@ LAYOUT: dict[str, Any] = {
 DEFAULT_HISTORY_WEEKS = 52
 # Rows of the long tables.
 TABLE_ROWS = 25
-RISK_ORDER = ("out_of_stock", "high", "medium", "low", "no_recent_demand")
-# stockout_risk.p90_check values, their legend and colour.
-P90_CHECKS = (("at risk", "P90 demand above on hand + open POs", ALERT), ("covered", "covered", "#34a853"),
-              ("no forecast", "no forecast", "#9aa0a6"))
+# v_inventory_health.stockout_risk values, their legend and colour.
+STOCKOUT_RISKS = (("at_risk", "P90 demand above on hand + open POs", ALERT), ("covered", "covered", "#34a853"),
+                  ("no_forecast", "no forecast", "#9aa0a6"))
+AT_RISK = STOCKOUT_RISKS[0][0]
 
 
 def _figure(traces: list[go.BaseTraceType], **layout: Any) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def fan_charts(rows: pd.DataFrame, risk: pd.DataFrame,
                history_weeks: int = DEFAULT_HISTORY_WEEKS) -> tuple[list[AsinChoice], dict[str, dict[str, Any]]]:
     """The picker's choices (ASINs at risk first, then by units sold over the shown history) and each ASIN's fan
     chart: history, the P10 to P90 band, P50, and Amazon's P70 to P90 band for the forecast weeks."""
-    at_risk = {asin_key(r.account, r.marketplace_id, r.asin) for r in risk.itertuples() if r.p90_stockout_risk}
+    at_risk = {asin_key(r.account, r.marketplace_id, r.asin) for r in risk.itertuples() if r.stockout_risk == AT_RISK}
     ranked: list[tuple[bool, float, str, AsinChoice]] = []
     charts: dict[str, dict[str, Any]] = {}
     for (account, marketplace_id, asin), group in rows.groupby(["account", "marketplace_id", "asin"], sort=True):
@@ -152,15 +152,17 @@ def stockout_note(risk: pd.DataFrame) -> dict[str, str]:
     notes = {}
     for r in risk.itertuples():
         open_po = 0 if pd.isna(r.open_purchase_order_units) else r.open_purchase_order_units
-        available = (f"{_count(r.sellable_on_hand_units)} on hand + {_count(open_po)} on open POs = "
-                     f"{_count(r.available_units)} units (week of {_day(r.inventory_week_start)})")
-        if pd.isna(r.p90_units_horizon):
+        source = "PO lines" if r.open_purchase_order_units_source == "purchase_orders" else "inventory report"
+        position = (f"{_count(r.sellable_on_hand_units)} on hand + {_count(open_po)} on open POs ({source}) = "
+                    f"{_count(r.inventory_position_units)} units (week of {_day(r.inventory_week_start)})")
+        if pd.isna(r.p90_demand_units):
             verdict = "no forecast to check against"
         else:
-            demand = f"P90 demand over {int(r.horizon_weeks)} weeks: {_count(r.p90_units_horizon)}"
-            verdict = (f"{demand}, {_count(r.p90_shortfall_units)} short: at risk of a stockout"
-                       if r.p90_stockout_risk else f"{demand}: covered")
-        notes[asin_key(r.account, r.marketplace_id, r.asin)] = f"{available}; {verdict}."
+            demand = (f"P90 demand over {int(r.protection_weeks)} weeks (lead time {int(r.lead_time_weeks)} from "
+                      f"{str(r.lead_time_source).replace('_', ' ')}, plus a review week): {_count(r.p90_demand_units)}")
+            verdict = (f"{demand}, {_count(r.shortfall_units)} short: at risk of a stockout"
+                       if r.stockout_risk == AT_RISK else f"{demand}: covered")
+        notes[asin_key(r.account, r.marketplace_id, r.asin)] = f"{position}; {verdict}."
     return notes
 
 
@@ -176,6 +178,10 @@ def _minute(value: Any) -> str:
     return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
 
 
+def _percent(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):.1%}"
+
+
 def _number(value: Any, digits: int = 2) -> str:
     return "" if value is None or pd.isna(value) else f"{float(value):.{digits}f}"
 
@@ -183,30 +189,79 @@ def _number(value: Any, digits: int = 2) -> str:
 # --- inventory -----------------------------------------------------------------------------------------------
 
 def stockout_risk_counts(risk: pd.DataFrame) -> dict[str, Any]:
-    """ASINs per cover-based risk class (v_inventory_health), stacked by the P90 horizon check."""
-    classes = [c for c in RISK_ORDER if c in set(risk["stockout_risk"])]
+    """ASINs per stockout check, one bar per source of the lead time."""
+    sources = sorted(set(risk["lead_time_source"]))
     traces = []
-    for check, label, colour in P90_CHECKS:
-        counts = risk[risk["p90_check"] == check].groupby("stockout_risk")["asin"].nunique()
-        traces.append(go.Bar(x=classes, y=[int(counts.get(c, 0)) for c in classes], name=label,
-                             marker={"color": colour}))
-    return _figure(traces, barmode="stack", xaxis={"title": {"text": "risk by weeks of cover vs lead time"}},
+    for check, label, colour in STOCKOUT_RISKS:
+        counts = risk[risk["stockout_risk"] == check].groupby("lead_time_source")["asin"].nunique()
+        traces.append(go.Bar(x=[s.replace("_", " ") for s in sources], y=[int(counts.get(s, 0)) for s in sources],
+                             name=label, marker={"color": colour}))
+    return _figure(traces, barmode="stack", xaxis={"title": {"text": "lead time learned from"}},
                    yaxis={"title": {"text": "ASINs"}})
 
 
-STOCKOUT_COLUMNS = ("ASIN", "account", "marketplace", "inventory week", "on hand", "open POs",
-                    "P90 demand over horizon", "weeks", "shortfall", "weeks of cover", "risk by cover")
+STOCKOUT_COLUMNS = ("ASIN", "account", "marketplace", "inventory week", "on hand", "open POs", "from",
+                    "lead time (weeks)", "P90 demand over lead time + review", "shortfall", "risk")
 
 
 def stockout_risk_table(risk: pd.DataFrame) -> list[list[str]]:
-    """The ASINs most short first (P90 demand over the horizon minus what is on hand and ordered)."""
-    ordered = risk.sort_values(["p90_stockout_risk", "p90_shortfall_units"], ascending=[False, False],
-                               na_position="last")
+    """The ASINs most short first (P90 demand over lead time plus review minus on hand and on order)."""
+    ordered = risk.assign(at_risk=risk["stockout_risk"].eq(AT_RISK)).sort_values(
+        ["at_risk", "shortfall_units"], ascending=[False, False], na_position="last")
     return [[r.asin, r.account, r.marketplace_id, _day(r.inventory_week_start), _count(r.sellable_on_hand_units),
-             _count(r.open_purchase_order_units), _count(r.p90_units_horizon),
-             "" if pd.isna(r.horizon_weeks) else str(int(r.horizon_weeks)),
-             _count(r.p90_shortfall_units) if r.p90_stockout_risk else "",
-             _number(r.weeks_of_cover, 1), r.stockout_risk]
+             _count(r.open_purchase_order_units), r.open_purchase_order_units_source or "",
+             str(int(r.lead_time_weeks)), _count(r.p90_demand_units),
+             _count(r.shortfall_units) if r.at_risk else "", r.stockout_risk]
+            for r in ordered.head(TABLE_ROWS).itertuples()]
+
+
+# --- purchase orders and OTIF --------------------------------------------------------------------------------
+
+def otif_by_week(rows: pd.DataFrame) -> dict[str, Any]:
+    """OTIF and fill rate per due week of each account and marketplace."""
+    traces = []
+    groups = rows.sort_values("week_start").groupby(["account", "marketplace_id"], sort=True)
+    several = groups.ngroups > 1
+    for (account, marketplace_id), group in groups:
+        suffix = f" ({account} {marketplace_id})" if several else ""
+        weeks = _values(group["week_start"])
+        traces += [
+            go.Scatter(x=weeks, y=_values(group["otif_rate"]), name=f"on time in full{suffix}", mode="lines+markers",
+                       line={"color": OURS if not several else None, "width": 2},
+                       customdata=_values(group["ordered_units"]),
+                       hovertemplate="OTIF %{y:.1%} of %{customdata} units ordered<extra></extra>"),
+            go.Scatter(x=weeks, y=_values(group["fill_rate"]), name=f"fill rate{suffix}", mode="lines",
+                       line={"color": "#9aa0a6" if not several else None, "dash": "dot"},
+                       hovertemplate="fill rate %{y:.1%}<extra></extra>"),
+        ]
+    return _figure(traces, hovermode="x unified", xaxis={"title": {"text": "week the lines were due"}},
+                   yaxis={"title": {"text": "share of ordered units"}, "tickformat": ".0%", "rangemode": "tozero"})
+
+
+WORST_ASIN_COLUMNS = ("ASIN", "account", "marketplace", "weeks", "ordered", "received", "on time in full", "OTIF",
+                      "fill rate")
+
+
+def otif_worst_asins(rows: pd.DataFrame) -> list[list[str]]:
+    """The ASINs with the lowest OTIF first, the most units ordered first among equals."""
+    ranked = rows.sort_values(["otif_rate", "ordered_units"], ascending=[True, False], na_position="last")
+    return [[r.asin, r.account, r.marketplace_id, str(int(r.weeks)), _count(r.ordered_units), _count(r.received_units),
+             _count(r.on_time_in_full_units), _percent(r.otif_rate), _percent(r.fill_rate)]
+            for r in ranked.head(TABLE_ROWS).itertuples()]
+
+
+OPEN_PO_COLUMNS = ("risk", "PO", "line", "ASIN", "account", "marketplace", "ship to", "confirmation", "due",
+                   "days left", "units to deliver")
+# Open lines in this order: the most urgent first.
+OPEN_PO_RISK_ORDER = ("overdue", "unconfirmed", "due_soon")
+
+
+def open_po_risk(rows: pd.DataFrame) -> list[list[str]]:
+    ordered = rows.assign(rank=rows["risk"].map({r: i for i, r in enumerate(OPEN_PO_RISK_ORDER)})).sort_values(
+        ["rank", "days_left", "units_to_deliver"], ascending=[True, True, False])
+    return [[r.risk.replace("_", " "), r.purchase_order_number, r.item_sequence_number, r.asin, r.account,
+             r.marketplace_id, r.ship_to or "", r.confirmation_status or "", _minute(r.window_end),
+             "" if pd.isna(r.days_left) else str(int(r.days_left)), _count(r.units_to_deliver)]
             for r in ordered.head(TABLE_ROWS).itertuples()]
 
 
@@ -344,6 +399,7 @@ def ingestion_table(rows: pd.DataFrame) -> list[list[str]]:
 # The figure builders and table builders by visual id (the fan chart is built per ASIN, above).
 FIGURES: dict[str, Callable[[pd.DataFrame], dict[str, Any]]] = {
     "stockout_risk_counts": stockout_risk_counts,
+    "otif_by_week": otif_by_week,
     "model_accuracy": model_accuracy,
     "accuracy_vs_amazon": accuracy_vs_amazon,
     "run_accuracy": run_accuracy,
@@ -353,6 +409,8 @@ FIGURES: dict[str, Callable[[pd.DataFrame], dict[str, Any]]] = {
 }
 TABLES: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], list[list[str]]]]] = {
     "stockout_risk_table": (STOCKOUT_COLUMNS, stockout_risk_table),
+    "otif_worst_asins": (WORST_ASIN_COLUMNS, otif_worst_asins),
+    "open_po_risk": (OPEN_PO_COLUMNS, open_po_risk),
     "run_table": (RUN_COLUMNS, run_table),
     "catalog_changes_table": (CATALOG_COLUMNS, catalog_changes_table),
     "ingestion_table": (INGESTION_COLUMNS, ingestion_table),
@@ -360,6 +418,7 @@ TABLES: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], list[list[str]
 
 
 __all__ = [
+    "AT_RISK",
     "DEFAULT_HISTORY_WEEKS",
     "FIGURES",
     "TABLES",

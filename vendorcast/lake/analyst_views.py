@@ -1,6 +1,6 @@
 """The analysts' views: one `CREATE OR REPLACE VIEW` per file in vendorcast/lake/views/, written in Trino SQL as
-Athena engine v3 runs it, reading curated and forecast tables by unqualified name; loaded here, and translated
-with sqlglot for DuckDB, so the same text serves the Glue database and the local lake."""
+Athena engine v3 runs it, reading curated and forecast tables and other views by unqualified name; loaded here,
+and translated with sqlglot for DuckDB, so the same text serves the Glue database and the local lake."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class AnalystView:
 
     @property
     def tables(self) -> frozenset[str]:
-        """The tables the view reads (its own CTE names left out)."""
+        """The tables and views the view reads (its own CTE names left out)."""
         tree = self.parse()
         ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
         query = tree.expression
@@ -75,12 +75,28 @@ def _load(name: str, text: str) -> AnalystView:
     return view
 
 
+def _in_creation_order(views: list[AnalystView]) -> tuple[AnalystView, ...]:
+    """Views after the views they read (by name otherwise), so that creating them in this order always works."""
+    names = {view.name for view in views}
+    reads = {view.name: view.tables & names for view in views}
+    ordered: list[AnalystView] = []
+    pending = list(views)
+    while pending:
+        created = {view.name for view in ordered}
+        ready = [view for view in pending if reads[view.name] <= created]
+        if not ready:
+            raise ViewDefinitionError(f"views read each other in a cycle: {', '.join(v.name for v in pending)}")
+        ordered += ready
+        pending = [view for view in pending if view not in ready]
+    return tuple(ordered)
+
+
 @cache
 def analyst_views() -> tuple[AnalystView, ...]:
-    """Every view, by name. Views read only lake tables (never another view), so any order creates them."""
+    """Every view, in the order they can be created: a view may read lake tables and other views."""
     folder = importlib_resources.files("vendorcast.lake").joinpath(VIEWS_FOLDER)
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
-    return tuple(_load(f.name.removesuffix(".sql"), f.read_text("utf-8")) for f in files)
+    return _in_creation_order([_load(f.name.removesuffix(".sql"), f.read_text("utf-8")) for f in files])
 
 
 def analyst_view(name: str) -> AnalystView:

@@ -76,8 +76,9 @@ def register_view_tables(catalog: GlueCatalog) -> list[str]:
 
 
 def missing_view_tables(target: AthenaTarget, boto3_session: boto3.Session | None = None) -> list[str]:
-    """Tables the views read that the Glue database does not define."""
-    needed = sorted(set().union(*(view.tables for view in analyst_views())))
+    """Tables the views read that the Glue database does not define (the views they read are created with them)."""
+    views = analyst_views()
+    needed = sorted(set().union(*(view.tables for view in views)) - {view.name for view in views})
     return [name for name in needed
             if not wr.catalog.does_table_exist(database=target.database, table=name, boto3_session=boto3_session)]
 

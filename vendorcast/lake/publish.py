@@ -230,22 +230,22 @@ def _input_fingerprints(
     """Each partition the inputs make, with the fingerprint of its inputs and, per input view, what to read."""
     sources: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     parts: dict[str, list[str]] = defaultdict(list)
-    if all(view in RAW_INPUTS for view in table.inputs):
-        for key, record in files.items():
-            for pid in record.partitions.get(table.name, ()):
-                view = next(v for v in table.inputs if key.startswith(f"{RAW_INPUTS[v].prefix}/"))
-                sources[pid][view].append(key)
-                parts[pid].append(f"{key}:{record.size}")
-    else:
-        # A table built from curated tables: its partitions match theirs column by column (demand_weekly's
-        # account, marketplace_id, week_start are vendor_sales' account, marketplace_id, start_week).
-        for view in table.inputs:
-            source = CURATED_TABLES[view]
-            for source_pid, source_fingerprint in published[view].items():
-                pid = partition_id(table, dict(zip(table.partition_names,
-                                                   partition_values(source, source_pid).values(), strict=True)))
-                sources[pid][view].append(source_pid)
-                parts[pid].append(f"{view}/{source_pid}:{source_fingerprint}")
+    raw_views = [v for v in table.inputs if v in RAW_INPUTS]
+    for key, record in files.items():
+        for pid in record.partitions.get(table.name, ()):
+            view = next(v for v in raw_views if key.startswith(f"{RAW_INPUTS[v].prefix}/"))
+            sources[pid][view].append(key)
+            parts[pid].append(f"{key}:{record.size}")
+    # An input that is a curated table: its partitions match this table's column by column (demand_weekly's
+    # account, marketplace_id, week_start are vendor_sales' account, marketplace_id, start_week; purchase_order_items'
+    # are purchase_orders').
+    for view in (v for v in table.inputs if v not in RAW_INPUTS):
+        source = CURATED_TABLES[view]
+        for source_pid, source_fingerprint in published[view].items():
+            pid = partition_id(table, dict(zip(table.partition_names,
+                                               partition_values(source, source_pid).values(), strict=True)))
+            sources[pid][view].append(source_pid)
+            parts[pid].append(f"{view}/{source_pid}:{source_fingerprint}")
     return {pid: fingerprint(p) for pid, p in parts.items()}, sources
 
 

@@ -189,6 +189,14 @@ def _catalog_change_partitions(rows: pa.Table) -> list[dict[str, object]]:
     return _distinct(rows.append_column("detected_date", days), [ACCOUNT_COLUMN, "marketplace_id", "detected_date"])
 
 
+def _order_week_partitions(rows: pa.Table) -> list[dict[str, object]]:
+    # The UTC day of the order, as the SQL's CAST(order_date AS DATE) in a UTC session, then its week.
+    days = pc.cast(rows.column("order_date"), pa.date32())
+    found = _distinct(rows.append_column("order_day", days), [ACCOUNT_COLUMN, "marketplace_id", "order_day"])
+    weeks = {(row[ACCOUNT_COLUMN], row["marketplace_id"], start_week(row["order_day"])) for row in found}
+    return [{ACCOUNT_COLUMN: a, "marketplace_id": m, "order_week": w} for a, m, w in sorted(weeks)]
+
+
 # curated table -> (raw columns needed, raw rows -> partition values)
 _PARTITIONERS: dict[str, tuple[tuple[str, ...], Callable[[pa.Table], list[dict[str, object]]]]] = {
     "vendor_sales": (("marketplace_id", "row_level", "start_date"), _period_partitions),
@@ -198,6 +206,8 @@ _PARTITIONERS: dict[str, tuple[tuple[str, ...], Callable[[pa.Table], list[dict[s
     "amazon_forecast": (("marketplace_id", "row_level", "forecast_generation_date"), _forecast_partitions),
     "catalog_items": (("marketplace_id",), _catalog_item_partitions),
     "catalog_changes": (("marketplace_id", "detected_at"), _catalog_change_partitions),
+    "purchase_orders": (("marketplace_id", "order_date"), _order_week_partitions),
+    "purchase_order_items": (("marketplace_id", "order_date"), _order_week_partitions),
 }
 
 

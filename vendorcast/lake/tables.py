@@ -8,7 +8,8 @@ Decisions, for whoever changes this:
   query sees `columns` + `partition_columns`; `business_key` may name either.
 - Period tables are partitioned by account, marketplace and `start_week` (the Sunday on or before the row's
   start_date: Amazon's retail weeks run Sunday to Saturday), so a new raw document for one week rewrites that
-  week's partition and nothing else; amazon_forecast by its generation date, demand_weekly by its week.
+  week's partition and nothing else; amazon_forecast by its generation date, demand_weekly by its week, the
+  purchase-order tables by the week of the order date (every read of a PO lands in the same partition).
 - Curated tables hold by-ASIN rows only: the aggregate rows of the raw zone (row_level = "aggregate") are sums
   a query can rebuild. The hourly real-time reports are not curated (they feed alerts, not forecasts).
 - Types are Spark SQL type strings, which are also the Glue/Hive column types; ARROW_TYPES maps them.
@@ -538,11 +539,121 @@ DEMAND_WEEKLY = CuratedTable(
     inputs=("vendor_sales", "vendor_traffic", "vendor_inventory"),
 )
 
+_ORDER_WEEK = Column(
+    "order_week", "date",
+    "Sunday on or before the UTC date of order_date: every read of a purchase order lands in this one partition.",
+)
+_PO_NUMBER = Column("purchase_order_number", "string", "Amazon's purchase order number (8 characters).")
+_PO_STATE = Column(
+    "purchase_order_state", "string",
+    "New, Acknowledged or Closed, as of the latest read: getPurchaseOrders' purchaseOrderState, or, when "
+    "getPurchaseOrdersStatus read the PO later, derived from that read (CLOSED: Closed; a line confirmed: "
+    "Acknowledged; else New).",
+)
+_PO_STATUS = Column("purchase_order_status", "string",
+                    "OPEN or CLOSED: CLOSED exactly when purchase_order_state is Closed.")
+_ORDER_DATE = Column("order_date", "timestamp", "When Amazon placed the purchase order (purchaseOrderDate, UTC).")
+_DELIVERY_WINDOW_START = Column("delivery_window_start", "timestamp",
+                                "Start of the delivery window (null when the PO has a ship window instead).")
+_DELIVERY_WINDOW_END = Column("delivery_window_end", "timestamp",
+                              "End of the delivery window: the units are due at the fulfilment center by then.")
+_SHIP_WINDOW_END = Column("ship_window_end", "timestamp",
+                          "End of the ship window (null when the PO has a delivery window instead).")
+_SHIP_TO = Column("ship_to", "string", "The fulfilment center the units go to (shipToParty.partyId).")
+_READ_AT = Column("read_at", "timestamp",
+                  "When the latest read this row reflects was made from Amazon (its state is as of then).")
+_READ_DAY = Column("last_updated_date", "date", "UTC day of read_at.")
+_PO_LINEAGE_COLUMNS = (
+    _READ_AT, _READ_DAY,
+    Column("request_key", "string", "The page (operation, window and page number) of the latest read (lineage)."),
+    Column("ingested_at", "timestamp", "When vendorcast stored the latest read's page in the raw zone (UTC)."),
+)
+_PO_PARTITIONS = (_ACCOUNT, _MARKETPLACE, _ORDER_WEEK)
+
+PURCHASE_ORDERS = CuratedTable(
+    name="purchase_orders",
+    description="Amazon's purchase orders to the vendor (Vendor Orders API), one row per PO in its latest state: "
+                "the latest getPurchaseOrders read of its header, moved on by a later getPurchaseOrdersStatus read.",
+    grain="one row per account, marketplace and purchase order number",
+    business_key=("account", "marketplace_id", "purchase_order_number"),
+    partition_columns=_PO_PARTITIONS,
+    columns=(
+        _PO_NUMBER, _PO_STATE, _PO_STATUS,
+        Column("purchase_order_type", "string",
+               "RegularOrder, ConsignedOrder, NewProductIntroduction or RushOrder (null when known from status "
+               "reads only)."),
+        _ORDER_DATE,
+        Column("ship_window_start", "timestamp",
+               "Start of the ship window (null when the PO has a delivery window instead)."),
+        _SHIP_WINDOW_END, _DELIVERY_WINDOW_START, _DELIVERY_WINDOW_END, _SHIP_TO,
+        Column("selling_party", "string", "The vendor code the PO is addressed to (sellingParty.partyId)."),
+        Column("payment_method", "string", "Invoice, Consignment, CreditCard or Prepaid."),
+        Column("deal_code", "string", "Promotional deal code, when the PO carries one."),
+        Column("changed_date", "timestamp",
+               "When Amazon last changed the PO after placing it (purchaseOrderChangedDate; null: never)."),
+        Column("state_changed_date", "timestamp",
+               "When the PO entered its current state: Amazon's purchaseOrderStateChangedDate, or, when a later "
+               "status read moved the state on, that read's lastUpdatedDate (an upper bound)."),
+        Column("acknowledged_at", "timestamp",
+               "The vendor's first acknowledgement of any line (earliest acknowledgementDate; null: none)."),
+        Column("last_updated_at", "timestamp", "lastUpdatedDate of the PO's latest status read."),
+        *_PO_LINEAGE_COLUMNS,
+    ),
+    sql_file="purchase_orders.sql",
+    inputs=("raw_purchase_orders", "raw_purchase_order_status"),
+)
+
+PURCHASE_ORDER_ITEMS = CuratedTable(
+    name="purchase_order_items",
+    description="The lines of Amazon's purchase orders in their latest state: the latest item-detail read "
+                "(getPurchaseOrders) joined with the latest status read (getPurchaseOrdersStatus); a line known "
+                "from one of them only keeps what that one says. Quantities are in units (eaches): a Cases quantity "
+                "is amount x unit_size. Order date, windows, ship-to and state are the PO's, repeated per line.",
+    grain="one row per account, marketplace, purchase order number and item sequence number",
+    business_key=("account", "marketplace_id", "purchase_order_number", "item_sequence_number"),
+    partition_columns=_PO_PARTITIONS,
+    columns=(
+        _PO_NUMBER,
+        Column("item_sequence_number", "string", "The line's number within the PO (1, 2, ...)."),
+        _ASIN,
+        Column("vendor_sku", "string", "The vendor's product identifier (vendorProductIdentifier)."),
+        Column("unit_of_measure", "string", "Cases or Eaches: how Amazon ordered (quantities here are in units)."),
+        Column("unit_size", "bigint", "Units per case when ordered in cases."),
+        Column("ordered_units", "bigint", "Units Amazon ordered (from the later of the two reads)."),
+        Column("accepted_units", "bigint", "Units the vendor confirmed; null while the line is UNCONFIRMED."),
+        Column("rejected_units", "bigint", "Units the vendor rejected; null while the line is UNCONFIRMED."),
+        Column("cancelled_units", "bigint", "Units Amazon cancelled (sum of orderedQuantityDetails' cancelled)."),
+        Column("backordered_units", "bigint",
+               "Accepted units not received after the window ended (delivery window, else ship window), on a line "
+               "that allows back orders, while the PO is open, as of the line's latest status read; 0 otherwise, "
+               "null without a status read. Amazon's status API does not return the vendor's Backordered "
+               "acknowledgement code: this is vendorcast's reading of it (docs/otif.md)."),
+        Column("received_units", "bigint", "Units Amazon received so far (cumulative); null without a status read."),
+        Column("confirmation_status", "string", "ACCEPTED, PARTIALLY_ACCEPTED, REJECTED or UNCONFIRMED."),
+        Column("receive_status", "string", "NOT_RECEIVED, PARTIALLY_RECEIVED or RECEIVED."),
+        Column("last_receive_date", "timestamp",
+               "The line's most recent receipt (Amazon gives no first receipt date)."),
+        Column("acknowledged_at", "timestamp", "The vendor's first acknowledgement of the line."),
+        Column("is_back_order_allowed", "boolean", "Whether Amazon accepts a back order on the line."),
+        Column("net_cost", "double", "Cost per unit Amazon pays the vendor."),
+        Column("list_price", "double", "List price per unit."),
+        _CURRENCY,
+        _ORDER_DATE,
+        _DELIVERY_WINDOW_START, _DELIVERY_WINDOW_END, _SHIP_WINDOW_END, _SHIP_TO, _PO_STATE, _PO_STATUS,
+        Column("status_read_at", "timestamp",
+               "When the line's status was last read (getPurchaseOrdersStatus); null: never read."),
+        *_PO_LINEAGE_COLUMNS,
+    ),
+    sql_file="purchase_order_items.sql",
+    # The PO's state and windows come from purchase_orders (same partitions), so they are derived in one place.
+    inputs=("raw_purchase_order_items", "raw_purchase_order_status", "purchase_orders"),
+)
+
 # In publication order: a table comes after the curated tables it reads.
 CURATED_TABLES: dict[str, CuratedTable] = {
     t.name: t
     for t in (VENDOR_SALES, VENDOR_TRAFFIC, VENDOR_INVENTORY, VENDOR_NET_PPM, AMAZON_FORECAST, CATALOG_ITEMS,
-              CATALOG_CHANGES, DEMAND_WEEKLY)
+              CATALOG_CHANGES, DEMAND_WEEKLY, PURCHASE_ORDERS, PURCHASE_ORDER_ITEMS)
 }
 
 
@@ -563,6 +674,8 @@ __all__ = [
     "CURATED_TABLES",
     "DEMAND_SELLING_PROGRAM",
     "PARAMETERS_VIEW",
+    "PURCHASE_ORDERS",
+    "PURCHASE_ORDER_ITEMS",
     "RAW_INPUTS",
     "RAW_PURCHASE_ORDERS_SCHEMA",
     "RAW_PURCHASE_ORDER_ITEMS_SCHEMA",

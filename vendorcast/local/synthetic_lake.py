@@ -2,8 +2,10 @@
 is built as Amazon would serve it (vendorcast.sandbox.documents), parsed by the ingestion parser and stored under
 the raw key the pipeline uses. For tests, fixtures, the dashboard's sample and the publishing benchmark; restatements
 are real ones (each window delivered again with a later lastUpdatedDate), and catalog snapshots and changes come
-from the simulated catalog. It joins the emulator and the pipeline, so it lives with the embedded runtime: the
-library's production code never imports the emulator, and the emulator never imports the pipeline."""
+from the simulated catalog. Purchase orders (optional) are the simulator's PO lines as Vendor Orders would show them
+on each day something happened to them, written as raw rows of the contract (the ingestion's own parser is not
+used). It joins the emulator and the pipeline, so it lives with the embedded runtime: the library's production code
+never imports the emulator, and the emulator never imports the pipeline."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pyarrow as pa
 
@@ -23,6 +26,7 @@ from vendorcast.reports.windows import PULL_INITIAL, PULL_RESTATE_PREFIX, PULL_S
 from vendorcast.sandbox.catalog import SimulatedCatalog
 from vendorcast.sandbox.documents import build_report_document
 from vendorcast.sandbox.simulator import VendorSimulator
+from vendorcast.sandbox.supply import FULFILMENT_CENTERS, WINDOW_DAYS
 
 CATALOG_SOURCE = "synthetic"
 HISTORY_WEEKS = 52
@@ -81,6 +85,7 @@ class SyntheticLake:
     restatements: int = 1
     streams: tuple[ReportStream, ...] = ALL_STREAMS
     catalog: bool = True
+    purchase_orders: bool = False
     account: str = "acme-us"
     marketplace_id: str = "ATVPDKIKX0DER"
     seed: int = 7
@@ -120,6 +125,8 @@ def write_synthetic_lake(storage: LakeStorage, spec: SyntheticLake) -> list[str]
                 keys.append(write_report(storage, sim, spec, stream, start, end, pull, updated))
     if spec.catalog:
         keys += _write_catalog(storage, sim, spec)
+    if spec.purchase_orders:
+        keys += _write_purchase_orders(storage, sim, spec)
     return keys
 
 
@@ -202,6 +209,165 @@ def _item_row(catalog: SimulatedCatalog, asin: str, day: date, taken: datetime, 
         "brand": product.brand, "manufacturer": catalog.vendor.name, "model_number": product.model_number,
         "listed": catalog.is_listed(asin, day), **watched,
     }
+
+
+# --- purchase orders --------------------------------------------------------------------------------------
+
+# What the sample vendor's POs look like beyond the simulator's lines: POs to this fulfilment center are ordered in
+# eaches (the others in cases), POs to that one carry a ship window instead of a delivery window, and every
+# PO_DETAIL_GAP-th PO with several lines lacks its last line in the item-detail reads (known from status only).
+EACHES_CENTER = "PHX6"
+SHIP_WINDOW_CENTER = "ONT8"
+PO_DETAIL_GAP = 7
+ORDER_TIME, ACKNOWLEDGE_TIME, RECEIPT_TIME, READ_TIME = time(14, 10), time(8), time(16, 45), time(20)
+# POs are read until the last week's reports are first delivered (3 days after it ends, as write_synthetic_lake
+# delivers them): by then Amazon has placed its next weekly order, as in a real lake.
+PO_READS_AFTER_LAST_DAY = timedelta(days=3)
+
+
+def _last_po_read(spec: SyntheticLake) -> date:
+    return spec.last_day + PO_READS_AFTER_LAST_DAY
+
+
+@dataclass(frozen=True)
+class _PurchaseOrder:
+    number: str
+    day: date
+    center: str
+    window: tuple[datetime, datetime]
+    lines: list[dict[str, Any]]  # per line: asin, case_size, ordered, accepted, received, receipt_day, list_price
+
+    @property
+    def closed_on(self) -> date:
+        """Amazon closes a PO once every confirmed line was received into (a line confirmed at 0 has nothing to
+        receive; the vendor acknowledges the day after the order)."""
+        return max([self.day + timedelta(days=1), *(line["receipt_day"] for line in self.lines if line["accepted"])])
+
+    def state_on(self, day: date) -> str:
+        if day <= self.day:
+            return "New"
+        return "Closed" if day >= self.closed_on else "Acknowledged"
+
+
+def _purchase_orders(sim: VendorSimulator, spec: SyntheticLake) -> list[_PurchaseOrder]:
+    lines = sim.purchase_orders
+    grouped: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for k in range(len(lines.day)):
+        day = sim.day(int(lines.day[k]))
+        if not spec.first_week <= day <= _last_po_read(spec):
+            continue
+        received = int(lines.received[k] * lines.unit_size[k])
+        grouped.setdefault((int(lines.day[k]), int(lines.fulfilment_center[k])), []).append({
+            "asin": sim.asins[int(lines.asin_index[k])],
+            "case_size": int(lines.unit_size[k]),
+            "ordered": int(lines.ordered[k] * lines.unit_size[k]),
+            "accepted": int(lines.accepted[k] * lines.unit_size[k]),
+            "received": received,
+            # The last receipt, or the day Amazon gave up on accepted units that never came.
+            "receipt_day": sim.day(int(lines.last_receipt_day[k] if received else lines.close_day[k])),
+            "list_price": round(float(lines.list_price[k]), 2),
+            "window_start_day": int(lines.window_start_day[k]),
+        })
+    orders = []
+    for (day_index, center), po_lines in sorted(grouped.items()):
+        day = sim.day(day_index)
+        number = hashlib.sha256(f"{spec.account}/{day_index}/{center}".encode()).hexdigest()[:8].upper()
+        # The emulator's own delivery window of the PO.
+        start = datetime.combine(sim.day(po_lines[0]["window_start_day"]), time(7), tzinfo=UTC)
+        window = (start, start + timedelta(days=WINDOW_DAYS))
+        orders.append(_PurchaseOrder(number, day, FULFILMENT_CENTERS[center], window, po_lines))
+    return orders
+
+
+def _write_purchase_orders(storage: LakeStorage, sim: VendorSimulator, spec: SyntheticLake) -> list[str]:
+    """A page per day and operation: every PO read on the day it was placed, the day it was acknowledged and each
+    day units were received into it (the last of which closes it)."""
+    reads: dict[date, list[tuple[int, _PurchaseOrder]]] = {}
+    for index, order in enumerate(_purchase_orders(sim, spec)):
+        days = {order.day, order.day + timedelta(days=1), order.closed_on,
+                *(line["receipt_day"] for line in order.lines if line["received"])}
+        for day in sorted(d for d in days if d <= _last_po_read(spec)):
+            reads.setdefault(day, []).append((index, order))
+    partitions = f"account={spec.account}/marketplace_id={spec.marketplace_id}"
+    keys = []
+    for day, read in sorted(reads.items()):
+        read_at = datetime.combine(day, READ_TIME, tzinfo=UTC)
+        pages = {
+            "raw_purchase_orders": ("getPurchaseOrders", [_header_row(o, day) for _, o in read]),
+            "raw_purchase_order_items": ("getPurchaseOrders", [row for i, o in read for row in _item_rows(o, i)]),
+            "raw_purchase_order_status": ("getPurchaseOrdersStatus", [
+                row for _, o in read for row in _status_rows(o, day)]),
+        }
+        for view, (operation, rows) in pages.items():
+            raw = RAW_INPUTS[view]
+            lineage = {"request_key": f"{spec.account}/{spec.marketplace_id}/{operation}/{day}/1",
+                       "read_at": read_at, "ingested_at": read_at + timedelta(minutes=2),
+                       "marketplace_id": spec.marketplace_id}
+            key = f"{raw.prefix}/{partitions}/{day}_{operation}_1.parquet"
+            table = pa.Table.from_pylist([{**lineage, **row} for row in rows], schema=raw.schema)
+            write_raw_table(storage, key, table, raw.schema)
+            keys.append(key)
+    return keys
+
+
+def _po_fields(order: _PurchaseOrder) -> dict[str, Any]:
+    return {"purchase_order_number": order.number, "order_date": datetime.combine(order.day, ORDER_TIME, tzinfo=UTC)}
+
+
+def _header_row(order: _PurchaseOrder, day: date) -> dict[str, Any]:
+    state = order.state_on(day)
+    entered = {"New": datetime.combine(order.day, ORDER_TIME, tzinfo=UTC),
+               "Acknowledged": datetime.combine(order.day + timedelta(days=1), ACKNOWLEDGE_TIME, tzinfo=UTC),
+               "Closed": datetime.combine(order.closed_on, RECEIPT_TIME, tzinfo=UTC)}[state]
+    window = "ship_window" if order.center == SHIP_WINDOW_CENTER else "delivery_window"
+    return {**_po_fields(order), "purchase_order_state": state, "purchase_order_type": "RegularOrder",
+            "state_changed_date": entered, f"{window}_start": order.window[0], f"{window}_end": order.window[1],
+            "ship_to": order.center, "selling_party": "ACMEV", "payment_method": "Invoice"}
+
+
+def _quantity_fields(order: _PurchaseOrder, line: dict[str, Any]) -> dict[str, Any]:
+    eaches = order.center == EACHES_CENTER
+    return {"unit_of_measure": "Eaches" if eaches else "Cases", "unit_size": 1 if eaches else line["case_size"],
+            "ordered_units": line["ordered"], "net_cost": round(line["list_price"] * 0.55, 2),
+            "list_price": line["list_price"], "currency_code": "USD"}
+
+
+def _item_rows(order: _PurchaseOrder, index: int) -> list[dict[str, Any]]:
+    shown = order.lines[:-1] if index % PO_DETAIL_GAP == 0 and len(order.lines) > 1 else order.lines
+    return [{**_po_fields(order), "item_sequence_number": str(n), "asin": line["asin"],
+             "vendor_sku": f"SKU-{line['asin']}", "is_back_order_allowed": n % 2 == 0,
+             **_quantity_fields(order, line)}
+            for n, line in enumerate(shown, start=1)]
+
+
+def _status_rows(order: _PurchaseOrder, day: date) -> list[dict[str, Any]]:
+    state = order.state_on(day)
+    confirmed = state != "New"
+    acknowledged = datetime.combine(order.day + timedelta(days=1), ACKNOWLEDGE_TIME, tzinfo=UTC)
+    rows = []
+    for n, line in enumerate(order.lines, start=1):
+        received = line["received"] if line["receipt_day"] <= day else 0
+        if not confirmed:
+            confirmation = "UNCONFIRMED"
+        elif line["accepted"] == line["ordered"]:
+            confirmation = "ACCEPTED"
+        else:
+            confirmation = "PARTIALLY_ACCEPTED" if line["accepted"] else "REJECTED"
+        receive_status = ("NOT_RECEIVED" if not received else
+                          "RECEIVED" if received >= line["accepted"] else "PARTIALLY_RECEIVED")
+        rows.append({
+            **_po_fields(order), "purchase_order_status": "CLOSED" if state == "Closed" else "OPEN",
+            "last_updated_at": datetime.combine(day, RECEIPT_TIME if received else ACKNOWLEDGE_TIME, tzinfo=UTC),
+            "ship_to": order.center, "item_sequence_number": str(n), "asin": line["asin"],
+            "vendor_sku": f"SKU-{line['asin']}", "cancelled_units": 0, "confirmation_status": confirmation,
+            "accepted_units": line["accepted"] if confirmed else None,
+            "rejected_units": line["ordered"] - line["accepted"] if confirmed else None,
+            "acknowledged_at": acknowledged if confirmed else None,
+            "receive_status": receive_status, "received_units": received,
+            "last_receive_date": datetime.combine(line["receipt_day"], RECEIPT_TIME, tzinfo=UTC) if received else None,
+            **_quantity_fields(order, line),
+        })
+    return rows
 
 
 __all__ = ["ALL_STREAMS", "WEEKLY_STREAMS", "ReportStream", "SyntheticLake", "write_raw_table",

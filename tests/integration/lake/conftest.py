@@ -12,7 +12,7 @@ import pytest
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.local.synthetic_lake import SyntheticLake, write_synthetic_lake
 
-FIXTURE = SyntheticLake()
+FIXTURE = SyntheticLake(purchase_orders=True)
 
 
 @pytest.fixture(scope="session")

@@ -55,9 +55,10 @@ def registered_partitions(glue, table) -> set[str]:
 
 def test_the_embedded_runtime_publishes_and_registers_every_table(pipeline):
     storage = storage_of(pipeline)
-    # The catalog watcher is not built yet: its raw files come from the simulated catalog.
+    # The catalog watcher and the purchase_orders function do not write here: their raw files come from the
+    # simulated vendor.
     write_synthetic_lake(storage, SyntheticLake(n_asins=5, seed=11, first_week=date(2026, 10, 25), weeks=2,
-                                                streams=()))
+                                                streams=(), purchase_orders=True))
 
     result = pipeline.publish_lake()
 

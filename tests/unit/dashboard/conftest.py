@@ -13,6 +13,9 @@ number the page shows can be worked out by hand.
 - Run R3 (origin week 61) failed.
 - Two catalog changes in the week of week 59, one with HTML in its value.
 - vendor_sales landed for weeks 56, 57 and 59 (58 missing), two documents.
+- Purchase orders of another account (acme-de), read last on Friday of week 59 (as of then): P1 (closed) was due
+  in week 58: 100 kettles received on time and in full, 40 of 50 toasters received late (OTIF 100 of 150).
+  P2 is open: 60 kettles not yet acknowledged, 30 mugs overdue.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ from vendorcast.lake.tables import (
     CATALOG_CHANGES,
     CATALOG_ITEMS,
     DEMAND_WEEKLY,
+    PURCHASE_ORDER_ITEMS,
+    PURCHASE_ORDERS,
     UNITS_SOURCE_ORDERED,
     VENDOR_INVENTORY,
     VENDOR_SALES,
@@ -198,7 +203,44 @@ def catalog_change_rows() -> list[dict[str, Any]]:
                                                ("bullet_point", "v1", "v2", 5))]
 
 
-def build_fixture_lake(root: Path) -> Path:
+PO_ACCOUNT, PO_MARKET = "acme-de", "A1PA6795UKMFR9"
+
+
+def _moment(k: int, day: int, hour: int = 12) -> datetime:
+    """`day` days into week k, at `hour` UTC."""
+    return datetime.combine(week(k) + timedelta(days=day), datetime.min.time(), tzinfo=UTC) + timedelta(hours=hour)
+
+
+PO_AS_OF = _moment(LAST_SALES_WEEK, 5)
+
+
+def purchase_order_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(purchase_orders, purchase_order_items) rows."""
+    orders = {"P0000001": (_moment(57, 1), "Closed", _moment(58, 4)), "P0000002": (_moment(59, 1), "Acknowledged",
+                                                                                     _moment(59, 2))}
+    headers = [{"account": PO_ACCOUNT, "marketplace_id": PO_MARKET, "order_week": week(57 if n.endswith("1") else 59),
+                "purchase_order_number": n, "purchase_order_state": state, "state_changed_date": changed,
+                "purchase_order_status": "CLOSED" if state == "Closed" else "OPEN", "order_date": ordered}
+               for n, (ordered, state, changed) in orders.items()]
+    lines = [
+        ("P0000001", "1", KETTLE, 100, 100, 100, _moment(58, 1), _moment(58, 2), "ACCEPTED"),
+        ("P0000001", "2", TOASTER, 50, 40, 40, _moment(58, 4), _moment(58, 2), "PARTIALLY_ACCEPTED"),
+        ("P0000002", "1", KETTLE, 60, None, 0, None, _moment(61, 2), "UNCONFIRMED"),
+        ("P0000002", "2", MUG, 30, 30, 0, None, _moment(59, 1, 20), "ACCEPTED"),
+    ]
+    header = {h["purchase_order_number"]: h for h in headers}
+    items = [{"account": PO_ACCOUNT, "marketplace_id": PO_MARKET, "order_week": header[n]["order_week"],
+              "purchase_order_number": n, "item_sequence_number": seq, "asin": asin, "ordered_units": ordered,
+              "accepted_units": accepted, "received_units": received, "last_receive_date": received_at,
+              "delivery_window_end": due, "confirmation_status": confirmation, "ship_to": "FRA7",
+              "order_date": header[n]["order_date"], "purchase_order_state": header[n]["purchase_order_state"],
+              "purchase_order_status": header[n]["purchase_order_status"], "status_read_at": PO_AS_OF,
+              "read_at": PO_AS_OF}
+             for n, seq, asin, ordered, accepted, received, received_at, due, confirmation in lines]
+    return headers, items
+
+
+def build_fixture_lake(root: Path, purchase_orders: bool = True) -> Path:
     write_table(root, DEMAND_WEEKLY, demand_rows())
     write_table(root, VENDOR_INVENTORY, inventory_rows())
     write_table(root, VENDOR_SALES, sales_rows())
@@ -208,6 +250,10 @@ def build_fixture_lake(root: Path) -> Path:
     write_table(root, FORECAST, forecast_rows())
     write_table(root, FORECAST_RUNS, run_rows())
     write_table(root, FORECAST_ACCURACY, accuracy_rows())
+    if purchase_orders:
+        headers, items = purchase_order_rows()
+        write_table(root, PURCHASE_ORDERS, headers)
+        write_table(root, PURCHASE_ORDER_ITEMS, items)
     return root
 
 

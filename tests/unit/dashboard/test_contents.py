@@ -54,18 +54,20 @@ def test_datasets_read_the_views_where_the_lake_has_one() -> None:
         assert tables <= views | set(LAKE_TABLES), f"{name} reads {tables - views - set(LAKE_TABLES)}"
     # The numbers QuickSight shows come from the same views: forecasts, inventory and sales through them.
     assert reads["fan_chart"] == {"v_demand_weekly", "v_forecast_latest", "v_forecast_vs_amazon"}
-    assert reads["stockout_risk"] == {"v_inventory_health", "v_forecast_latest"}
+    assert reads["stockout_risk"] == {"v_inventory_health"}
+    assert reads["otif_weekly"] == reads["otif_worst_asins"] == {"v_otif_weekly"}
+    assert reads["open_po_risk"] == {"v_open_purchase_orders"}
     assert reads["accuracy_vs_amazon"] == {"v_forecast_vs_amazon"}
     assert reads["sales_trend"] == {"v_sales_trend"}
 
 
 def test_athena_sql_names_the_database_for_tables_but_not_for_its_own_ctes() -> None:
-    sql = dataset("stockout_risk").sql_in_database("acme_lake")
+    sql = dataset("otif_worst_asins").sql_in_database("acme_lake")
     tree = sqlglot.parse_one(sql, read="trino")
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    assert ctes == {"horizon_demand"}
+    assert ctes == {"recent"}
     tables = {(t.db, t.name) for t in tree.find_all(exp.Table)}
-    assert tables == {("acme_lake", "v_inventory_health"), ("acme_lake", "v_forecast_latest"), ("", "horizon_demand")}
+    assert tables == {("acme_lake", "v_otif_weekly"), ("", "recent")}
 
 
 def test_descriptions_come_from_the_sql_files() -> None:
@@ -88,5 +90,5 @@ def test_every_visual_reads_a_dataset_and_has_a_builder() -> None:
         elif visual.kind is not VisualKind.FAN_CHART:
             assert visual.id in FIGURES
     assert set(FIGURES) | set(TABLES) | {"fan_chart"} == set(ids)
-    assert [section.id for section in SECTIONS] == ["forecast", "inventory", "accuracy", "sales", "catalog",
+    assert [section.id for section in SECTIONS] == ["forecast", "inventory", "otif", "accuracy", "sales", "catalog",
                                                     "ingestion"]

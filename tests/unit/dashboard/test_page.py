@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from vendorcast.dashboard.contents import VisualKind, visuals
+from vendorcast.dashboard.contents import SECTIONS, VisualKind, visuals
 from vendorcast.dashboard.page import build_dashboard, embedded_payload
 
 ROOT = Path(__file__).parents[3]
@@ -77,27 +77,61 @@ def test_the_picker_puts_asins_at_risk_first(page: tuple[str, dict], fx: ModuleT
     assert f'<option value="{_key(fx, fx.KETTLE)}">⚠ {fx.KETTLE}' in html
 
 
-def test_stockout_risk_is_p90_demand_over_the_horizon_against_stock_and_open_pos(
+def test_stockout_risk_is_p90_demand_over_lead_time_and_review_against_stock_and_open_pos(
         page: tuple[str, dict], fx: ModuleType) -> None:
     html, payload = page
     notes = payload["fan"]["notes"]
-    p90_total = 200 * fx.HORIZON
+    # The kettle: the inventory report's 21-day lead time is 3 weeks, + 1 review week: R2's 4 weeks of P90 200.
+    p90_total = 200 * 4
     available = fx.KETTLE_ON_HAND + fx.KETTLE_OPEN_PO
     assert notes[_key(fx, fx.KETTLE)] == (
-        f"300 on hand + 200 on open POs = {available} units (week of {fx.week(59)}); "
-        f"P90 demand over 4 weeks: {p90_total}, {p90_total - available} short: at risk of a stockout.")
-    assert notes[_key(fx, fx.TOASTER)].endswith("100 on hand + 0 on open POs = 100 units (week of 2025-02-23); "
-                                                 "P90 demand over 4 weeks: 80: covered.")
+        f"300 on hand + 200 on open POs (inventory report) = {available} units (week of {fx.week(59)}); "
+        f"P90 demand over 4 weeks (lead time 3 from inventory report, plus a review week): {p90_total}, "
+        f"{p90_total - available} short: at risk of a stockout.")
+    # The toaster has no lead time reported: 14 days by default, so 3 weeks of P90 20 against 100 on hand.
+    assert notes[_key(fx, fx.TOASTER)].endswith(
+        "100 on hand + 0 on open POs (inventory report) = 100 units (week of 2025-02-23); "
+        "P90 demand over 3 weeks (lead time 2 from default, plus a review week): 60: covered.")
     assert notes[_key(fx, fx.MUG)].endswith("no forecast to check against.")
     counts = {trace["name"]: dict(zip(trace["x"], trace["y"], strict=True))
               for trace in payload["figures"]["stockout_risk_counts"]["data"]}
-    # The kettle: 1.9 weeks of cover under a 3-week lead time is high risk by cover, and short by P90.
-    assert counts == {"P90 demand above on hand + open POs": {"out_of_stock": 0, "high": 1, "low": 0},
-                      "covered": {"out_of_stock": 0, "high": 0, "low": 1},
-                      "no forecast": {"out_of_stock": 1, "high": 0, "low": 0}}
+    assert counts == {"P90 demand above on hand + open POs": {"default": 0, "inventory report": 1},
+                      "covered": {"default": 1, "inventory report": 0},
+                      "no forecast": {"default": 1, "inventory report": 0}}
     first_row = re.search(r'id="stockout_risk_table".*?<tbody>\s*<tr>(.*?)</tr>', html, re.S).group(1)
     assert re.findall(r"<td[^>]*>(.*?)</td>", first_row) == [
-        fx.KETTLE, fx.ACCOUNT, fx.MARKET, str(fx.week(59)), "300", "200", "800", "4", "300", "1.9", "high"]
+        fx.KETTLE, fx.ACCOUNT, fx.MARKET, str(fx.week(59)), "300", "200", "inventory_report", "3", "800", "300",
+        "at_risk"]
+    assert ("1", "at stockout risk (P90 over lead time)") in re.findall(r"<li><b>(.*?)</b><span>(.*?)</span>", html)
+
+
+def test_the_otif_section_shows_otif_by_week_worst_asins_and_lines_at_risk(page: tuple[str, dict],
+                                                                             fx: ModuleType) -> None:
+    html, payload = page
+    traces = {t["name"]: t for t in payload["figures"]["otif_by_week"]["data"]}
+    # Week 58: 100 kettles on time and in full, 40 of 50 toasters late: 100 of 150; week 59: 30 mugs overdue.
+    assert traces["on time in full"]["x"] == [str(fx.week(58)), str(fx.week(59))]
+    assert traces["on time in full"]["y"] == [pytest.approx(100 / 150), 0.0]
+    assert traces["fill rate"]["y"] == [pytest.approx(140 / 150), 0.0]
+
+    def rows(visual: str) -> list[list[str]]:
+        body = re.search(rf'id="{visual}".*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+        return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+    assert [r[0] for r in rows("otif_worst_asins")] == [fx.TOASTER, fx.MUG, fx.KETTLE]  # 0 % (50 units) first
+    assert rows("otif_worst_asins")[0][-2:] == ["0.0%", "80.0%"]
+    assert [(r[0], r[1], r[3], r[-2], r[-1]) for r in rows("open_po_risk")] == [
+        ("overdue", "P0000002", fx.MUG, "-4", "30"), ("unconfirmed", "P0000002", fx.KETTLE, "11", "60")]
+
+
+def test_an_older_lake_without_purchase_orders_says_there_are_none_yet(tmp_path: Path, fx: ModuleType) -> None:
+    lake = fx.build_fixture_lake(tmp_path / "lake", purchase_orders=False)
+    output = tmp_path / "dashboard.html"
+    build_dashboard(lake, output)
+    html = output.read_text(encoding="utf-8")
+    section = re.search(r'<section id="otif">(.*?)</section>', html, re.S).group(1)
+    assert section.count("No purchase orders yet") == 3
+    assert "at risk of a stockout" in html  # the rest of the page is there
 
 
 def test_model_accuracy_is_the_latest_runs_pooled_metrics(page: tuple[str, dict]) -> None:
@@ -191,7 +225,9 @@ def test_a_lake_without_data_gives_a_page_that_says_so(tmp_path: Path) -> None:
     html = output.read_text(encoding="utf-8")
     payload = embedded_payload(html)
     assert result.asins == 0 and payload["figures"] == {} and payload["fan"]["choices"] == []
-    assert html.count("Nothing to show yet") == len(visuals())
+    otif = next(section for section in SECTIONS if section.id == "otif")
+    assert html.count("Nothing to show yet") == len(visuals()) - len(otif.visuals)
+    assert html.count("No purchase orders yet") == len(otif.visuals)
 
 
 def test_history_weeks_limits_the_fan_charts_history(fixture_lake: Path, tmp_path: Path, fx: ModuleType) -> None:

@@ -54,3 +54,20 @@ def test_runs_forecasts_and_accuracy_line_up(sample: Path) -> None:
         # The earlier run's forecast weeks are sold by now: they compare with Amazon's.
         known = lake.query("SELECT count(*) AS n FROM v_forecast_vs_amazon WHERE actual_known").column(0)[0].as_py()
         assert known > 0
+
+
+def test_purchase_orders_feed_otif_open_lines_and_the_stockout_check(sample: Path) -> None:
+    with LocalLake.open(sample) as lake:
+        def count(sql: str) -> int:
+            return lake.query(sql).column(0)[0].as_py()
+
+        # Every line received into was settled and judged; some lines are still open at the lake's last read.
+        assert count("SELECT count(*) FROM v_otif_weekly") > 0
+        assert count("SELECT sum(on_time_in_full_units) FROM v_otif_weekly") > 0
+        assert count("SELECT count(*) FROM v_open_purchase_orders") > 0
+        # Lead times are learned from the receipts, and the open PO units of the last week come from the PO lines.
+        sources = {r["lead_time_source"]: r["n"] for r in lake.query(
+            "SELECT lead_time_source, count(*) AS n FROM v_inventory_health GROUP BY lead_time_source").to_pylist()}
+        assert set(sources) <= {"asin_receipts", "account_receipts"}
+        assert count("SELECT count(*) FROM v_inventory_health "
+                     "WHERE open_purchase_order_units_source = 'purchase_orders'") == sum(sources.values())

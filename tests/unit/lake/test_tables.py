@@ -26,7 +26,7 @@ def test_keys_and_partitions_are_columns_of_the_table(table):
     assert not data & partitions, "Glue and Athena forbid a partition key that is also a data column"
     assert set(table.business_key) <= data | partitions
     # A partition holds whole business keys, so that rebuilding a partition sees every restatement of a key.
-    assert partitions <= set(table.business_key) | {"start_week", "detected_date"}
+    assert partitions <= set(table.business_key) | {"start_week", "detected_date", "order_week"}
     assert len(set(table.column_names)) == len(table.columns)
     assert "last_updated_date" in data
 

@@ -1,50 +1,27 @@
--- Which ASINs may run out before the forecast horizon ends? Each ASIN's inventory health (v_inventory_health:
--- sellable units on hand and open purchase orders of its latest inventory week, weeks of cover, the view's own
--- cover-based risk) next to the demand its latest forecast expects over the horizon (v_forecast_latest). The
--- ASIN is at risk when the P90 demand summed over the horizon is above sellable on hand plus open PO units.
--- Summing weekly P90s overstates the P90 of the total (weeks are not perfectly correlated), so the flag errs
--- on the side of warning.
-WITH horizon_demand AS (
-    SELECT
-        account,
-        marketplace_id,
-        asin,
-        max(forecast_origin) AS forecast_origin,
-        count(*) AS horizon_weeks,
-        sum(p50) AS p50_units_horizon,
-        sum(p90) AS p90_units_horizon
-    FROM v_forecast_latest
-    GROUP BY account, marketplace_id, asin
-)
+-- Which ASINs may run out before what Amazon can still order arrives? Each ASIN's stockout check
+-- (v_inventory_health): Amazon's inventory position at its latest inventory week (sellable on hand + units on order
+-- still to arrive, from the PO lines where they cover the week, else the inventory report) against the P90 demand
+-- of its latest forecast over Amazon's lead time (learned from receipts) plus one review week. The span's P90 is
+-- the sum of its weekly P90s, which errs on the side of warning.
 SELECT
-    h.account,
-    h.marketplace_id,
-    h.asin,
-    h.inventory_week_start,
-    h.sellable_on_hand_units,
-    h.open_purchase_order_units,
-    h.sellable_on_hand_units + coalesce(h.open_purchase_order_units, 0) AS available_units,
-    h.avg_weekly_units_4w,
-    h.weeks_of_cover,
-    h.weeks_of_cover_with_open_po,
-    h.lead_time_weeks,
-    h.stockout_risk,
-    f.forecast_origin,
-    f.horizon_weeks,
-    f.p50_units_horizon,
-    f.p90_units_horizon,
-    f.p90_units_horizon - (h.sellable_on_hand_units + coalesce(h.open_purchase_order_units, 0))
-        AS p90_shortfall_units,
-    coalesce(f.p90_units_horizon > h.sellable_on_hand_units + coalesce(h.open_purchase_order_units, 0), false)
-        AS p90_stockout_risk,
-    CASE
-        WHEN f.p90_units_horizon IS NULL THEN 'no forecast'
-        WHEN f.p90_units_horizon > h.sellable_on_hand_units + coalesce(h.open_purchase_order_units, 0)
-            THEN 'at risk'
-        ELSE 'covered'
-    END AS p90_check
-FROM v_inventory_health AS h
-LEFT JOIN horizon_demand AS f
-    ON f.account = h.account
-    AND f.marketplace_id = h.marketplace_id
-    AND f.asin = h.asin
+    account,
+    marketplace_id,
+    asin,
+    inventory_week_start,
+    sellable_on_hand_units,
+    open_purchase_order_units,
+    open_purchase_order_units_source,
+    inventory_position_units,
+    avg_weekly_units_4w,
+    weeks_of_cover_with_open_po,
+    lead_time_days,
+    lead_time_source,
+    lead_time_weeks,
+    protection_weeks,
+    forecast_origin,
+    forecast_weeks,
+    p50_demand_units,
+    p90_demand_units,
+    shortfall_units,
+    stockout_risk
+FROM v_inventory_health

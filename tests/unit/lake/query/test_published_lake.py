@@ -71,11 +71,13 @@ def test_sales_trend_matches_the_published_weeks(lake: LocalLake) -> None:
 
 def test_inventory_health_has_a_row_per_asin_with_stock_figures(lake: LocalLake) -> None:
     stocked = lake.query("SELECT DISTINCT asin FROM demand_weekly WHERE sellable_on_hand_units IS NOT NULL")
-    health = lake.query("SELECT asin, stockout_risk, lead_time_days FROM v_inventory_health").to_pylist()
+    health = lake.query("SELECT asin, stockout_risk, lead_time_days, lead_time_source FROM v_inventory_health")
+    health = health.to_pylist()
     assert sorted(r["asin"] for r in health) == sorted(stocked.column("asin").to_pylist())
-    assert {r["stockout_risk"] for r in health} <= {"out_of_stock", "no_recent_demand", "high", "medium", "low"}
-    # The simulated vendor reports its lead time in the weekly RETAIL inventory rows.
-    assert all(r["lead_time_days"] is not None for r in health)
+    assert {r["stockout_risk"] for r in health} <= {"at_risk", "covered", "no_forecast"}
+    # The simulated vendor's POs were received into: every lead time is learned from receipts.
+    assert {r["lead_time_source"] for r in health} <= {"asin_receipts", "account_receipts"}
+    assert all(r["lead_time_days"] > 0 for r in health)
 
 
 def test_forecast_vs_amazon_meets_the_published_snapshot_of_the_origin(lake: LocalLake) -> None:

@@ -9,11 +9,19 @@ import pytest
 import sqlglot
 from sqlglot.optimizer.qualify import qualify
 
-from vendorcast.lake.analyst_views import AnalystView, ViewDefinitionError, _load, analyst_view, analyst_views
+from vendorcast.lake.analyst_views import (
+    AnalystView,
+    ViewDefinitionError,
+    _in_creation_order,
+    _load,
+    analyst_view,
+    analyst_views,
+)
 from vendorcast.lake.query import LAKE_TABLES, LocalLake
 
 EXPECTED_VIEWS = {"v_demand_weekly", "v_sales_trend", "v_inventory_health", "v_forecast_latest",
-                  "v_forecast_vs_actual", "v_forecast_vs_amazon"}
+                  "v_forecast_vs_actual", "v_forecast_vs_amazon", "v_purchase_order_lines", "v_otif_weekly",
+                  "v_open_purchase_orders"}
 SQL_TYPES = {"string": "VARCHAR", "bigint": "BIGINT", "double": "DOUBLE", "date": "DATE", "boolean": "BOOLEAN",
              "timestamp": "TIMESTAMP"}
 CONTRACT_SCHEMA = {name: {c.name: SQL_TYPES[c.type] for c in table.all_columns} for name, table in LAKE_TABLES.items()}
@@ -21,8 +29,34 @@ CONTRACT_SCHEMA = {name: {c.name: SQL_TYPES[c.type] for c in table.all_columns} 
 VIEWS = analyst_views()
 
 
-def test_the_six_views_exist() -> None:
+def _schema_with_views() -> dict[str, dict[str, str]]:
+    """The contracts' tables and, in creation order, each view's columns (their types do not matter to qualify)."""
+    schema = dict(CONTRACT_SCHEMA)
+    for view in VIEWS:
+        names = qualify(view.parse().expression.copy(), schema=schema, dialect="trino").named_selects
+        schema[view.name] = dict.fromkeys(names, "VARCHAR")
+    return schema
+
+
+SCHEMA = _schema_with_views()
+
+
+def test_the_views_exist() -> None:
     assert {view.name for view in VIEWS} == EXPECTED_VIEWS
+
+
+def test_views_come_after_the_views_they_read() -> None:
+    names = [view.name for view in VIEWS]
+    for view in VIEWS:
+        for read in view.tables & set(names):
+            assert names.index(read) < names.index(view.name), (view.name, read)
+
+
+def test_views_that_read_each_other_in_a_cycle_are_refused() -> None:
+    first = _load("v_a", "-- a\nCREATE OR REPLACE VIEW v_a AS SELECT x FROM v_b")
+    second = _load("v_b", "-- b\nCREATE OR REPLACE VIEW v_b AS SELECT x FROM v_a")
+    with pytest.raises(ViewDefinitionError, match="cycle: v_a, v_b"):
+        _in_creation_order([first, second])
 
 
 @pytest.mark.parametrize("view", VIEWS, ids=lambda v: v.name)
@@ -36,10 +70,10 @@ def test_view_parses_as_trino(view: AnalystView) -> None:
 
 
 @pytest.mark.parametrize("view", VIEWS, ids=lambda v: v.name)
-def test_view_reads_only_contract_tables_and_columns(view: AnalystView) -> None:
-    assert view.tables <= set(LAKE_TABLES), view.tables - set(LAKE_TABLES)
+def test_view_reads_only_contract_tables_views_and_columns(view: AnalystView) -> None:
+    assert view.tables <= set(SCHEMA), view.tables - set(SCHEMA)
     # qualify resolves every column against the contracts' schemas and raises on one it cannot find.
-    query = qualify(view.parse().expression.copy(), schema=CONTRACT_SCHEMA, dialect="trino",
+    query = qualify(view.parse().expression.copy(), schema=SCHEMA, dialect="trino",
                     validate_qualify_columns=True)
     names = query.named_selects
     assert len(names) == len(set(names)), "duplicate output columns"
@@ -55,7 +89,7 @@ def test_a_column_outside_the_contract_is_caught() -> None:
 def test_duckdb_translation_keeps_the_columns(tmp_path: Path) -> None:
     with LocalLake.open(tmp_path) as lake:
         for view in VIEWS:
-            expected = qualify(view.parse().expression.copy(), schema=CONTRACT_SCHEMA, dialect="trino").named_selects
+            expected = qualify(view.parse().expression.copy(), schema=SCHEMA, dialect="trino").named_selects
             assert lake.query(f"SELECT * FROM {view.name}").column_names == expected, view.name
 
 

@@ -120,36 +120,41 @@ def health(lake: LocalLake, account: str, asin: str) -> dict[str, Any]:
     return one(lake, f"SELECT * FROM v_inventory_health WHERE account = '{account}' AND asin = '{asin}'")
 
 
-def test_inventory_health_weeks_of_cover_leaves_out_censored_weeks(lake: LocalLake, fx: ModuleType) -> None:
+def test_inventory_health_checks_p90_demand_over_lead_time_and_review(lake: LocalLake, fx: ModuleType) -> None:
     row = health(lake, fx.US, fx.KETTLE)
     assert row["inventory_week_start"] == fx.week(53)
-    assert (row["sellable_on_hand_units"], row["open_purchase_order_units"]) == (120, 60)
-    # Weeks 50..53 sold 60, 61, 30 (censored), 63: demand is the mean of the three uncensored weeks.
+    # No purchase-order lines in this lake: open PO units are the inventory report's.
+    assert (row["sellable_on_hand_units"], row["open_purchase_order_units"], row["inventory_position_units"],
+            row["open_purchase_order_units_source"]) == (120, 60, 180, "inventory_report")
+    # Weeks 50..53 sold 60, 61, 30 (censored), 63: recent demand is the mean of the three uncensored weeks.
     demand = (60 + 61 + 63) / 3
     assert row["avg_weekly_units_4w"] == pytest.approx(demand)
-    assert (row["weeks_with_sales_4w"], row["censored_weeks_4w"]) == (4, 1)
     assert row["weeks_of_cover"] == pytest.approx(120 / demand)
     assert row["weeks_of_cover_with_open_po"] == pytest.approx(180 / demand)
-    # Lead time: RETAIL weekly rows of the last 4 weeks only (14 days in both views), not FRESH, monthly or old.
-    assert row["lead_time_days"] == pytest.approx(14.0) and row["lead_time_weeks"] == pytest.approx(2.0)
-    # 1.96 weeks of cover against a 2-week lead time: it runs out before a new order arrives.
-    assert row["stockout_risk"] == "high"
+    # No receipts to learn from: RETAIL weekly rows of the last 4 weeks (14 days in both views), not FRESH, monthly
+    # or old ones; 2 weeks of lead time and a review week.
+    assert (row["lead_time_days"], row["lead_time_source"], row["lead_time_weeks"], row["protection_weeks"]) == \
+        (pytest.approx(14.0), "inventory_report", 2, 3)
+    # R2 forecast weeks 53..55 (P90 85, 86, 87); the position is as of week 53's end, so weeks 54 and 55 count.
+    assert (row["forecast_origin"], row["forecast_weeks"], row["p90_demand_units"]) == (fx.week(53), 2, 173.0)
+    assert (row["shortfall_units"], row["stockout_risk"]) == (-7.0, "covered")
 
 
 def test_inventory_health_risk_levels(lake: LocalLake, fx: ModuleType) -> None:
     risks = {(r["account"], r["asin"]): r["stockout_risk"]
              for r in select(lake, "SELECT account, asin, stockout_risk FROM v_inventory_health")}
     assert risks == {
-        (fx.US, fx.KETTLE): "high",
-        (fx.US, fx.TOASTER): "medium",  # 15 on hand / 5 a week = 3 weeks: past the 2-week default lead time, not by 2
-        (fx.US, fx.MUG): "out_of_stock",
-        (fx.US, fx.GRINDER): "low",
-        (fx.US, fx.SPATULA): "no_recent_demand",
-        (fx.UK, fx.KETTLE): "low",
+        (fx.US, fx.KETTLE): "covered",
+        (fx.US, fx.TOASTER): "at_risk",  # 15 on hand against R1's week-54 P90 of 25
+        (fx.US, fx.MUG): "no_forecast",
+        (fx.US, fx.GRINDER): "no_forecast",
+        (fx.US, fx.SPATULA): "no_forecast",
+        (fx.UK, fx.KETTLE): "covered",  # 100 on hand against 28 + 28
     }
     toaster = health(lake, fx.US, fx.TOASTER)
-    assert toaster["weeks_of_cover"] == pytest.approx(3.0)
-    assert toaster["lead_time_days"] is None and toaster["lead_time_weeks"] == pytest.approx(2.0)
+    assert (toaster["lead_time_days"], toaster["lead_time_source"], toaster["lead_time_weeks"]) == \
+        (14.0, "default", 2)
+    assert (toaster["forecast_weeks"], toaster["p90_demand_units"], toaster["shortfall_units"]) == (1, 25.0, 10.0)
 
 
 def test_inventory_health_uses_the_latest_week_with_inventory(lake: LocalLake, fx: ModuleType) -> None:
@@ -157,12 +162,12 @@ def test_inventory_health_uses_the_latest_week_with_inventory(lake: LocalLake, f
     row = health(lake, fx.US, fx.GRINDER)
     assert row["inventory_week_start"] == fx.week(52)
     assert row["sellable_on_hand_units"] == 240
-    assert row["avg_weekly_units_4w"] == pytest.approx(6.0) and row["weeks_with_sales_4w"] == 3
+    assert row["avg_weekly_units_4w"] == pytest.approx(6.0)
     assert row["weeks_of_cover"] == pytest.approx(40.0)
 
 
 def test_inventory_health_when_every_recent_week_is_censored(tmp_path: Path, fx: ModuleType) -> None:
-    # A lower bound beats no estimate: with only censored weeks, their mean is the demand.
+    # A lower bound beats no estimate: with only censored weeks, their mean is the recent demand.
     fx.write_table(tmp_path, DEMAND_WEEKLY, [
         {"account": fx.US, "marketplace_id": fx.US_MARKET, "asin": fx.MUG, "week_start": fx.week(k), "units": units,
          "sellable_on_hand_units": 3, "censored": True, "out_of_stock_rate": 0.5}
@@ -171,7 +176,7 @@ def test_inventory_health_when_every_recent_week_is_censored(tmp_path: Path, fx:
     with LocalLake.open(tmp_path) as lake:
         row = health(lake, fx.US, fx.MUG)
     assert row["avg_weekly_units_4w"] == pytest.approx(3.0)
-    assert row["weeks_of_cover"] == pytest.approx(1.0) and row["stockout_risk"] == "high"
+    assert row["weeks_of_cover"] == pytest.approx(1.0) and row["stockout_risk"] == "no_forecast"
 
 
 # --- v_forecast_latest ---------------------------------------------------------------------------------------
@@ -299,4 +304,5 @@ def test_views_run_on_a_lake_without_forecasts(tmp_path: Path, fx: ModuleType) -
         assert lake.tables["forecast"].files == 0
         counts = {view.name: one(lake, f"SELECT count(*) AS n FROM {view.name}")["n"] for view in analyst_views()}
     assert counts == {"v_demand_weekly": 2, "v_sales_trend": 2, "v_inventory_health": 1, "v_forecast_latest": 0,
-                      "v_forecast_vs_actual": 0, "v_forecast_vs_amazon": 0}
+                      "v_forecast_vs_actual": 0, "v_forecast_vs_amazon": 0, "v_purchase_order_lines": 0,
+                      "v_otif_weekly": 0, "v_open_purchase_orders": 0}
