@@ -117,3 +117,21 @@ def test_the_outbox_has_the_alerts_and_the_forecast_summary(demo) -> None:
     assert len(emails) >= watch["digests"] + 1, "each catalog digest and the forecast summary mailed"
     if watch["changes_alerted"]:
         assert any("vendorcast forecast" not in s for s in subjects), "the catalog changes were mailed"
+
+
+def test_amazons_purchase_orders_land_and_reconcile_despite_heavy_faults(demo) -> None:
+    output, summary, stdout = demo
+    orders = summary["purchase_orders"]
+    assert orders["lines"] > 0 and orders["reconciled"] and orders["mismatches"] == []
+    assert orders["dead_lettered"] == 0
+    # The backfill on deployment day, one run per weekly run, and the night's run the lines are reconciled at.
+    assert orders["runs"] == DEPLOYED_WEEKS + 2
+    assert "purchase orders reconcile exactly" in stdout
+    with duckdb.connect(str(output / "vendorcast.duckdb"), read_only=True) as db:
+        lines = db.execute("SELECT count(*) FROM purchase_order_items").fetchone()[0]
+        weekly = db.execute("SELECT sum(ordered_units), sum(on_time_in_full_units) FROM v_otif_weekly").fetchone()
+    assert lines >= orders["lines"]
+    assert weekly[0] > 0 and 0 < weekly[1] <= weekly[0]
+    otif = orders["otif"]
+    assert otif["ordered_units"] == weekly[0] and otif["on_time_in_full_units"] == weekly[1]
+    assert 0 < otif["otif_rate"] < 1

@@ -17,6 +17,8 @@ from datetime import time as day_time
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -30,12 +32,14 @@ from vendorcast.ingestion.ledger import RequestStatus
 from vendorcast.lake.query import LocalLake
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.local.outbox import published_messages
-from vendorcast.local.reconcile import reconcile_with_truth
+from vendorcast.local.reconcile import PurchaseOrderReconciliation, reconcile_purchase_orders, reconcile_with_truth
 from vendorcast.local.runtime import LocalPipeline
 from vendorcast.local.runtime import Progress as PipelineProgress
+from vendorcast.orders.pull import ORDERS_BATCH_PREFIX
 from vendorcast.reports.catalogue import ReportType
 from vendorcast.reports.windows import PULL_RESTATE_PREFIX
 from vendorcast.sandbox.settings import FaultSettings, SandboxSettings
+from vendorcast.sandbox.truth import purchase_order_items_table
 
 DEMO_ACCOUNT = "demo-vendor"
 # Run on <output>/vendorcast.duckdb (and, unchanged, by `vendorcast query` on the lake or on Athena).
@@ -45,6 +49,8 @@ EXAMPLE_QUERIES = (
     "SELECT run_id, items_forecast, round(wql_mean, 3) AS wql, round(seasonal_naive_wql_mean, 3) AS naive_wql, "
     "round(wql_p70_p90, 3) AS wql_p70_p90, round(amazon_wql_p70_p90, 3) AS amazon_wql_p70_p90 FROM forecast_runs",
     "SELECT asin, weeks_of_cover, stockout_risk FROM v_inventory_health ORDER BY weeks_of_cover LIMIT 10",
+    "SELECT week_start, sum(ordered_units) AS ordered, round(sum(on_time_in_full_units) / sum(ordered_units), 3) "
+    "AS otif FROM v_otif_weekly GROUP BY week_start ORDER BY week_start DESC LIMIT 8",
 )
 DEMO_SECRET = "vendorcast/demo-vendor/spapi"
 DEMO_EMAIL = "planning@demo-vendor.example"
@@ -55,6 +61,8 @@ DEMO_PARTNER_SOURCE = "aws.partner/sellingpartnerapi.amazon.com/123456789012/amz
 CATALOG_CHANGE_DAYS = 30.0
 WATCH_DAYS = 1
 HORIZON = 12
+# The summary's worst ASINs for OTIF have at least this many units ordered (fewer say little).
+WORST_ASIN_MIN_UNITS = 50
 # The forecast workflow needs horizon x 3 backtest windows + 2 weeks of history before its origin.
 MIN_WEEKS = HORIZON * 3 + 4
 # The simulated vendor deployed vendorcast this many weeks ago: the backfill ran then, the weekly schedules since.
@@ -99,20 +107,78 @@ def _landed_by_stream(pipeline: LocalPipeline) -> dict[str, dict[str, Any]]:
     return {name: dict(stats) for name, stats in sorted(streams.items())}
 
 
-def _catalog_alerts(pipeline: LocalPipeline) -> dict[str, int]:
-    """Catalog changes and data conditions in the digests published to the alert topic."""
+def _curated_table(pipeline: LocalPipeline, name: str) -> pa.Table:
+    """A curated table of the emulator's lake, every partition, its data columns only."""
     assert pipeline.aws is not None
-    changes = conditions = digests = 0
+    lake = LakeStorage.s3(r.LAKE_BUCKET, endpoint_url=pipeline.aws.endpoint_url)
+    files = [lake.path(o.key) for o in lake.list(f"{r.CURATED_PREFIX}/{name}/", ".parquet")]
+    return pads.dataset(files, filesystem=lake.filesystem, format="parquet").to_table()
+
+
+def _purchase_order_summary(runs: list[dict[str, Any]], reconciliation: PurchaseOrderReconciliation,
+                            alerts: dict[str, int]) -> dict[str, Any]:
+    feeds = [feed for run in runs for feed in run["feeds"].values()]
+    return {"lines": reconciliation.lines, "reconciled": reconciliation.exact,
+            "mismatches": reconciliation.mismatches[:20], "runs": len(runs),
+            "pages": sum(f["pages"] for f in feeds), "documents": sum(f["documents"] for f in feeds),
+            "raw_rows": dict(sum((Counter(run["rows"]) for run in runs), Counter())),
+            "dead_lettered": sum(run["dead_lettered"] for run in runs), **alerts}
+
+
+def _alert_digests(pipeline: LocalPipeline) -> list[dict[str, Any]]:
+    """The JSON digests published to the alert topic (the forecast summary is plain text, not one)."""
+    assert pipeline.aws is not None
+    digests = []
     for message in published_messages(pipeline.aws.alert_topic_arn):
         try:
             digest = json.loads(message.structure()["default"])
-        except (ValueError, KeyError, TypeError):  # not a catalog digest (the forecast summary is plain text)
+        except (ValueError, KeyError, TypeError):
             continue
         if isinstance(digest, dict) and "changes" in digest:
-            digests += 1
-            changes += len(digest["changes"])
-            conditions += len(digest.get("conditions", []))
-    return {"digests": digests, "changes_alerted": changes, "conditions_alerted": conditions}
+            digests.append(digest)
+    return digests
+
+
+def _otif_figures(connection: Any) -> dict[str, Any]:
+    """The vendor's OTIF over every settled PO line (v_otif_weekly), its worst ASINs, the open lines by risk and the
+    ASINs whose inventory position falls short of demand over lead time plus review (v_inventory_health)."""
+    ordered, accepted, received, otif = connection.execute(
+        "SELECT sum(ordered_units), sum(accepted_units), sum(received_units), sum(on_time_in_full_units) "
+        "FROM v_otif_weekly").fetchone()
+    worst = connection.execute(
+        "SELECT asin, sum(on_time_in_full_units) / sum(ordered_units) AS otif_rate, sum(ordered_units) AS ordered "
+        f"FROM v_otif_weekly GROUP BY asin HAVING sum(ordered_units) >= {WORST_ASIN_MIN_UNITS} "
+        "ORDER BY otif_rate, asin LIMIT 5").fetchall()
+    risks = dict(connection.execute("SELECT risk, count(*) FROM v_open_purchase_orders GROUP BY risk").fetchall())
+    stockout = dict(connection.execute(
+        "SELECT stockout_risk, count(*) FROM v_inventory_health GROUP BY stockout_risk").fetchall())
+
+    def rate(units: int | None) -> float | None:
+        return round(units / ordered, 4) if ordered and units is not None else None
+
+    return {"otif": {"ordered_units": ordered, "accepted_units": accepted, "received_units": received,
+                     "on_time_in_full_units": otif, "otif_rate": rate(otif), "fill_rate": rate(received),
+                     "confirmation_rate": rate(accepted),
+                     "worst_asins": [{"asin": a, "otif_rate": round(r, 4), "ordered_units": int(u)}
+                                     for a, r, u in worst]},
+            "open_lines_by_risk": risks, "stockout_risk": stockout}
+
+
+def _catalog_alerts(pipeline: LocalPipeline) -> dict[str, int]:
+    """Catalog changes and data conditions in the catalog watch's digests."""
+    digests = [d for d in _alert_digests(pipeline) if not str(d.get("batch", "")).startswith(ORDERS_BATCH_PREFIX)]
+    return {"digests": len(digests), "changes_alerted": sum(len(d["changes"]) for d in digests),
+            "conditions_alerted": sum(len(d.get("conditions", [])) for d in digests)}
+
+
+def _purchase_order_alerts(pipeline: LocalPipeline) -> dict[str, int]:
+    """The purchase orders pull's findings, by kind, in its digests."""
+    digests = [d for d in _alert_digests(pipeline) if str(d.get("batch", "")).startswith(ORDERS_BATCH_PREFIX)]
+    found: Counter[str] = Counter()
+    for digest in digests:
+        for condition in digest.get("conditions", []):
+            found[condition["kind"]] += len(condition["items"])
+    return {"alert_digests": len(digests), "alerts": dict(found)}
 
 
 def _watch_catalog(pipeline: LocalPipeline, clock: FastForwardClock, bar: Progress, task: TaskID) -> dict[str, Any]:
@@ -182,6 +248,8 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
             bar.update(backfill_task, total=progress.total or None, completed=progress.finished,
                        detail=f"{detail}; simulated time {sim}")
 
+        # The hourly purchase_orders schedule's first run: the six months Amazon keeps.
+        po_runs = pipeline.pull_purchase_orders()
         final = pipeline.run_until_settled(timeout=1800, on_progress=show)
         idle_skipped = clock.skipped  # hours nothing was in flight, jumped over
         stage_seconds = {"backfill": time.monotonic() - started}
@@ -193,6 +261,7 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
             # Each week's runs at one moment: the hourly runs in between would request the same periods (the
             # daily reports a day at a time) and nothing else.
             clock.advance_to(deployed + timedelta(weeks=week))
+            po_runs += pipeline.pull_purchase_orders()
             final = pipeline.run_until_settled(timeout=900)
             bar.update(task, advance=1, detail=f"simulated {clock.now():%Y-%m-%d}, "
                        f"{final.by_status.get('LANDED', 0) - landed_at_deployment} windows landed")
@@ -205,10 +274,16 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
         report_faults = Counter(f for rep in pipeline.sandbox.served_reports.values() for f in rep.faults)
         dlq = pipeline.queue_depth(pipeline.aws.dlq_url)
         reconciliation = reconcile_with_truth(pipeline)
+        # The next night's run, at an hour when Amazon places, acknowledges and receives nothing, so that what it
+        # read is what Amazon shows when it ends: the moment the PO lines are reconciled at.
+        clock.advance_to(datetime.combine(clock.now().date() + timedelta(days=1), day_time(1), UTC))
+        po_runs += pipeline.pull_purchase_orders()
+        po_truth = purchase_order_items_table(pipeline.sandbox.simulator, clock.now())
         stage_seconds["reconciliation"] = time.monotonic() - started - sum(stage_seconds.values())
 
         task = bar.add_task("3 publish: the Glue job's SQL", total=1, detail="DuckDB on the emulator's S3")
         published = pipeline.publish_lake()
+        po_reconciliation = reconcile_purchase_orders(_curated_table(pipeline, "purchase_order_items"), po_truth)
         curated_rows = sum(t["rows_written"] for t in published.summary()["tables"].values())
         bar.update(task, completed=1, detail=f"{curated_rows:,} curated rows")
         stage_seconds["publish"] = time.monotonic() - started - sum(stage_seconds.values())
@@ -233,16 +308,19 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
         task = bar.add_task("6 outputs", total=4, detail="e-mails")
         pipeline.deliver_emails()
         all_emails = pipeline.outbox.emails
+        po_alerts = _purchase_order_alerts(pipeline)
         bar.update(task, advance=1, detail="lake files")
         files = export_lake(pipeline, output)
         bar.update(task, advance=1, detail="vendorcast.duckdb")
         with LocalLake.open(output / "lake", database=output / "vendorcast.duckdb") as lake:
             bar.update(task, advance=1, detail="dashboard.html")
             build_dashboard(lake, output / "dashboard.html")
+            po_figures = _otif_figures(lake.connection)
             answers = {sql: lake.connection.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
                        for sql in EXAMPLE_QUERIES}
         bar.update(task, advance=1, detail="done")
     elapsed = time.monotonic() - started
+    purchase_orders = {**_purchase_order_summary(po_runs, po_reconciliation, po_alerts), **po_figures}
     stage_seconds["outputs"] = elapsed - sum(stage_seconds.values())
 
     table = Table(title="What landed in the lake")
@@ -270,6 +348,21 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
     else:
         console.print(f"[red]The lake does NOT reconcile with the emulator's truth[/]: "
                       f"{'; '.join(reconciliation.mismatches[:5])}")
+    if po_reconciliation.exact:
+        console.print(f"[green]Amazon's purchase orders reconcile exactly[/]: {po_reconciliation.lines:,} PO lines "
+                      f"in the curated table, each with the state Amazon shows ({purchase_orders['pages']:,} pages "
+                      f"read in {purchase_orders['runs']} runs; {purchase_orders['dead_lettered']} dead-lettered).")
+    else:
+        console.print(f"[red]The purchase orders do NOT reconcile with the emulator's truth[/]: "
+                      f"{'; '.join(po_reconciliation.mismatches[:5])}")
+    otif = purchase_orders["otif"]
+    if otif["ordered_units"]:
+        worst = ", ".join(f"{w['asin']} {w['otif_rate']:.0%}" for w in otif["worst_asins"])
+        console.print(f"On-time-in-full on Amazon's POs (docs/otif.md): {otif['otif_rate']:.1%} of "
+                      f"{otif['ordered_units']:,} ordered units (fill rate {otif['fill_rate']:.1%}, confirmed "
+                      f"{otif['confirmation_rate']:.1%}); worst ASINs: {worst}. Open lines by risk: "
+                      f"{purchase_orders['open_lines_by_risk']}; stockout check over lead time plus a review week: "
+                      f"{purchase_orders['stockout_risk']}; PO alerts sent: {purchase_orders['alerts']}.")
     curated = Table(title="Curated tables (what Athena and the dashboards read)")
     for column in ("table", "partitions", "rows"):
         curated.add_column(column, justify="left" if column == "table" else "right")
@@ -310,7 +403,7 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
         "ledger": final.by_status, "dead_letter_messages": dlq, "streams": streams, "faults_absorbed": handled,
         "reconciliation": {"exact": reconciliation.exact, "windows": reconciliation.windows,
                            "rows": reconciliation.rows, "mismatches": reconciliation.mismatches},
-        "publish": published.summary(), "catalog_watch": catalog,
+        "publish": published.summary(), "catalog_watch": catalog, "purchase_orders": purchase_orders,
         "forecast": {"execution": outcome.name, "states": outcome.states, **forecast},
         "emails": [str(e.path) for e in all_emails],
         "outputs": {"database": str(output / "vendorcast.duckdb"), "dashboard": str(output / "dashboard.html"),

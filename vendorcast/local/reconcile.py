@@ -14,6 +14,8 @@ import pyarrow.parquet as pq
 
 from vendorcast import resources as r
 from vendorcast.ingestion.ledger import RequestStatus
+from vendorcast.lake.layout import table_name
+from vendorcast.reports.catalogue import ReportType
 from vendorcast.sandbox.documents import expected_by_asin_rows
 
 if TYPE_CHECKING:
@@ -39,8 +41,11 @@ def reconcile_with_truth(pipeline: LocalPipeline) -> Reconciliation:
     simulator = pipeline.sandbox.simulator
     landed = [e for e in pipeline.entries() if e.status is RequestStatus.LANDED]
     mismatches: list[str] = []
+    # The report streams' raw tables (the purchase orders pull and the catalog watch write their own beside them).
+    report_prefixes = tuple(f"{r.RAW_PREFIX}/{table_name(report_type)}/" for report_type in ReportType)
     raw_keys = {o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(
-        Bucket=r.LAKE_BUCKET, Prefix=f"{r.RAW_PREFIX}/") for o in page.get("Contents", [])}
+        Bucket=r.LAKE_BUCKET, Prefix=f"{r.RAW_PREFIX}/") for o in page.get("Contents", [])
+        if o["Key"].startswith(report_prefixes)}
     if raw_keys != {e.raw_key for e in landed}:
         mismatches.append(f"raw files are not one per landed window: {len(raw_keys)} files, {len(landed)} windows")
     rows = 0
@@ -64,3 +69,48 @@ def reconcile_with_truth(pipeline: LocalPipeline) -> Reconciliation:
             mismatches.append(f"{entry.request_key}: rows carry another report id or request key")
         rows += ours.num_rows
     return Reconciliation(len(landed), rows, mismatches)
+
+
+# What a PO line says, compared between the lake and the emulator's truth export (units throughout).
+PO_LINE_FIELDS = ("asin", "ordered_units", "accepted_units", "rejected_units", "received_units", "last_receive_date",
+                  "delivery_window_end", "purchase_order_state")
+
+
+@dataclass(frozen=True)
+class PurchaseOrderReconciliation:
+    """PO lines compared, those the lake lacks or holds twice, and each that differs."""
+
+    lines: int
+    mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def exact(self) -> bool:
+        return self.lines > 0 and not self.mismatches
+
+
+def reconcile_purchase_orders(lake_lines: pa.Table, truth: pa.Table) -> PurchaseOrderReconciliation:
+    """The curated purchase_order_items (one row per line, its latest read) against the emulator's truth export of
+    the same moment: every line Amazon shows is in the lake once, with the same state. An unconfirmed line is
+    null in the lake (not yet known) where the truth says 0."""
+    key = ("purchase_order_number", "item_sequence_number")
+
+    def by_key(table: pa.Table) -> dict[tuple[str, str], dict[str, object]]:
+        rows = table.select([*key, *PO_LINE_FIELDS]).to_pylist()
+        return {(r["purchase_order_number"], r["item_sequence_number"]): r for r in rows}
+
+    ours, expected = by_key(lake_lines), by_key(truth)
+    mismatches = []
+    if lake_lines.num_rows != len(ours):
+        mismatches.append(f"{lake_lines.num_rows - len(ours)} PO line(s) held twice in the lake")
+    missing = sorted(set(expected) - set(ours))
+    if missing:
+        mismatches.append(f"{len(missing)} PO line(s) Amazon shows are not in the lake, e.g. {missing[:3]}")
+    for line in sorted(set(expected) & set(ours)):
+        lake, true = ours[line], expected[line]
+        differing = [name for name in PO_LINE_FIELDS
+                     if (lake[name] if lake[name] is not None or name not in ("accepted_units", "rejected_units")
+                         else 0) != true[name]]
+        if differing:
+            mismatches.append(f"PO {line[0]} line {line[1]}: " + ", ".join(
+                f"{name} {lake[name]!r} in the lake, {true[name]!r} at Amazon" for name in differing))
+    return PurchaseOrderReconciliation(len(expected), mismatches)

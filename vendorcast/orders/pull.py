@@ -42,6 +42,8 @@ RETENTION = timedelta(days=180)
 # (a PO indexed late into a window already read is still found); re-reads are harmless.
 SETTLE = timedelta(minutes=10)
 OVERLAP = timedelta(hours=1)
+# The batch ids of the pull's alert digests start with this (the catalog watch's with "watch-").
+ORDERS_BATCH_PREFIX = "orders-"
 # A run starts no new window with less time left than this (the function's timeout ends it otherwise).
 WINDOW_TIME_RESERVE_SECONDS = 60.0
 
@@ -253,7 +255,8 @@ def run_purchase_orders(ctx: OrdersContext, account_name: str | None = None,
             markers += [(account.name, marketplace_id, m) for m in set_markers]
     if alerts:
         now = ctx.clock.now()
-        digest = AlertDigest(f"orders-{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", now, conditions=tuple(alerts))
+        batch = f"{ORDERS_BATCH_PREFIX}{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        digest = AlertDigest(batch, now, conditions=tuple(alerts))
         try:
             summary.alert_message_id = ctx.publisher.publish(digest)
         except Exception:
@@ -265,5 +268,5 @@ def run_purchase_orders(ctx: OrdersContext, account_name: str | None = None,
     return summary
 
 
-__all__ = ["OVERLAP", "RETENTION", "SETTLE", "FeedProgress", "PagePuller", "PullSummary", "find_alerts",
-           "read_windows", "run_purchase_orders"]
+__all__ = ["ORDERS_BATCH_PREFIX", "OVERLAP", "RETENTION", "SETTLE", "FeedProgress", "PagePuller", "PullSummary",
+           "find_alerts", "read_windows", "run_purchase_orders"]
