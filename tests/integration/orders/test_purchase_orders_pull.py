@@ -19,6 +19,7 @@ import pytest
 from vendorcast import resources as r
 from vendorcast.config import parse_config
 from vendorcast.dead_letters import FAILURE_REASON_ATTRIBUTE
+from vendorcast.lake.query import LocalLake
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.local.outbox import published_messages
 from vendorcast.local.runtime import LocalPipeline
@@ -181,3 +182,48 @@ def test_a_bad_document_is_dead_lettered_once_and_the_rest_of_its_page_lands(per
     good_rows = items.filter(pc.equal(items["purchase_order_number"], "GOOD0001"))
     assert good_rows.num_rows == 2 and good_rows["ordered_units"].to_pylist() == [12, 12]  # two reads, one line
     assert items.filter(pc.equal(items["purchase_order_number"], "BAD00001")).num_rows == 0
+
+
+def independent_otif(truth: pa.Table, as_of: datetime) -> dict[tuple[str, date], tuple[int, int, int, int]]:
+    """docs/otif.md computed here from the emulator's truth, line by line, without the lake's SQL: per ASIN and the
+    retail week a line is due, (ordered, accepted, received, on-time-in-full units) over settled lines."""
+    out: dict[tuple[str, date], list[int]] = {}
+    for line in truth.to_pylist():
+        due = line["delivery_window_end"]
+        acknowledged = line["purchase_order_state"] != "New"
+        accepted = line["accepted_units"] if acknowledged else None
+        received = line["received_units"]
+        fully_received = accepted is not None and accepted > 0 and received >= accepted
+        if not (due < as_of or fully_received):
+            continue
+        in_full = accepted is not None and received >= accepted
+        on_time = received > 0 and line["last_receive_date"] <= due
+        week = due.date() - timedelta(days=(due.date().weekday() + 1) % 7)
+        sums = out.setdefault((line["asin"], week), [0, 0, 0, 0])
+        for i, units in enumerate((line["ordered_units"], accepted or 0, received, received if in_full and on_time
+                                   else 0)):
+            sums[i] += units
+    return {key: tuple(value) for key, value in out.items()}
+
+
+def test_otif_in_the_lake_equals_an_independent_computation_from_the_truth(period: Period) -> None:
+    pipeline = period.pipeline
+    pipeline.publish_lake()
+    storage = LakeStorage.s3(r.LAKE_BUCKET, endpoint_url=pipeline.aws.endpoint_url)
+    truth = purchase_order_items_table(pipeline.sandbox.simulator, pipeline.clock.now())
+    with LocalLake.open(storage) as lake:
+        as_of = lake.connection.execute("SELECT max(status_read_at) FROM purchase_order_items").fetchone()[0]
+        weekly = lake.connection.execute(
+            "SELECT asin, week_start, ordered_units, accepted_units, received_units, on_time_in_full_units, "
+            "otif_rate FROM v_otif_weekly").fetchall()
+    expected = independent_otif(truth, as_of)
+    # The lake also holds lines Amazon no longer shows (older than its six months): compare the weeks whose lines
+    # were all ordered within what the truth still shows.
+    first_order = min(truth["order_date"].to_pylist()).date()
+    compared = {(asin, week): (ordered, accepted, received, otif)
+                for asin, week, ordered, accepted, received, otif, _ in weekly
+                if week >= first_order + timedelta(weeks=6)}
+    assert len(compared) > 20
+    assert compared == {key: value for key, value in expected.items() if key[1] >= first_order + timedelta(weeks=6)}
+    rates = {round(rate, 2) for *_, rate in weekly if rate is not None}
+    assert len(rates) > 3, "OTIF varies across ASINs and weeks"
