@@ -32,8 +32,8 @@ from vendorcast.local.synthetic_lake import (
     write_report,
     write_synthetic_lake,
 )
-from vendorcast.reports.catalogue import ReportType
 from vendorcast.reports.windows import PULL_RESTATE_PREFIX
+from vendorcast.vocabulary.report_catalogue import ReportType
 
 FIRST_WEEK = date(2024, 6, 2)
 SALES_WEEK = ReportStream(ReportType.SALES, (("reportPeriod", "WEEK"), ("distributorView", "MANUFACTURING"),

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from vendorcast.alerts.digest import PURCHASE_ORDER_KINDS, AlertDigest, ChangeAlert, ConditionAlert, ConditionKind
-from vendorcast.catalog.fields import FIELDS, display_lines
 from vendorcast.config import MARKETPLACES
+from vendorcast.vocabulary.catalog_fields import FIELDS, display_lines
 
 # SNS: subjects are ASCII, one line, under 100 characters; a whole message is at most 256 KiB.
 SUBJECT_LIMIT = 99

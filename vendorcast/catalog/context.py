@@ -10,7 +10,6 @@ from typing import Any
 import boto3
 
 from vendorcast.alerts.publisher import AlertPublisher
-from vendorcast.catalog.fields import tracked_fields
 from vendorcast.catalog.observe import WatchRules
 from vendorcast.catalog.store import CatalogStore
 from vendorcast.clock import Clock, get_clock
@@ -30,6 +29,7 @@ from vendorcast.resources import (
 from vendorcast.spapi.catalog import CatalogItemsApi
 from vendorcast.spapi.client import SpApiEndpoints
 from vendorcast.spapi.sessions import SpApiSessions
+from vendorcast.vocabulary.catalog_fields import tracked_fields
 
 
 def _required_env(name: str) -> str:

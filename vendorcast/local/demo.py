@@ -33,9 +33,9 @@ from vendorcast.local.outbox import published_messages
 from vendorcast.local.reconcile import reconcile_with_truth
 from vendorcast.local.runtime import LocalPipeline
 from vendorcast.local.runtime import Progress as PipelineProgress
-from vendorcast.reports.catalogue import ReportType
 from vendorcast.reports.windows import PULL_RESTATE_PREFIX
 from vendorcast.sandbox.settings import FaultSettings, SandboxSettings
+from vendorcast.vocabulary.report_catalogue import ReportType
 
 DEMO_ACCOUNT = "demo-vendor"
 # Run on <output>/vendorcast.duckdb (and, unchanged, by `vendorcast query` on the lake or on Athena).

@@ -17,12 +17,12 @@ import pyarrow as pa
 from vendorcast.lake.layout import raw_key
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.lake.tables import RAW_INPUTS
-from vendorcast.reports.catalogue import ReportPeriod, ReportType
 from vendorcast.reports.parsers import DocumentLineage, parse_report_document, write_parquet
 from vendorcast.reports.windows import PULL_INITIAL, PULL_RESTATE_PREFIX, PULL_SNAPSHOT_PREFIX, ReportWindow
 from vendorcast.sandbox.catalog import SimulatedCatalog
 from vendorcast.sandbox.documents import build_report_document
 from vendorcast.sandbox.simulator import VendorSimulator
+from vendorcast.vocabulary.report_catalogue import ReportPeriod, ReportType
 
 CATALOG_SOURCE = "synthetic"
 HISTORY_WEEKS = 52

@@ -20,9 +20,9 @@ from vendorcast.ingestion.context import IngestionContext
 from vendorcast.ingestion.ledger import LedgerConflict, LedgerEntry, RequestLedger
 from vendorcast.ingestion.requester import WindowRequest, new_ledger_entry, request_window
 from vendorcast.operations.deployment import InvalidOption, OperatorContext
-from vendorcast.reports.catalogue import DEFAULT_MAX_LOOKBACK, ReportType, UnknownReportType
 from vendorcast.reports.periods import next_period_start, period_start
 from vendorcast.reports.windows import PULL_REPULL_PREFIX, ReportWindow, plan_report_windows, stream_key
+from vendorcast.vocabulary.report_catalogue import DEFAULT_MAX_LOOKBACK, ReportType, UnknownReportType
 
 # What became of a planned window besides WindowRequest's outcomes.
 ALREADY_OPEN = "already open"  # an open request covers it: nothing requested

@@ -24,8 +24,8 @@ from vendorcast.local.synthetic_lake import (
     write_report,
     write_synthetic_lake,
 )
-from vendorcast.reports.catalogue import ReportType
 from vendorcast.reports.windows import PULL_RESTATE_PREFIX
+from vendorcast.vocabulary.report_catalogue import ReportType
 
 from .conftest import FIXTURE, copy_lake
 

@@ -15,8 +15,8 @@ from vendorcast.alerts.render import (
     render_sns_message,
     render_subject,
 )
-from vendorcast.catalog.fields import CatalogField
 from vendorcast.config import MARKETPLACES
+from vendorcast.vocabulary.catalog_fields import CatalogField
 
 AT = datetime(2026, 4, 7, 7, 0, 12, tzinfo=UTC)
 US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"

@@ -23,8 +23,8 @@ from vendorcast.lake.tables import (
     UNITS_SOURCE_SHIPPED,
 )
 from vendorcast.local.synthetic_lake import ReportStream, SyntheticLake, write_raw_table, write_report
-from vendorcast.reports.catalogue import ReportPeriod, ReportType
 from vendorcast.reports.windows import PULL_RESTATE_PREFIX
+from vendorcast.vocabulary.report_catalogue import ReportPeriod, ReportType
 
 from .conftest import FIXTURE
 
