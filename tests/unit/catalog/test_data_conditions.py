@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from vendorcast.alerts.conditions import (
+from vendorcast.alerts.digest import ConditionKind
+from vendorcast.catalog.data_conditions import (
     DemandWeek,
     failed_report_marker,
     failed_report_streams,
@@ -17,7 +18,6 @@ from vendorcast.alerts.conditions import (
     out_of_stock_crossings,
     read_recent_demand,
 )
-from vendorcast.alerts.digest import ConditionKind
 from vendorcast.ingestion.ledger import LedgerEntry, RequestStatus
 from vendorcast.lake.curated import read_curated_table
 from vendorcast.lake.engines import DuckDBEngine
