@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 
 from vendorcast.alerts.publisher import AlertPublisher
+from vendorcast.alerts.topic import TopicPublisher
 from vendorcast.catalog.observe import WatchRules
 from vendorcast.catalog.store import CatalogStore
 from vendorcast.clock import Clock, get_clock
@@ -64,7 +65,7 @@ class CatalogContext:
             dlq_url=os.environ.get(ENV_CATALOG_DLQ_URL),
             s3=boto3.client("s3"),
             sqs=boto3.client("sqs"),
-            publisher=AlertPublisher(required_env(ENV_ALERT_TOPIC_ARN), boto3.client("sns")),
+            publisher=AlertPublisher(TopicPublisher(required_env(ENV_ALERT_TOPIC_ARN), boto3.client("sns"))),
             clock=get_clock(),
             ledger=RequestLedger(ledger_table) if ledger_table else None,
         )

@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 
 from vendorcast.alerts.operator import OperatorAlerts
+from vendorcast.alerts.topic import TopicPublisher
 from vendorcast.clock import Clock, get_clock
 from vendorcast.config import AccountConfig, VendorcastConfig
 from vendorcast.function_environment import config_from_environment, required_env, spapi_sessions_from_environment
@@ -51,7 +52,7 @@ class IngestionContext:
             dlq_url=os.environ.get(ENV_REPORT_EVENTS_DLQ_URL),
             s3=boto3.client("s3"),
             sqs=boto3.client("sqs"),
-            alerts=OperatorAlerts(topic, boto3.client("sns") if topic else None),
+            alerts=OperatorAlerts(TopicPublisher(topic, boto3.client("sns")) if topic else None),
             clock=clock,
             sessions=spapi_sessions_from_environment(clock),
         )

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from vendorcast import resources as r
 from vendorcast.alerts.operator import OperatorAlerts
+from vendorcast.alerts.topic import TopicPublisher
 from vendorcast.config import AccountConfig, ReportConfig
 from vendorcast.ingestion.context import IngestionContext
 from vendorcast.ingestion.ledger import LedgerConflict, LedgerEntry, RequestLedger
@@ -156,7 +157,8 @@ def _ingestion_context(ctx: OperatorContext) -> IngestionContext:
     return IngestionContext(
         config=ctx.config, ledger=_ledger(ctx), bucket=ctx.deployment.name(r.ENV_LAKE_BUCKET),
         queue_url=ctx.deployment.queue_url("report-events"), dlq_url=None, s3=ctx.client("s3"),
-        sqs=ctx.client("sqs"), alerts=OperatorAlerts(topic, ctx.client("sns") if topic else None), clock=ctx.clock,
+        sqs=ctx.client("sqs"), alerts=OperatorAlerts(TopicPublisher(topic, ctx.client("sns")) if topic else None),
+        clock=ctx.clock,
         sessions=SpApiSessions(ctx.clock, SpApiEndpoints.from_environment(),
                                ctx.dynamodb.Table(ctx.deployment.name(r.ENV_RATE_LIMIT_TABLE))),
     )

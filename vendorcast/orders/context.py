@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 
 from vendorcast.alerts.publisher import AlertPublisher
+from vendorcast.alerts.topic import TopicPublisher
 from vendorcast.clock import Clock, get_clock
 from vendorcast.config import VendorcastConfig
 from vendorcast.function_environment import (
@@ -43,7 +44,7 @@ class OrdersContext:
             lake=lake_from_environment(),
             dlq_url=required_env(ENV_PURCHASE_ORDERS_DLQ_URL),
             sqs=boto3.client("sqs"),
-            publisher=AlertPublisher(required_env(ENV_ALERT_TOPIC_ARN), boto3.client("sns")),
+            publisher=AlertPublisher(TopicPublisher(required_env(ENV_ALERT_TOPIC_ARN), boto3.client("sns"))),
             clock=clock,
             sessions=spapi_sessions_from_environment(clock),
         )

@@ -8,13 +8,12 @@ from datetime import UTC, date, datetime
 
 from vendorcast.alerts.digest import AlertDigest, ChangeAlert, ConditionAlert, ConditionItem, ConditionKind
 from vendorcast.alerts.render import (
-    MESSAGE_LIMIT_BYTES,
-    SUBJECT_LIMIT,
     product_page_url,
     render_email,
     render_sns_message,
     render_subject,
 )
+from vendorcast.alerts.topic import MESSAGE_LIMIT_BYTES, SUBJECT_LIMIT
 from vendorcast.config import MARKETPLACES
 from vendorcast.vocabulary.catalog_fields import CatalogField
 
