@@ -24,8 +24,8 @@ from vendorcast.lake.engines import DuckDBEngine
 from vendorcast.lake.publish import publish_lake
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.lake.tables import CURATED_TABLES
-from vendorcast.local.synthetic_lake import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
 from vendorcast.reports.windows import PULL_INITIAL, ReportWindow
+from vendorcast.synthetic_lake import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
 from vendorcast.vocabulary.report_catalogue import ReportPeriod, ReportType
 
 W1, W2, W3 = date(2026, 3, 15), date(2026, 3, 22), date(2026, 3, 29)

@@ -2,8 +2,8 @@
 is built as Amazon would serve it (vendorcast.sandbox.documents), parsed by the ingestion parser and stored under
 the raw key the pipeline uses. For tests, fixtures, the dashboard's sample and the publishing benchmark; restatements
 are real ones (each window delivered again with a later lastUpdatedDate), and catalog snapshots and changes come
-from the simulated catalog. It joins the emulator and the pipeline, so it lives with the embedded runtime: the
-library's production code never imports the emulator, and the emulator never imports the pipeline."""
+from the simulated catalog. It joins the emulator and the pipeline, so it stands above both, beside the embedded
+runtime and the dashboard that use it: the pipeline never imports it, and the emulator never imports the pipeline."""
 
 from __future__ import annotations
 
