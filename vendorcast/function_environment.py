@@ -35,8 +35,8 @@ def config_from_environment() -> VendorcastConfig:
 def spapi_sessions_from_environment(clock: Clock) -> SpApiSessions:
     """SP-API sessions drawing on the token buckets every function shares (the rate-limit table): a function that
     kept its own buckets would spend the selling partner's quota twice."""
-    rate_limits = boto3.resource("dynamodb").Table(required_env(ENV_RATE_LIMIT_TABLE))
-    return SpApiSessions(clock, SpApiEndpoints.from_environment(), rate_limits)
+    table_name = required_env(ENV_RATE_LIMIT_TABLE)
+    return SpApiSessions(clock, SpApiEndpoints.from_environment(), boto3.resource("dynamodb").Table(table_name))
 
 
 def lake_from_environment() -> LakeStorage:
