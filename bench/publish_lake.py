@@ -25,15 +25,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from vendorcast.lake.storage import LakeStorage
-from vendorcast.local.synthetic_lake import (
+from vendorcast.reports.windows import PULL_RESTATE_PREFIX
+from vendorcast.synthetic_lake import (
     WEEKLY_STREAMS,
     ReportStream,
     SyntheticLake,
     write_report,
     write_synthetic_lake,
 )
-from vendorcast.reports.catalogue import ReportType
-from vendorcast.reports.windows import PULL_RESTATE_PREFIX
+from vendorcast.vocabulary.report_catalogue import ReportType
 
 FIRST_WEEK = date(2024, 6, 2)
 SALES_WEEK = ReportStream(ReportType.SALES, (("reportPeriod", "WEEK"), ("distributorView", "MANUFACTURING"),

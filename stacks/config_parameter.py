@@ -1,5 +1,5 @@
 """The validated deployment config as JSON in an SSM parameter: what the functions read at run time
-(vendorcast.ingestion.context), so that config changes deploy without touching code assets."""
+(vendorcast.function_environment), so that config changes deploy without touching code assets."""
 
 from __future__ import annotations
 

@@ -52,8 +52,8 @@ PRUNED_DEPENDENCY_PATTERNS = (
     "pyarrow/libarrow_python_flight.so*",
     "**/__pycache__",
 )
-# Parts of the library only a laptop runs (emulators, embedded runtime, CLI, local dashboard).
-LOCAL_ONLY_PATHS = ("local", "sandbox", "dashboard", "cli.py")
+# Parts of the library only a laptop runs (emulators, embedded runtime, CLI, local dashboard, the synthetic lake).
+LOCAL_ONLY_PATHS = ("local", "sandbox", "dashboard", "cli.py", "synthetic_lake.py")
 
 
 def install_lambda_dependencies(

@@ -15,8 +15,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sp_api.base import Marketplaces
 
-from vendorcast.catalog.fields import DEFAULT_ALERT_FIELDS, CatalogField
-from vendorcast.reports.catalogue import (
+from vendorcast.resources import SPAPI_PARTNER_SOURCE_PREFIX
+from vendorcast.vocabulary.catalog_fields import DEFAULT_ALERT_FIELDS, CatalogField
+from vendorcast.vocabulary.report_catalogue import (
     OPTION_DISTRIBUTOR_VIEW,
     OPTION_REPORT_PERIOD,
     OPTION_SELLING_PROGRAM,
@@ -27,7 +28,6 @@ from vendorcast.reports.catalogue import (
     SellingProgram,
     report_spec,
 )
-from vendorcast.resources import SPAPI_PARTNER_SOURCE_PREFIX
 
 
 class ConfigError(ValueError):

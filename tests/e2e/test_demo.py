@@ -18,8 +18,8 @@ import pytest
 
 from vendorcast.config import default_reports
 from vendorcast.local.demo import DEMO_EMAIL, DEPLOYED_WEEKS, EXAMPLE_QUERIES
-from vendorcast.reports.catalogue import ReportPeriod
 from vendorcast.reports.windows import plan_report_windows
+from vendorcast.vocabulary.report_catalogue import ReportPeriod
 
 pytestmark = pytest.mark.integration
 

@@ -131,8 +131,9 @@ def test_function_asset_holds_the_library_and_its_own_folder(tmp_path: Path, fun
     assert (tmp_path / "lambdas" / "__init__.py").is_file()
     assert {p.name for p in (tmp_path / "lambdas").iterdir() if p.is_dir()} == {function}
     shipped = {p.name for p in (tmp_path / "vendorcast").iterdir()}
-    assert {"ingestion", "spapi", "reports", "config.py", "resources.py"} <= shipped
-    assert not shipped & {"local", "sandbox", "dashboard", "cli.py"}
+    assert {"ingestion", "spapi", "reports", "vocabulary", "config.py", "resources.py",
+            "function_environment.py"} <= shipped
+    assert not shipped & {"local", "sandbox", "dashboard", "cli.py", "synthetic_lake.py"}
     assert not list(tmp_path.rglob("__pycache__"))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from vendorcast.reports.catalogue import report_spec
+from vendorcast.vocabulary.report_catalogue import report_spec
 
 ROOT = Path(__file__).parents[2]
 

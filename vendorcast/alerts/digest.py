@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from vendorcast.catalog.fields import CatalogField
+from vendorcast.vocabulary.catalog_fields import CatalogField
 
 
 class ConditionKind(StrEnum):

@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+
+from vendorcast.alerts.topic import SnsMessage, TopicPublisher
 
 log = logging.getLogger(__name__)
-
-# SNS subject lines are limited to 100 characters.
-SUBJECT_LIMIT = 100
 
 
 @dataclass
 class OperatorAlerts:
-    topic_arn: str | None
-    sns: Any | None = None
+    topic: TopicPublisher | None  # None: no ops topic configured; the alert is only logged
 
     def send(self, subject: str, message: str) -> None:
         log.error("operator alert: %s: %s", subject, message)
-        if not self.topic_arn or self.sns is None:
-            return
-        self.sns.publish(TopicArn=self.topic_arn, Subject=subject[:SUBJECT_LIMIT], Message=message)
+        if self.topic is not None:
+            self.topic.publish(SnsMessage(subject, message))

@@ -5,16 +5,13 @@ changed and how many items."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from vendorcast.alerts.digest import PURCHASE_ORDER_KINDS, AlertDigest, ChangeAlert, ConditionAlert, ConditionKind
-from vendorcast.catalog.fields import FIELDS, display_lines
+from vendorcast.alerts.topic import MESSAGE_LIMIT_BYTES, SnsMessage, sns_subject
 from vendorcast.config import MARKETPLACES
+from vendorcast.vocabulary.catalog_fields import FIELDS, display_lines
 
-# SNS: subjects are ASCII, one line, under 100 characters; a whole message is at most 256 KiB.
-SUBJECT_LIMIT = 99
-MESSAGE_LIMIT_BYTES = 256 * 1024
 SUBJECT_PREFIX = "vendorcast: "
 JSON_FORMAT_VERSION = 1
 # A value this long (before and after together) gets a line of its own.
@@ -49,10 +46,6 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _ascii(text: str) -> str:
-    return text.encode("ascii", "replace").decode("ascii").replace("\n", " ")
-
-
 def render_subject(digest: AlertDigest) -> str:
     """E.g. `vendorcast: title, main image changed on B0C1234567; 2 ASINs out of stock`."""
     parts = []
@@ -81,8 +74,7 @@ def render_subject(digest: AlertDigest) -> str:
                 parts.append(f"{_plural(count, 'PO line')} due soon or late")
             case ConditionKind.OTIF_BELOW_TARGET:
                 parts.append("OTIF below target")
-    subject = _ascii(SUBJECT_PREFIX + "; ".join(parts))
-    return subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 3] + "..."
+    return sns_subject(SUBJECT_PREFIX + "; ".join(parts))
 
 
 def _change_lines(change: ChangeAlert) -> list[str]:
@@ -169,20 +161,6 @@ def digest_json(digest: AlertDigest, omitted_changes: int = 0) -> dict[str, Any]
     }
 
 
-@dataclass(frozen=True)
-class SnsMessage:
-    """The arguments of one sns.publish."""
-
-    subject: str
-    message: str  # a JSON object: protocol -> text
-    message_structure: str = "json"
-
-    def protocol_text(self, protocol: str) -> str:
-        """What a subscriber of `protocol` receives (SNS falls back to `default`)."""
-        structure = json.loads(self.message)
-        return structure.get(protocol, structure["default"])
-
-
 def render_sns_message(digest: AlertDigest) -> SnsMessage:
     """The digest as one SNS message within SNS's size limit: when too large, the changes are cut (the conditions
     are always kept) and both renderings say how many were left out."""
@@ -194,9 +172,9 @@ def render_sns_message(digest: AlertDigest) -> SnsMessage:
         structure = {"default": compact, "email": render_email(cut, omitted)}
         message = json.dumps(structure, ensure_ascii=False)
         if len(message.encode("utf-8")) <= MESSAGE_LIMIT_BYTES or shown == 0:
-            return SnsMessage(render_subject(digest), message)
+            return SnsMessage(render_subject(digest), message, message_structure="json")
         shown //= 2
 
 
-__all__ = ["RETAIL_DOMAINS", "SnsMessage", "digest_json", "product_page_url", "render_email", "render_sns_message",
+__all__ = ["RETAIL_DOMAINS", "digest_json", "product_page_url", "render_email", "render_sns_message",
            "render_subject"]

@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from vendorcast.alerts.digest import ChangeAlert
-from vendorcast.catalog.fields import CatalogField
 from vendorcast.catalog.snapshot import CatalogSnapshot, FieldChange, diff_snapshots
 from vendorcast.catalog.store import CatalogStore, SnapshotConflict, StoredSnapshot
+from vendorcast.vocabulary.catalog_fields import CatalogField
 
 log = logging.getLogger(__name__)
 

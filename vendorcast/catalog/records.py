@@ -10,11 +10,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from vendorcast.catalog.fields import CatalogField, split_classification
 from vendorcast.catalog.store import StoredSnapshot
 from vendorcast.lake.layout import work_raw_key
 from vendorcast.lake.tables import RAW_CATALOG_CHANGES_SCHEMA, RAW_CATALOG_ITEMS_SCHEMA
 from vendorcast.reports.parsers import write_parquet
+from vendorcast.vocabulary.catalog_fields import CatalogField, split_classification
 
 ITEMS_TABLE = "catalog_items"
 CHANGES_TABLE = "catalog_changes"

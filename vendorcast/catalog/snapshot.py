@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from vendorcast.catalog.fields import FIELDS, LISTED, NOT_FOUND, CatalogField, read_fields
+from vendorcast.vocabulary.catalog_fields import FIELDS, LISTED, NOT_FOUND, CatalogField, read_fields
 
 
 @dataclass(frozen=True)

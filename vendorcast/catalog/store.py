@@ -28,9 +28,9 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from vendorcast.alerts.digest import ChangeAlert, ConditionAlert
-from vendorcast.catalog.fields import CatalogField
 from vendorcast.catalog.snapshot import CatalogSnapshot, FieldChange
 from vendorcast.resources import CATALOG_PARTITION_KEY, CATALOG_SORT_KEY, CATALOG_TTL_ATTRIBUTE
+from vendorcast.vocabulary.catalog_fields import CatalogField
 
 PK, SK = CATALOG_PARTITION_KEY, CATALOG_SORT_KEY
 BATCHES = "BATCHES"

@@ -9,7 +9,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from vendorcast.alerts.conditions import (
+from vendorcast.catalog.batches import SentDigest, flush_stale_batches, send_batch_digest
+from vendorcast.catalog.context import CatalogContext
+from vendorcast.catalog.data_conditions import (
     DemandWeek,
     FoundCondition,
     failed_report_marker,
@@ -18,8 +20,6 @@ from vendorcast.alerts.conditions import (
     out_of_stock_crossings,
     read_recent_demand,
 )
-from vendorcast.catalog.batches import SentDigest, flush_stale_batches, send_batch_digest
-from vendorcast.catalog.context import CatalogContext
 from vendorcast.catalog.messages import CHUNK_SIZE, WatchChunk, chunk_message
 from vendorcast.config import AccountConfig
 from vendorcast.ingestion.ledger import LedgerEntry, RequestStatus

@@ -1,5 +1,5 @@
 """A sample lake for the dashboard's browser test and its README screenshot: the synthetic vendor's raw zone
-(vendorcast.local.synthetic_lake, purchase orders included) published into curated tables by the real publishing SQL,
+(vendorcast.synthetic_lake, purchase orders included) published into curated tables by the real publishing SQL,
 plus forecast tables written to their contract by two plain stand-in forecasters (seasonal naive, an 8-week
 moving average, and their mean as the selected "ensemble"), each run scored by a rolling-origin backtest next to
 Amazon's snapshots. The stand-ins only give the page realistic shapes; the forecast workflow writes the real
@@ -33,7 +33,7 @@ from vendorcast.lake.publish import publish_lake_local
 from vendorcast.lake.query import LocalLake
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.lake.tables import DEMAND_SELLING_PROGRAM, arrow_schema
-from vendorcast.local.synthetic_lake import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
+from vendorcast.synthetic_lake import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
 
 SEASONAL_NAIVE, MOVING_AVERAGE, ENSEMBLE = "seasonal_naive", "moving_average", "ensemble"
 MODELS = (SEASONAL_NAIVE, MOVING_AVERAGE, ENSEMBLE)

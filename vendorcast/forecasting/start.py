@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from vendorcast.reports.catalogue import ReportPeriod
 from vendorcast.reports.periods import period_start
+from vendorcast.vocabulary.report_catalogue import ReportPeriod
 
 # A year ahead at most: the models learn yearly seasonality, nothing longer.
 MAX_HORIZON_WEEKS = 52

@@ -18,7 +18,6 @@ import boto3
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from vendorcast.reports.catalogue import ReportPeriod, ReportType
 from vendorcast.reports.windows import ReportWindow
 from vendorcast.resources import (
     LEDGER_PARTITION_KEY,
@@ -30,6 +29,7 @@ from vendorcast.resources import (
     LEDGER_STREAM_INDEX,
     LEDGER_STREAM_KEY,
 )
+from vendorcast.vocabulary.report_catalogue import ReportPeriod, ReportType
 
 
 class RequestStatus(StrEnum):

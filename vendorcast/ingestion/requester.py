@@ -12,7 +12,6 @@ from enum import StrEnum
 from vendorcast.config import AccountConfig
 from vendorcast.ingestion.context import IngestionContext
 from vendorcast.ingestion.ledger import LedgerConflict, LedgerEntry, RequestStatus
-from vendorcast.reports.catalogue import ReportPeriod
 from vendorcast.reports.periods import period_start
 from vendorcast.reports.windows import (
     PULL_INITIAL,
@@ -23,6 +22,7 @@ from vendorcast.reports.windows import (
     stream_key,
 )
 from vendorcast.spapi.errors import SpApiAuthError, SpApiBadRequest, SpApiError
+from vendorcast.vocabulary.report_catalogue import ReportPeriod
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from importlib import resources as importlib_resources
 import pyarrow as pa
 
 from vendorcast.lake.layout import table_name
-from vendorcast.reports.catalogue import ReportType, report_spec
 from vendorcast.reports.schemas import OPTION_COLUMNS, TIMESTAMP_UTC, report_layout
 from vendorcast.resources import CURATED_PREFIX, RAW_PREFIX
+from vendorcast.vocabulary.report_catalogue import ReportType, report_spec
 
 # A week whose customers found the ASIN out of stock on at least this share of their glance views sold less than
 # its demand: demand_weekly flags it `censored`, and a forecast should treat its units as a lower bound.

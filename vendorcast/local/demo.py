@@ -36,10 +36,10 @@ from vendorcast.local.reconcile import PurchaseOrderReconciliation, reconcile_pu
 from vendorcast.local.runtime import LocalPipeline
 from vendorcast.local.runtime import Progress as PipelineProgress
 from vendorcast.orders.pull import ORDERS_BATCH_PREFIX
-from vendorcast.reports.catalogue import ReportType
 from vendorcast.reports.windows import PULL_RESTATE_PREFIX
 from vendorcast.sandbox.settings import FaultSettings, SandboxSettings
 from vendorcast.sandbox.truth import purchase_order_items_table
+from vendorcast.vocabulary.report_catalogue import ReportType
 
 DEMO_ACCOUNT = "demo-vendor"
 # Run on <output>/vendorcast.duckdb (and, unchanged, by `vendorcast query` on the lake or on Athena).

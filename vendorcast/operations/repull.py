@@ -15,14 +15,17 @@ from datetime import date, timedelta
 
 from vendorcast import resources as r
 from vendorcast.alerts.operator import OperatorAlerts
+from vendorcast.alerts.topic import TopicPublisher
 from vendorcast.config import AccountConfig, ReportConfig
 from vendorcast.ingestion.context import IngestionContext
 from vendorcast.ingestion.ledger import LedgerConflict, LedgerEntry, RequestLedger
 from vendorcast.ingestion.requester import WindowRequest, new_ledger_entry, request_window
 from vendorcast.operations.deployment import InvalidOption, OperatorContext
-from vendorcast.reports.catalogue import DEFAULT_MAX_LOOKBACK, ReportType, UnknownReportType
 from vendorcast.reports.periods import next_period_start, period_start
 from vendorcast.reports.windows import PULL_REPULL_PREFIX, ReportWindow, plan_report_windows, stream_key
+from vendorcast.spapi.client import SpApiEndpoints
+from vendorcast.spapi.sessions import SpApiSessions
+from vendorcast.vocabulary.report_catalogue import DEFAULT_MAX_LOOKBACK, ReportType, UnknownReportType
 
 # What became of a planned window besides WindowRequest's outcomes.
 ALREADY_OPEN = "already open"  # an open request covers it: nothing requested
@@ -154,6 +157,8 @@ def _ingestion_context(ctx: OperatorContext) -> IngestionContext:
     return IngestionContext(
         config=ctx.config, ledger=_ledger(ctx), bucket=ctx.deployment.name(r.ENV_LAKE_BUCKET),
         queue_url=ctx.deployment.queue_url("report-events"), dlq_url=None, s3=ctx.client("s3"),
-        sqs=ctx.client("sqs"), alerts=OperatorAlerts(topic, ctx.client("sns") if topic else None), clock=ctx.clock,
-        rate_limit_table=ctx.dynamodb.Table(ctx.deployment.name(r.ENV_RATE_LIMIT_TABLE)),
+        sqs=ctx.client("sqs"), alerts=OperatorAlerts(TopicPublisher(topic, ctx.client("sns")) if topic else None),
+        clock=ctx.clock,
+        sessions=SpApiSessions(ctx.clock, SpApiEndpoints.from_environment(),
+                               ctx.dynamodb.Table(ctx.deployment.name(r.ENV_RATE_LIMIT_TABLE))),
     )

@@ -3,34 +3,25 @@ runtime) sets: config, purchase-orders table, lake, dead-letter queue, alert top
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 
 from vendorcast.alerts.publisher import AlertPublisher
+from vendorcast.alerts.topic import TopicPublisher
 from vendorcast.clock import Clock, get_clock
-from vendorcast.config import ConfigError, VendorcastConfig
-from vendorcast.ingestion.context import config_from_environment
+from vendorcast.config import VendorcastConfig
+from vendorcast.function_environment import (
+    config_from_environment,
+    lake_from_environment,
+    required_env,
+    spapi_sessions_from_environment,
+)
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.orders.store import PurchaseOrderStore
-from vendorcast.resources import (
-    ENV_ALERT_TOPIC_ARN,
-    ENV_LAKE_BUCKET,
-    ENV_PURCHASE_ORDERS_DLQ_URL,
-    ENV_PURCHASE_ORDERS_TABLE,
-    ENV_RATE_LIMIT_TABLE,
-)
-from vendorcast.spapi.client import SpApiEndpoints
+from vendorcast.resources import ENV_ALERT_TOPIC_ARN, ENV_PURCHASE_ORDERS_DLQ_URL, ENV_PURCHASE_ORDERS_TABLE
 from vendorcast.spapi.sessions import SpApiSessions
-
-
-def _required_env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        raise ConfigError(f"environment variable {name} is not set; the stack sets it on the purchase_orders function")
-    return value
 
 
 @dataclass
@@ -47,20 +38,15 @@ class OrdersContext:
     @classmethod
     def from_environment(cls) -> OrdersContext:
         clock = get_clock()
-        # Locally AWS_ENDPOINT_URL points boto3 at the emulator; pyarrow's S3 needs to be told.
-        endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
-        rate_limits = os.environ.get(ENV_RATE_LIMIT_TABLE)
         return cls(
             config=config_from_environment(),
-            store=PurchaseOrderStore(_required_env(ENV_PURCHASE_ORDERS_TABLE)),
-            lake=LakeStorage.s3(_required_env(ENV_LAKE_BUCKET), region=os.environ.get("AWS_REGION"),
-                                endpoint_url=endpoint),
-            dlq_url=_required_env(ENV_PURCHASE_ORDERS_DLQ_URL),
+            store=PurchaseOrderStore(required_env(ENV_PURCHASE_ORDERS_TABLE)),
+            lake=lake_from_environment(),
+            dlq_url=required_env(ENV_PURCHASE_ORDERS_DLQ_URL),
             sqs=boto3.client("sqs"),
-            publisher=AlertPublisher(_required_env(ENV_ALERT_TOPIC_ARN), boto3.client("sns")),
+            publisher=AlertPublisher(TopicPublisher(required_env(ENV_ALERT_TOPIC_ARN), boto3.client("sns"))),
             clock=clock,
-            sessions=SpApiSessions(clock, SpApiEndpoints.from_environment(),
-                                   boto3.resource("dynamodb").Table(rate_limits) if rate_limits else None),
+            sessions=spapi_sessions_from_environment(clock),
         )
 
 

@@ -12,8 +12,8 @@ from vendorcast.alerts.digest import ConditionAlert, ConditionItem, ConditionKin
 from vendorcast.config import PurchaseOrderAlertsConfig
 from vendorcast.orders.otif import OtifTally, tally_by_asin
 from vendorcast.orders.store import OrderState
-from vendorcast.reports.catalogue import ReportPeriod
 from vendorcast.reports.periods import period_start
+from vendorcast.vocabulary.report_catalogue import ReportPeriod
 
 # The digest names at most this many ASINs, worst first.
 DIGEST_ASINS = 20

@@ -21,7 +21,6 @@ import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from vendorcast.reports.catalogue import ReportPeriod
 from vendorcast.reports.periods import period_start
 from vendorcast.resources import (
     PURCHASE_ORDERS_OPEN_INDEX,
@@ -33,6 +32,7 @@ from vendorcast.resources import (
     PURCHASE_ORDERS_WEEK_KEY,
 )
 from vendorcast.spapi.vendor_orders import OrdersFeed
+from vendorcast.vocabulary.report_catalogue import ReportPeriod
 
 # Amazon keeps about six months of POs; a PO's item outlives that by a little, for the last OTIF digests.
 PO_ITEM_LIFETIME = timedelta(days=200)

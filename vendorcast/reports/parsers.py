@@ -20,7 +20,6 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
-from vendorcast.reports.catalogue import ReportType, report_spec
 from vendorcast.reports.schemas import (
     METADATA_REPORT_TYPE,
     OPTION_COLUMNS,
@@ -33,6 +32,7 @@ from vendorcast.reports.schemas import (
     report_layout,
     report_schema,
 )
+from vendorcast.vocabulary.report_catalogue import ReportType, report_spec
 
 if TYPE_CHECKING:
     # Only a type here: the window module brings in the config (pydantic, sp_api), which parsing never needs.

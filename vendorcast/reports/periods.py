@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from vendorcast.reports.catalogue import ReportPeriod
+from vendorcast.vocabulary.report_catalogue import ReportPeriod
 
 
 def period_start(day: date, period: ReportPeriod) -> date:

@@ -18,7 +18,7 @@ from enum import StrEnum
 
 import pyarrow as pa
 
-from vendorcast.reports.catalogue import (
+from vendorcast.vocabulary.report_catalogue import (
     OPTION_CURRENCY_CODE,
     OPTION_DISTRIBUTOR_VIEW,
     OPTION_REPORT_PERIOD,

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from vendorcast.config import ReportConfig
-from vendorcast.reports.catalogue import (
+from vendorcast.reports.periods import next_period_start, period_start, periods_between
+from vendorcast.vocabulary.report_catalogue import (
     DEFAULT_AVAILABILITY_LAG,
     DEFAULT_MAX_LOOKBACK,
     ReportPeriod,
     ReportType,
 )
-from vendorcast.reports.periods import next_period_start, period_start, periods_between
 
 PULL_INITIAL = "initial"
 PULL_RESTATE_PREFIX = "restate-"

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from vendorcast.reports.catalogue import ReportType
 from vendorcast.sandbox.report_rules import ReportRejected, amazon_report_type, check_report_options
 from vendorcast.sandbox.report_values import ReportValues, RowValues, compute_report_values
 from vendorcast.sandbox.simulator import VendorSimulator
+from vendorcast.vocabulary.report_catalogue import ReportType
 
 INT, FLOAT, MONEY = "int", "float", "money"
 

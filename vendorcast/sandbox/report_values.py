@@ -9,7 +9,6 @@ from datetime import date
 
 import numpy as np
 
-from vendorcast.reports.catalogue import DistributorView, ReportPeriod, ReportType, SellingProgram
 from vendorcast.sandbox.report_rules import DISTRIBUTOR_VIEW, REPORT_PERIOD, SELLING_PROGRAM, periods_covering
 from vendorcast.sandbox.restatements import (
     restate_margin,
@@ -18,6 +17,7 @@ from vendorcast.sandbox.restatements import (
     restatement_factor,
 )
 from vendorcast.sandbox.simulator import FORECAST_WEEKS, VendorSimulator
+from vendorcast.vocabulary.report_catalogue import DistributorView, ReportPeriod, ReportType, SellingProgram
 
 AGGREGATE_ROW = -1
 

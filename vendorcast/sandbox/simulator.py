@@ -13,10 +13,10 @@ from enum import IntEnum
 
 import numpy as np
 
-from vendorcast.reports.catalogue import DistributorView, SellingProgram
 from vendorcast.sandbox.products import Catalogue, Product, build_catalogue
 from vendorcast.sandbox.retail_calendar import event_mask, holiday_multiplier
 from vendorcast.sandbox.supply import WINDOW_DAYS, PurchaseOrderLines, VendorSupply
+from vendorcast.vocabulary.report_catalogue import DistributorView, SellingProgram
 
 CHUNK_DAYS = 64
 FORECAST_WEEKS = 26

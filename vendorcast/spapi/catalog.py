@@ -8,9 +8,9 @@ from typing import Any
 from sp_api.api import CatalogItems
 from sp_api.api.catalog_items.catalog_items import CatalogItemsVersion
 
-from vendorcast.catalog.fields import INCLUDED_DATA
 from vendorcast.spapi.client import SpApiSession
 from vendorcast.spapi.errors import SpApiNotFound
+from vendorcast.vocabulary.catalog_fields import INCLUDED_DATA
 
 GET_CATALOG_ITEM = "getCatalogItem"
 

@@ -14,7 +14,6 @@ import pytest
 from vendorcast.alerts.digest import ConditionAlert, ConditionItem, ConditionKind
 from vendorcast.catalog.batches import STALE_BATCH, STALE_CLAIM, flush_stale_batches, send_batch_digest
 from vendorcast.catalog.context import CatalogContext
-from vendorcast.catalog.fields import INCLUDED_DATA, CatalogField
 from vendorcast.catalog.messages import WatchChunk, chunk_message
 from vendorcast.catalog.observe import ObservationContext, observe_item
 from vendorcast.catalog.snapshot import CatalogSnapshot
@@ -26,6 +25,7 @@ from vendorcast.dead_letters import FAILURE_REASON_ATTRIBUTE
 from vendorcast.local.outbox import published_messages
 from vendorcast.local.runtime import LocalPipeline
 from vendorcast.sandbox.settings import SandboxSettings
+from vendorcast.vocabulary.catalog_fields import INCLUDED_DATA, CatalogField
 
 pytestmark = pytest.mark.integration
 

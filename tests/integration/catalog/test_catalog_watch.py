@@ -21,7 +21,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from vendorcast import resources as r
-from vendorcast.catalog.fields import CatalogField, image_id
 from vendorcast.catalog.messages import WATCH_SOURCE
 from vendorcast.config import parse_config
 from vendorcast.local.outbox import published_messages
@@ -32,6 +31,7 @@ from vendorcast.sandbox.manual_clock import ManualClock
 from vendorcast.sandbox.settings import FaultSettings, SandboxSettings
 from vendorcast.sandbox.simulator import VendorSimulator
 from vendorcast.spapi.ratelimit import USAGE_PLANS
+from vendorcast.vocabulary.catalog_fields import CatalogField, image_id
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ from vendorcast import resources as r
 from vendorcast.forecasting.workflow import forecast_shard, prepare_run, publish_run, train_models
 from vendorcast.lake.publish import publish_lake_emulated
 from vendorcast.lake.storage import LakeStorage
-from vendorcast.local.synthetic_lake import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
+from vendorcast.synthetic_lake import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
 
 
 @dataclass

@@ -13,8 +13,8 @@ import pytest
 from tests.integration.forecasting.conftest import EmulatedLake, emulate, run_steps
 from vendorcast.lake.forecast_tables import FORECAST
 from vendorcast.lake.tables import UNITS_SOURCE_SHIPPED
-from vendorcast.local.synthetic_lake import WEEKLY_STREAMS, SyntheticLake
-from vendorcast.reports.catalogue import ReportType
+from vendorcast.synthetic_lake import WEEKLY_STREAMS, SyntheticLake
+from vendorcast.vocabulary.report_catalogue import ReportType
 
 pytestmark = pytest.mark.integration
 

@@ -20,10 +20,10 @@ from vendorcast.config import parse_config
 from vendorcast.ingestion.ledger import RequestStatus
 from vendorcast.local.reconcile import reconcile_with_truth
 from vendorcast.local.runtime import LocalPipeline
-from vendorcast.reports.catalogue import ReportPeriod
 from vendorcast.reports.periods import periods_between
 from vendorcast.reports.windows import PULL_INITIAL, period_is_published
 from vendorcast.sandbox.settings import FaultSettings, SandboxSettings
+from vendorcast.vocabulary.report_catalogue import ReportPeriod
 
 pytestmark = pytest.mark.integration
 

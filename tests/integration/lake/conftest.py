@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from vendorcast.lake.storage import LakeStorage
-from vendorcast.local.synthetic_lake import SyntheticLake, write_synthetic_lake
+from vendorcast.synthetic_lake import SyntheticLake, write_synthetic_lake
 
 FIXTURE = SyntheticLake(purchase_orders=True)
 

@@ -17,8 +17,8 @@ from vendorcast.lake.raw_files import partition_values
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.lake.tables import CURATED_TABLES
 from vendorcast.local.runtime import LocalPipeline
-from vendorcast.local.synthetic_lake import SyntheticLake, write_synthetic_lake
 from vendorcast.sandbox.settings import SandboxSettings
+from vendorcast.synthetic_lake import SyntheticLake, write_synthetic_lake
 
 pytestmark = pytest.mark.integration
 

@@ -17,15 +17,15 @@ from vendorcast.lake.manifest import load_manifest
 from vendorcast.lake.publish import PublishIncomplete, publish_lake
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.lake.tables import CURATED_TABLES, arrow_schema
-from vendorcast.local.synthetic_lake import (
+from vendorcast.reports.windows import PULL_RESTATE_PREFIX
+from vendorcast.synthetic_lake import (
     ReportStream,
     SyntheticLake,
     write_raw_table,
     write_report,
     write_synthetic_lake,
 )
-from vendorcast.reports.catalogue import ReportType
-from vendorcast.reports.windows import PULL_RESTATE_PREFIX
+from vendorcast.vocabulary.report_catalogue import ReportType
 
 from .conftest import FIXTURE, copy_lake
 

@@ -17,7 +17,7 @@ from vendorcast.lake.storage import LakeStorage
 from vendorcast.local.aws import LocalAws, apply_environment, restore_environment
 from vendorcast.local.lambdas import load_handler
 from vendorcast.local.stepfunctions import LocalStepFunctions, create_forecast_workflow
-from vendorcast.local.synthetic_lake import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
+from vendorcast.synthetic_lake import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ from sp_api.api import CatalogItems, Reports, VendorOrders
 from sp_api.auth.exceptions import AuthorizationError
 from sp_api.base import Marketplaces, SellingApiBadRequestException, SellingApiNotFoundException
 
-from vendorcast.reports.catalogue import report_spec
 from vendorcast.sandbox.documents import expected_by_asin_rows
+from vendorcast.vocabulary.report_catalogue import report_spec
 
 pytestmark = pytest.mark.integration
 

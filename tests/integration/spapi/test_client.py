@@ -19,7 +19,6 @@ from sp_api.api import Reports
 from vendorcast.clock import ScaledClock, use_clock
 from vendorcast.config import AccountConfig, load_config
 from vendorcast.local.aws import LocalAws, apply_environment, restore_environment
-from vendorcast.reports.catalogue import ReportPeriod, ReportType
 from vendorcast.reports.windows import PULL_INITIAL, ReportWindow
 from vendorcast.resources import ENV_LWA_TOKEN_URL, ENV_SPAPI_ENDPOINT, RATE_LIMIT_TABLE
 from vendorcast.sandbox import FaultSettings, ManualClock, SandboxServer, SandboxSettings
@@ -35,6 +34,7 @@ from vendorcast.spapi.client import (
 from vendorcast.spapi.errors import SpApiAuthError, SpApiCredentialsError, SpApiServerError
 from vendorcast.spapi.ratelimit import USAGE_PLANS, RateLimiter
 from vendorcast.spapi.reports import ReportsApi, ReportStatus, TruncatedDocument, inflate_complete
+from vendorcast.vocabulary.report_catalogue import ReportPeriod, ReportType
 
 pytestmark = pytest.mark.integration
 

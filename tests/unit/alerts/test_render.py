@@ -8,15 +8,14 @@ from datetime import UTC, date, datetime
 
 from vendorcast.alerts.digest import AlertDigest, ChangeAlert, ConditionAlert, ConditionItem, ConditionKind
 from vendorcast.alerts.render import (
-    MESSAGE_LIMIT_BYTES,
-    SUBJECT_LIMIT,
     product_page_url,
     render_email,
     render_sns_message,
     render_subject,
 )
-from vendorcast.catalog.fields import CatalogField
+from vendorcast.alerts.topic import MESSAGE_LIMIT_BYTES, SUBJECT_LIMIT
 from vendorcast.config import MARKETPLACES
+from vendorcast.vocabulary.catalog_fields import CatalogField
 
 AT = datetime(2026, 4, 7, 7, 0, 12, tzinfo=UTC)
 US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"

@@ -9,7 +9,9 @@ from itertools import pairwise
 
 import pytest
 
-from vendorcast.catalog.fields import (
+from vendorcast.sandbox.catalog import IMAGE_LINK_PERIOD_DAYS, SimulatedCatalog, image_link_style
+from vendorcast.sandbox.simulator import VendorSimulator
+from vendorcast.vocabulary.catalog_fields import (
     DEFAULT_ALERT_FIELDS,
     FIELDS,
     INCLUDED_DATA,
@@ -21,8 +23,6 @@ from vendorcast.catalog.fields import (
     split_classification,
     tracked_fields,
 )
-from vendorcast.sandbox.catalog import IMAGE_LINK_PERIOD_DAYS, SimulatedCatalog, image_link_style
-from vendorcast.sandbox.simulator import VendorSimulator
 
 from .conftest import AMAZON_ITEM, MARKETPLACE
 

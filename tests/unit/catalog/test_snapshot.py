@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import copy
 
-from vendorcast.catalog.fields import LISTED, NOT_FOUND, CatalogField, tracked_fields
 from vendorcast.catalog.snapshot import CatalogSnapshot, FieldChange, diff_snapshots
+from vendorcast.vocabulary.catalog_fields import LISTED, NOT_FOUND, CatalogField, tracked_fields
 
 from .conftest import AMAZON_ITEM, MARKETPLACE
 

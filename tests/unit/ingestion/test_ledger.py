@@ -12,9 +12,9 @@ import pytest
 from vendorcast.config import load_config
 from vendorcast.ingestion.ledger import OPEN_STATUSES, LedgerConflict, LedgerEntry, RequestLedger, RequestStatus
 from vendorcast.local.aws import LocalAws
-from vendorcast.reports.catalogue import ReportPeriod, ReportType
 from vendorcast.reports.windows import PULL_INITIAL, ReportWindow
 from vendorcast.resources import LEDGER_TABLE
+from vendorcast.vocabulary.report_catalogue import ReportPeriod, ReportType
 
 pytestmark = pytest.mark.integration
 

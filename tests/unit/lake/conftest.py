@@ -16,7 +16,7 @@ import pytest
 from vendorcast.lake.publish import publish_lake_local
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.lake.tables import RAW_INPUTS
-from vendorcast.local.synthetic_lake import SyntheticLake, write_raw_table, write_synthetic_lake
+from vendorcast.synthetic_lake import SyntheticLake, write_raw_table, write_synthetic_lake
 
 FIXTURE = SyntheticLake(purchase_orders=True)
 

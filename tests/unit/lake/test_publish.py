@@ -22,9 +22,9 @@ from vendorcast.lake.tables import (
     UNITS_SOURCE_ORDERED,
     UNITS_SOURCE_SHIPPED,
 )
-from vendorcast.local.synthetic_lake import ReportStream, SyntheticLake, write_raw_table, write_report
-from vendorcast.reports.catalogue import ReportPeriod, ReportType
 from vendorcast.reports.windows import PULL_RESTATE_PREFIX
+from vendorcast.synthetic_lake import ReportStream, SyntheticLake, write_raw_table, write_report
+from vendorcast.vocabulary.report_catalogue import ReportPeriod, ReportType
 
 from .conftest import FIXTURE
 
@@ -388,7 +388,7 @@ def test_demand_weekly_censors_weeks_with_stockouts(lake):
 def test_demand_weekly_falls_back_to_shipped_units_where_only_sourcing_exists(tmp_path):
     storage = LakeStorage.local(tmp_path / "lake")
     spec = SyntheticLake(weeks=3, streams=(SALES_WEEK_SOURCING,), catalog=False, restatements=0)
-    from vendorcast.local.synthetic_lake import write_synthetic_lake
+    from vendorcast.synthetic_lake import write_synthetic_lake
 
     write_synthetic_lake(storage, spec)
     publish(storage)

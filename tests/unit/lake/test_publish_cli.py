@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from vendorcast.lake.storage import LakeStorage
-from vendorcast.local.synthetic_lake import SyntheticLake, write_synthetic_lake
+from vendorcast.synthetic_lake import SyntheticLake, write_synthetic_lake
 
 ROOT = Path(__file__).parents[3]
 

@@ -16,13 +16,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from vendorcast.reports.catalogue import (
-    REPORT_CATALOGUE,
-    ReportPeriod,
-    ReportType,
-    UnknownReportType,
-    report_spec,
-)
 from vendorcast.reports.parsers import (
     DocumentLineage,
     ExpectedSpecification,
@@ -42,6 +35,13 @@ from vendorcast.reports.schemas import (
     snake_case,
 )
 from vendorcast.reports.windows import ReportWindow
+from vendorcast.vocabulary.report_catalogue import (
+    REPORT_CATALOGUE,
+    ReportPeriod,
+    ReportType,
+    UnknownReportType,
+    report_spec,
+)
 
 # Chained: on Python 3.11 a namespace package's joinpath takes one part at a time.
 MANUFACTURING_RETAIL_WEEK = {

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from vendorcast.config import ReportConfig
-from vendorcast.reports.catalogue import DistributorView, ReportPeriod, ReportType, SellingProgram
 from vendorcast.reports.periods import is_period_end, is_period_start, period_end, period_start
 from vendorcast.reports.windows import PULL_INITIAL, plan_report_windows
+from vendorcast.vocabulary.report_catalogue import DistributorView, ReportPeriod, ReportType, SellingProgram
 
 
 def sales(period: ReportPeriod, **kwargs) -> ReportConfig:

@@ -6,10 +6,10 @@ import jsonschema
 import pyarrow as pa
 import pytest
 
-from vendorcast.reports.catalogue import REPORT_CATALOGUE, ReportType
 from vendorcast.reports.periods import periods_between
 from vendorcast.sandbox.documents import build_report_document, expected_by_asin_rows, truth_schema
 from vendorcast.sandbox.restatements import FINAL_AFTER_DAYS
+from vendorcast.vocabulary.report_catalogue import REPORT_CATALOGUE, ReportType
 
 MARKETPLACE = "ATVPDKIKX0DER"
 SERVED = (

@@ -18,7 +18,7 @@ ALLOWED_MODULES = ("vendorcast.sandbox", "vendorcast.clock")
 # own rules, read from Amazon's schemas. The catalogue's rules (option validation, spans, lags, look-back, schema
 # paths) stay out.
 ALLOWED_NAMES = {
-    "vendorcast.reports.catalogue": {"ReportType", "ReportPeriod", "DistributorView", "SellingProgram"},
+    "vendorcast.vocabulary.report_catalogue": {"ReportType", "ReportPeriod", "DistributorView", "SellingProgram"},
 }
 
 
@@ -58,7 +58,7 @@ def test_the_emulator_imports_nothing_of_the_pipeline(path: Path) -> None:
     "from vendorcast.reports.windows import period_is_published",
     "import vendorcast.ingestion.requester",
     "from vendorcast.spapi.client import SpApiSession",
-    "from vendorcast.reports.catalogue import report_spec",
+    "from vendorcast.vocabulary.report_catalogue import report_spec",
     "from vendorcast.reports.periods import period_start",
     "from vendorcast import config",
     "from ..reports.windows import plan_report_windows",
@@ -69,5 +69,5 @@ def test_the_check_catches_a_pipeline_import(source: str) -> None:
 
 def test_the_check_lets_the_emulator_and_the_clock_through() -> None:
     source = ("from vendorcast.clock import Clock\nfrom vendorcast.sandbox.wire import ApiError\n"
-              "from .faults import Fault\nfrom vendorcast.reports.catalogue import ReportType\nimport numpy")
+              "from .faults import Fault\nfrom vendorcast.vocabulary.report_catalogue import ReportType\nimport numpy")
     assert pipeline_imports(source) == []

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from vendorcast.config import ReportConfig
-from vendorcast.reports.catalogue import REPORT_CATALOGUE, ReportPeriod
 from vendorcast.reports.windows import period_is_published, plan_report_windows
 from vendorcast.sandbox.report_rules import (
     SERVED_REPORT_TYPES,
@@ -18,6 +17,7 @@ from vendorcast.sandbox.report_rules import (
     check_report_request,
     published_at,
 )
+from vendorcast.vocabulary.report_catalogue import REPORT_CATALOGUE, ReportPeriod
 
 MARKETPLACE = "ATVPDKIKX0DER"
 # Every hour of four weeks around a year end and a month end, at odd minutes too.

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from vendorcast.alerts.conditions import (
+from vendorcast.alerts.digest import ConditionKind
+from vendorcast.catalog.data_conditions import (
     DemandWeek,
     failed_report_marker,
     failed_report_streams,
@@ -17,16 +18,15 @@ from vendorcast.alerts.conditions import (
     out_of_stock_crossings,
     read_recent_demand,
 )
-from vendorcast.alerts.digest import ConditionKind
 from vendorcast.ingestion.ledger import LedgerEntry, RequestStatus
 from vendorcast.lake.curated import read_curated_table
 from vendorcast.lake.engines import DuckDBEngine
 from vendorcast.lake.publish import publish_lake
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.lake.tables import CURATED_TABLES
-from vendorcast.local.synthetic_lake import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
-from vendorcast.reports.catalogue import ReportPeriod, ReportType
 from vendorcast.reports.windows import PULL_INITIAL, ReportWindow
+from vendorcast.synthetic_lake import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
+from vendorcast.vocabulary.report_catalogue import ReportPeriod, ReportType
 
 W1, W2, W3 = date(2026, 3, 15), date(2026, 3, 22), date(2026, 3, 29)
 US = "ATVPDKIKX0DER"

@@ -4,8 +4,8 @@ the raw key the pipeline uses. For tests, fixtures, the dashboard's sample and t
 are real ones (each window delivered again with a later lastUpdatedDate), and catalog snapshots and changes come
 from the simulated catalog. Purchase orders (optional) are the simulator's PO lines as Vendor Orders would show them
 on each day something happened to them, written as raw rows of the contract (the ingestion's own parser is not
-used). It joins the emulator and the pipeline, so it lives with the embedded runtime: the library's production code
-never imports the emulator, and the emulator never imports the pipeline."""
+used). It joins the emulator and the pipeline, so it stands above both, beside the embedded runtime and the
+dashboard that use it: the pipeline never imports it, and the emulator never imports the pipeline."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ import pyarrow as pa
 from vendorcast.lake.layout import raw_key
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.lake.tables import RAW_INPUTS
-from vendorcast.reports.catalogue import ReportPeriod, ReportType
 from vendorcast.reports.parsers import DocumentLineage, parse_report_document, write_parquet
 from vendorcast.reports.windows import PULL_INITIAL, PULL_RESTATE_PREFIX, PULL_SNAPSHOT_PREFIX, ReportWindow
 from vendorcast.sandbox.catalog import SimulatedCatalog
 from vendorcast.sandbox.documents import build_report_document
 from vendorcast.sandbox.simulator import VendorSimulator
 from vendorcast.sandbox.supply import FULFILMENT_CENTERS, WINDOW_DAYS
+from vendorcast.vocabulary.report_catalogue import ReportPeriod, ReportType
 
 CATALOG_SOURCE = "synthetic"
 HISTORY_WEEKS = 52
