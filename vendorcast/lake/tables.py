@@ -486,7 +486,7 @@ CATALOG_CHANGES = CuratedTable(
         _ASIN,
         Column("field", "string",
                "Catalog field that changed, e.g. item_name, main_product_image_locator, listing (see "
-               "vendorcast/catalog/fields.py)."),
+               "vendorcast/vocabulary/catalog_fields.py)."),
         Column("before_value", "string", "Value before the change (null when the field appeared)."),
         Column("after_value", "string", "Value after the change (null when the field disappeared)."),
         Column("detected_at", "timestamp", "When the change was detected (UTC)."),

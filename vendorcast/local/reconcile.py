@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 from vendorcast import resources as r
 from vendorcast.ingestion.ledger import RequestStatus
 from vendorcast.lake.layout import table_name
-from vendorcast.reports.catalogue import ReportType
 from vendorcast.sandbox.documents import expected_by_asin_rows
+from vendorcast.vocabulary.report_catalogue import ReportType
 
 if TYPE_CHECKING:
     from vendorcast.local.runtime import LocalPipeline
