@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Protocol
 
 import lightgbm as lgb
@@ -82,20 +83,50 @@ def empty_forecast(model: str, origin: int, horizon: int, levels: Sequence[float
     return ModelForecast(model, np.zeros(0, dtype=int), origin, nothing, {level: nothing for level in levels})
 
 
-# ---------------------------------------------------------------------------------------------- statsforecast
-def _long_history(history: np.ndarray, items: np.ndarray, origin: int) -> pd.DataFrame:
-    """The statsforecast input for `items`: each series from its first known week to the week before the origin,
-    gaps filled by linear interpolation (statistical models need a regular series; a missing week is unknown,
-    not zero)."""
-    frames = []
+# ---------------------------------------------------------------------------------------------- statistical
+def regular_history(history: np.ndarray, items: np.ndarray, origin: int) -> np.ndarray:
+    """The weeks before the origin as statistical models need them: from each item's first known week on, gaps
+    filled by linear interpolation (a missing week is unknown, not zero), NaN before the first known week. An item
+    with no known week is all zeros."""
     window = history[items, :origin]
     filled = pd.DataFrame(window.T).interpolate(limit_direction="forward", axis=0).to_numpy().T
-    first = np.argmax(~np.isnan(window), axis=1)
-    for position, item in enumerate(items):
-        values = filled[position, first[position]:]
-        values = np.where(np.isnan(values), 0.0, values)  # an all-unknown tail after a gap-free start cannot occur
-        frames.append(pd.DataFrame({"unique_id": item, "ds": np.arange(first[position], origin), "y": values}))
-    return pd.concat(frames, ignore_index=True)
+    known = ~np.isnan(window)
+    first = np.where(known.any(axis=1), np.argmax(known, axis=1), 0)
+    started = np.arange(origin)[None, :] >= first[:, None]
+    return np.where(started, np.nan_to_num(filled, nan=0.0), np.nan)
+
+
+def _normal_quantiles(mean: np.ndarray, sigma: np.ndarray, levels: Sequence[float]) -> dict[float, np.ndarray]:
+    return {level: mean + NormalDist().inv_cdf(level) * sigma for level in levels}
+
+
+def _residual_sigma(values: np.ndarray, lag: int) -> np.ndarray:
+    """statsforecast's sigma of a naive method: sqrt(sum of squared lag-`lag` residuals / (weeks - lag))."""
+    residuals = values[:, lag:] - values[:, :-lag] if values.shape[1] > lag else np.zeros((len(values), 0))
+    weeks = np.sum(~np.isnan(values), axis=1)
+    squares = np.nansum(residuals * residuals, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(weeks > lag, np.sqrt(squares / np.maximum(weeks - lag, 1)), 0.0)
+
+
+def naive_quantiles(values: np.ndarray, horizon: int, levels: Sequence[float]) -> dict[float, np.ndarray]:
+    """The last known week, with Normal intervals widening as sqrt(h) (statsforecast's Naive, for every series at
+    once). `values` as regular_history returns them."""
+    mean = np.repeat(values[:, -1:], horizon, axis=1)
+    sigma = _residual_sigma(values, 1)[:, None] * np.sqrt(np.arange(1, horizon + 1))[None, :]
+    return _normal_quantiles(mean, sigma, levels)
+
+
+def seasonal_naive_quantiles(values: np.ndarray, horizon: int, levels: Sequence[float]) -> dict[float, np.ndarray]:
+    """Last year's same week, with Normal intervals from the in-sample seasonal errors, widening per year ahead
+    (statsforecast's SeasonalNaive, for every series at once); NaN for items with less than a year of history."""
+    weeks = values.shape[1]
+    steps = np.arange(horizon)
+    if weeks < SEASON:
+        return {level: np.full((len(values), horizon), np.nan) for level in levels}
+    mean = values[:, weeks - SEASON + steps % SEASON]
+    sigma = _residual_sigma(values, SEASON)[:, None] * np.sqrt(steps // SEASON + 1)[None, :]
+    return _normal_quantiles(mean, sigma, levels)
 
 
 def _interval_levels(levels: Sequence[float]) -> list[int]:
@@ -115,31 +146,25 @@ def _quantiles_from_intervals(result: pd.DataFrame, column: str, levels: Sequenc
     return quantiles
 
 
-def _run_statsforecast(models: list, history: np.ndarray, items: np.ndarray, origin: int, horizon: int,
-                       levels: Sequence[float]) -> pd.DataFrame:
-    from statsforecast import StatsForecast
-    from statsforecast.models import Naive
-
-    frame = _long_history(history, items, origin)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # short series warn per series; the callers handle them
-        # A series too short for a model (AutoETS needs a few weeks) gets the last known week instead.
-        forecaster = StatsForecast(models=models, freq=1, n_jobs=1, fallback_model=Naive())
-        result = forecaster.forecast(df=frame, h=horizon, level=_interval_levels(levels))
-    return result.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+def _long_frame(values: np.ndarray, items: np.ndarray) -> pd.DataFrame:
+    """statsforecast's long input: each item's regular history from its first known week."""
+    known = ~np.isnan(values)
+    rows, weeks = np.nonzero(known)
+    return pd.DataFrame({"unique_id": items[rows], "ds": weeks, "y": values[known]})
 
 
 @dataclass
 class _StatisticalModel:
-    """A statsforecast model per series, with the naive forecast (last known week) for the items it cannot
-    forecast: too short a history (NaN) or a degenerate fit (infinite or absurd values, see degenerate_rows)."""
+    """A model per series, with the naive forecast (last known week) for the items it cannot forecast: too short
+    a history (NaN) or a degenerate fit (infinite or absurd values, see degenerate_rows)."""
 
     name: str = ""
     mask_censored: bool = True
     _panel: DensePanel | None = field(default=None, repr=False)
     _origin: int = 0
 
-    def statsforecast_model(self) -> object:
+    def forecast_quantiles(self, values: np.ndarray, items: np.ndarray, horizon: int,
+                           levels: Sequence[float]) -> dict[float, np.ndarray]:
         raise NotImplementedError
 
     def fit(self, panel: DensePanel, origin: int) -> _StatisticalModel:
@@ -147,20 +172,16 @@ class _StatisticalModel:
         return self
 
     def predict(self, horizon: int, levels: Sequence[float] = DEFAULT_LEVELS) -> ModelForecast:
-        from statsforecast.models import Naive
-
         panel, origin = self._panel, self._origin
         assert panel is not None, "fit first"
         items = forecastable_items(panel, origin)
         if not len(items):
             return empty_forecast(self.name, origin, horizon, levels)
         history = _history(panel, self.mask_censored)
-        model = self.statsforecast_model()
-        result = _run_statsforecast([model, Naive()], history, items, origin, horizon, levels)
-        shape = (len(items), horizon)
+        values = regular_history(history, items, origin)
         wanted = [*levels, 0.5]
-        own = {k: v.reshape(shape) for k, v in _quantiles_from_intervals(result, repr(model), wanted).items()}
-        naive = {k: v.reshape(shape) for k, v in _quantiles_from_intervals(result, "Naive", wanted).items()}
+        own = self.forecast_quantiles(values, items, horizon, wanted)
+        naive = naive_quantiles(values, horizon, wanted)
         fallback = degenerate_rows(own, history[items, :origin])
         pick = {k: np.where(fallback[:, None], naive[k], own[k]) for k in wanted}
         mean, quantiles = finalize(pick[0.5], {k: pick[k] for k in levels})
@@ -170,14 +191,14 @@ class _StatisticalModel:
 @dataclass
 class SeasonalNaive(_StatisticalModel):
     """y(t) = y(t - 52) with Normal intervals from its in-sample errors; the last known week for items with less
-    than a year of history."""
+    than a year of history. Computed for all series at once in numpy: the same numbers as statsforecast's
+    SeasonalNaive (tests/unit/forecasting/test_models.py checks it), without a Python call per series."""
 
     name: str = "seasonal_naive"
 
-    def statsforecast_model(self) -> object:
-        from statsforecast.models import SeasonalNaive as SfSeasonalNaive
-
-        return SfSeasonalNaive(season_length=SEASON)
+    def forecast_quantiles(self, values: np.ndarray, items: np.ndarray, horizon: int,
+                           levels: Sequence[float]) -> dict[float, np.ndarray]:
+        return seasonal_naive_quantiles(values, horizon, levels)
 
 
 @dataclass
@@ -189,10 +210,20 @@ class Ets(_StatisticalModel):
 
     name: str = "ets"
 
-    def statsforecast_model(self) -> object:
-        from statsforecast.models import AutoETS
+    def forecast_quantiles(self, values: np.ndarray, items: np.ndarray, horizon: int,
+                           levels: Sequence[float]) -> dict[float, np.ndarray]:
+        from statsforecast import StatsForecast
+        from statsforecast.models import AutoETS, Naive
 
-        return AutoETS(season_length=1, model="AZN")
+        model = AutoETS(season_length=1, model="AZN")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # short series warn per series; the callers handle them
+            # A series too short for AutoETS (it needs a few weeks) gets the last known week instead.
+            forecaster = StatsForecast(models=[model], freq=1, n_jobs=1, fallback_model=Naive())
+            result = forecaster.forecast(df=_long_frame(values, items), h=horizon, level=_interval_levels(levels))
+        result = result.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+        return {k: v.reshape(len(items), horizon)
+                for k, v in _quantiles_from_intervals(result, repr(model), levels).items()}
 
 
 def degenerate_rows(quantiles: dict[float, np.ndarray], history: np.ndarray) -> np.ndarray:

@@ -13,7 +13,17 @@ from vendorcast.forecasting.backtest import run_backtest, score
 from vendorcast.forecasting.ensemble import demand_segments, learn_plan
 from vendorcast.forecasting.files import backtest_file, forecast_file
 from vendorcast.forecasting.forecaster import ForecastSettings
-from vendorcast.forecasting.models import DEFAULT_LEVELS, Ets, LightGBMGlobal, SeasonalNaive, degenerate_rows
+from vendorcast.forecasting.models import (
+    DEFAULT_LEVELS,
+    Ets,
+    LightGBMGlobal,
+    SeasonalNaive,
+    degenerate_rows,
+    forecastable_items,
+    naive_quantiles,
+    regular_history,
+    seasonal_naive_quantiles,
+)
 from vendorcast.forecasting.panel import PanelError, attach_snapshots, check_history, to_dense
 
 FIRST = pd.Timestamp("2023-01-01")
@@ -195,3 +205,29 @@ def test_points_a_forecast_leaves_open_are_not_scored() -> None:
     partial = score(panel, forecast)
     assert partial.weeks == whole.weeks - 6
     assert all(np.isfinite(v) for k, v in partial.metrics().items() if k != "mase")
+
+
+def test_the_naive_baselines_match_statsforecast() -> None:
+    """The numpy seasonal naive and naive forecasts are statsforecast's SeasonalNaive and Naive, series by series
+    (young items and gaps included), without its per-series cost."""
+    from statsforecast.models import Naive as SfNaive
+    from statsforecast.models import SeasonalNaive as SfSeasonalNaive
+
+    history = _history(weeks=130)
+    history = history.drop(index=history.index[::7])  # missing weeks, filled by interpolation
+    panel = to_dense(check_history(history))
+    origin = panel.n_weeks - 6
+    items = forecastable_items(panel, origin)
+    values = regular_history(panel.units, items, origin)
+    levels = (0.1, 0.5, 0.9)
+    ours = {"seasonal": seasonal_naive_quantiles(values, 60, levels), "naive": naive_quantiles(values, 60, levels)}
+    for row, series in enumerate(values):
+        y = series[~np.isnan(series)]
+        for name, model in (("seasonal", SfSeasonalNaive(season_length=52)), ("naive", SfNaive())):
+            if name == "seasonal" and len(y) < 52:
+                assert np.isnan(ours[name][0.5][row]).all()
+                continue
+            theirs = model.forecast(y=y, h=60, level=[80])
+            np.testing.assert_allclose(ours[name][0.5][row], theirs["mean"])
+            np.testing.assert_allclose(ours[name][0.1][row], theirs["lo-80"])
+            np.testing.assert_allclose(ours[name][0.9][row], theirs["hi-80"])
