@@ -17,22 +17,23 @@ import logging
 import os
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from statistics import NormalDist
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
 from vendorcast.forecasting.features import FeatureBuilder, Rows
-from vendorcast.forecasting.panel import DensePanel
+from vendorcast.forecasting.panel import DensePanel, PanelError
+from vendorcast.forecasting.settings import DEFAULT_LEVELS, ForecastSettings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LEVELS = (0.1, 0.5, 0.7, 0.8, 0.9)
 SEASON = 52
 
 
@@ -66,10 +67,16 @@ def finalize(mean: np.ndarray, quantiles: dict[float, np.ndarray]) -> tuple[np.n
 
 class ForecastModel(Protocol):
     name: str
+    # A pooled model learns from every series at once: the workflow trains it once for all shards, and each shard
+    # forecasts with it through `on(panel, origin)`.
+    pooled: ClassVar[bool]
 
     def fit(self, panel: DensePanel, origin: int) -> ForecastModel: ...
 
     def predict(self, horizon: int, levels: Sequence[float]) -> ModelForecast: ...
+
+
+ModelFactory = Callable[[], ForecastModel]
 
 
 def forecastable_items(panel: DensePanel, origin: int) -> np.ndarray:
@@ -158,6 +165,7 @@ class _StatisticalModel:
     """A model per series, with the naive forecast (last known week) for the items it cannot forecast: too short
     a history (NaN) or a degenerate fit (infinite or absurd values, see degenerate_rows)."""
 
+    pooled: ClassVar[bool] = False
     name: str = ""
     mask_censored: bool = True
     _panel: DensePanel | None = field(default=None, repr=False)
@@ -261,6 +269,7 @@ class LightGBMGlobal:
     rows are weighted by that level, so the loss is the wQL of the original units. Censored weeks are neither
     targets nor inputs (mask_censored)."""
 
+    pooled: ClassVar[bool] = True
     name: str = "lightgbm_global"
     max_horizon: int = 12
     num_rounds: int = 70
@@ -372,10 +381,28 @@ class LightGBMGlobal:
         return ModelForecast(self.name, items, origin, mean, quantiles)
 
 
-MODELS = {
-    "seasonal_naive": SeasonalNaive,
-    "ets": Ets,
-    "lightgbm_global": LightGBMGlobal,
+def _lightgbm_global(settings: ForecastSettings) -> LightGBMGlobal:
+    return LightGBMGlobal(max_horizon=settings.horizon, num_rounds=settings.lightgbm_rounds,
+                          max_rows=settings.lightgbm_max_rows, mask_censored=settings.mask_censored,
+                          seed=settings.seed, threads=settings.threads, levels=tuple(sorted(settings.levels)))
+
+
+# The one list of models: each built from the engine's settings.
+MODELS: dict[str, Callable[[ForecastSettings], ForecastModel]] = {
+    "seasonal_naive": lambda settings: SeasonalNaive(mask_censored=settings.mask_censored),
+    "ets": lambda settings: Ets(mask_censored=settings.mask_censored),
+    "lightgbm_global": _lightgbm_global,
 }
 BASELINE = "seasonal_naive"
 
+
+def model_factories(settings: ForecastSettings, with_baseline: bool = False) -> dict[str, ModelFactory]:
+    """The settings' models (default: all of MODELS), each as a factory of fresh, unfitted models; with the
+    baseline first when `with_baseline` and the settings left it out."""
+    names = list(settings.models or MODELS)
+    unknown = [name for name in names if name not in MODELS]
+    if unknown:
+        raise PanelError(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(MODELS)}")
+    if with_baseline and BASELINE not in names:
+        names.insert(0, BASELINE)
+    return {name: partial(MODELS[name], settings) for name in names}

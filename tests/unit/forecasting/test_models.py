@@ -9,12 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vendorcast.forecasting.backtest import run_backtest, score
+from vendorcast.forecasting.backtest import score
 from vendorcast.forecasting.ensemble import demand_segments, learn_plan
 from vendorcast.forecasting.files import backtest_file, forecast_file
-from vendorcast.forecasting.forecaster import ForecastSettings
+from vendorcast.forecasting.forecaster import run_backtest
 from vendorcast.forecasting.models import (
-    DEFAULT_LEVELS,
     Ets,
     LightGBMGlobal,
     SeasonalNaive,
@@ -25,6 +24,7 @@ from vendorcast.forecasting.models import (
     seasonal_naive_quantiles,
 )
 from vendorcast.forecasting.panel import PanelError, attach_snapshots, check_history, to_dense
+from vendorcast.forecasting.settings import DEFAULT_LEVELS, ForecastSettings
 
 FIRST = pd.Timestamp("2023-01-01")
 
@@ -136,7 +136,7 @@ def test_censored_weeks_do_not_teach_low_demand() -> None:
 def test_segments_and_ensemble_weights() -> None:
     panel = to_dense(check_history(_history()))
     models = {"seasonal_naive": SeasonalNaive, "lightgbm_global": _small_lightgbm}
-    windows = run_backtest(panel, models, 6, 2)
+    windows = run_backtest(panel, ForecastSettings(horizon=6, backtest_windows=2), models)
     plan = learn_plan(panel, windows, list(models))
     assert sum(plan.weights["all"].values()) == pytest.approx(1.0)
     segments = demand_segments(panel, panel.n_weeks - 6)
