@@ -22,10 +22,6 @@ DEFAULT_SHARD_SIZE = 1000
 DISTRIBUTED_MAP_SHARDS = 40
 
 
-class ForecastInputError(ValueError):
-    """The workflow's input or the lake cannot make a forecast run; the message says what to fix."""
-
-
 def _sunday(value: date) -> date:
     if value.weekday() != 6:
         sunday = value - timedelta(days=(value.weekday() + 1) % 7)
@@ -79,6 +75,10 @@ class Run(BaseModel):
         """The first day of each backtest window (the engine's forecast_origins on the run's weekly grid)."""
         weeks = (self.origin - self.first_week).days // 7
         return [self.first_week + timedelta(weeks=i) for i in self.settings().backtest_origins(weeks)]
+
+
+class ForecastInputError(ValueError):
+    """The workflow's input cannot make a forecast run; the message says what to fix."""
 
 
 Contract = TypeVar("Contract", bound=BaseModel)

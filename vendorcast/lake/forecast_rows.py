@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from vendorcast.forecasting.panel import ITEM, WEEK
+from vendorcast.lake.forecast_inputs import SERIES_ID
 from vendorcast.lake.forecast_tables import FORECAST, FORECAST_ACCURACY, FORECAST_RUNS
 from vendorcast.lake.tables import UNITS_SOURCE_ORDERED
 
@@ -23,10 +23,10 @@ def utc(moment: datetime | str) -> pd.Timestamp:
 
 
 def forecast_rows(forecasts: pd.DataFrame, series: pd.DataFrame, run_id: str, generated_at: datetime) -> pa.Table:
-    """`forecasts` as PanelForecast.to_frame gives them, with each series' account, marketplace, ASIN and what its
-    units measure."""
-    frame = forecasts.merge(series, on=ITEM, how="left", validate="many_to_one")
-    week_start = pd.to_datetime(frame[WEEK])
+    """`forecasts` as the engine's PanelForecast.to_frame gives them, with each series' account, marketplace, ASIN
+    and what its units measure."""
+    frame = forecasts.merge(series, on=SERIES_ID, how="left", validate="many_to_one")
+    week_start = pd.to_datetime(frame["week_start"])
     frame = frame.assign(run_id=run_id, generated_at=utc(generated_at), week_start=week_start.dt.date,
                          week_end=(week_start + pd.Timedelta(days=6)).dt.date,
                          units_source=frame["units_source"].fillna(UNITS_SOURCE_ORDERED))
@@ -37,7 +37,7 @@ def forecast_rows(forecasts: pd.DataFrame, series: pd.DataFrame, run_id: str, ge
 def accuracy_rows(pooled: Sequence[Mapping[str, Any]], series: pd.DataFrame, run_id: str, generated_at: datetime,
                   window_origins: Sequence[date]) -> pa.Table:
     """One row per metric of each pooled record (metrics.pool_accuracy); per-ASIN records name their series."""
-    about = series.set_index(ITEM)[["account", "marketplace_id", "asin"]].to_dict("index")
+    about = series.set_index(SERIES_ID)[["account", "marketplace_id", "asin"]].to_dict("index")
     rows = []
     for record in pooled:
         names = about.get(record["item_id"], {}) if record["item_id"] else {}

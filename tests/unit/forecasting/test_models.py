@@ -18,6 +18,7 @@ from vendorcast.forecasting.models import (
     LightGBMGlobal,
     SeasonalNaive,
     degenerate_rows,
+    ets_quantiles,
     forecastable_items,
     naive_quantiles,
     regular_history,
@@ -231,3 +232,19 @@ def test_the_naive_baselines_match_statsforecast() -> None:
             np.testing.assert_allclose(ours[name][0.5][row], theirs["mean"])
             np.testing.assert_allclose(ours[name][0.1][row], theirs["lo-80"])
             np.testing.assert_allclose(ours[name][0.9][row], theirs["hi-80"])
+
+
+def test_ets_follows_a_trend_holds_a_level_and_leaves_short_series_to_the_naive_forecast() -> None:
+    rng = np.random.default_rng(4)
+    weeks = np.arange(80)
+    values = np.vstack([50 + 2.0 * weeks + rng.normal(0, 2, 80),  # a steady climb
+                        40 + rng.normal(0, 5, 80),  # noise around a level
+                        np.r_[np.full(78, np.nan), 7.0, 8.0]])  # two weeks known
+    quantiles = ets_quantiles(values, 6, (0.1, 0.5, 0.9))
+    climb, level, short = quantiles[0.5]
+    assert np.all(np.diff(climb) > 1.0) and climb[0] == pytest.approx(50 + 2.0 * 80, abs=8)
+    assert np.ptp(level) < 1.0 and level[0] == pytest.approx(40, abs=4)
+    assert np.isnan(short).all()
+    width = quantiles[0.9][1] - quantiles[0.1][1]
+    assert width[0] == pytest.approx(2 * 1.2816 * 5, rel=0.3)  # the noise's 80% band
+    assert np.all(np.diff(quantiles[0.9][0] - quantiles[0.1][0]) >= 0)  # uncertainty grows with the horizon
