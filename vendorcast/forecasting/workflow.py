@@ -30,7 +30,7 @@ from vendorcast.forecasting.run import (
     RunRequest,
     validated,
 )
-from vendorcast.forecasting.settings import DEFAULT_LEVELS, ForecastSettings
+from vendorcast.forecasting.settings import DEFAULT_LEVELS, POOLED_MAX_SERIES, ForecastSettings
 from vendorcast.lake.forecast_inputs import read_forecast_inputs
 from vendorcast.lake.forecast_rows import accuracy_rows, forecast_rows, run_row, utc
 from vendorcast.lake.forecast_tables import (
@@ -104,13 +104,25 @@ def prepare_run(event: dict[str, Any]) -> dict[str, Any]:
     return run.model_dump(mode="json")
 
 
+def _training_sample(frame: pd.DataFrame, chosen: set[str]) -> pd.DataFrame:
+    return frame[frame[ITEM].isin(chosen)]
+
+
 def train_models(event: dict[str, Any]) -> dict[str, Any]:
-    """Fit the pooled models at every backtest origin and at the run's origin, on all shards at once."""
+    """Fit the pooled models at every backtest origin and at the run's origin, on every series of every shard (a
+    random sample of POOLED_MAX_SERIES of them in a larger catalogue, chosen while reading, so memory stays
+    bounded)."""
     run = validated(Run, event.get("run"), "Train")
     files = RunFiles(_storage(), run.run_id)
-    shards = [s["shard"] for s in run.shards]
-    panel = _panel(run, files.read_shards(shards, "demand").to_pandas(),
-                   files.read_shards(shards, "amazon").to_pandas())
+    share = min(1.0, POOLED_MAX_SERIES / max(run.series_count, 1))
+    rng = np.random.default_rng(0)
+    demand, amazon = [], []
+    for shard in (s["shard"] for s in run.shards):
+        series = files.read_shard(shard, "series").column(ITEM).to_pylist()
+        chosen = {item for item, draw in zip(series, rng.random(len(series)), strict=True) if draw < share}
+        demand.append(_training_sample(files.read_shard(shard, "demand").to_pandas(), chosen))
+        amazon.append(_training_sample(files.read_shard(shard, "amazon").to_pandas(), chosen))
+    panel = _panel(run, pd.concat(demand, ignore_index=True), pd.concat(amazon, ignore_index=True))
     trained = train_pooled_models(panel, run.settings())
     return {"models_key": files.write_models(trained), "origins": list(trained)}
 
