@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -66,10 +67,17 @@ def _ets_child(history_path: Path, sample: int) -> dict[str, float]:
     history = pd.read_parquet(history_path)
     chosen = history[history["item_id"].isin(sorted(history["item_id"].unique())[:sample])]
     frame = chosen.rename(columns={"item_id": "unique_id", "week_start": "ds", "units": "y"})[["unique_id", "ds", "y"]]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     StatsForecast(models=[AutoETS(season_length=52)], freq="7D", n_jobs=-1).forecast(df=frame, h=HORIZON,
                                                                                       level=[80])
-    return {"inner_seconds": time.perf_counter() - started, "series": sample}
+    return {"inner_seconds": time.perf_counter() - started, "inner_cpu_seconds": _cpu_seconds() - cpu,
+            "series": sample}
+
+
+def _cpu_seconds() -> float:
+    """User + system seconds of this process and its finished children (statsforecast's worker processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _step_child(step: str, series: int, weeks: int) -> dict[str, float]:
@@ -92,7 +100,8 @@ def _step_child(step: str, series: int, weeks: int) -> dict[str, float]:
 
 
 def _run(command: list[str]) -> dict[str, float]:
-    """Wall seconds and peak resident MiB of a command run to its end (the OS's accounting of that one child)."""
+    """Wall seconds, CPU seconds (user + system, its finished children included) and peak resident MiB of a
+    command run to its end: the OS's accounting of that one child."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     output = process.stdout.read() if process.stdout else ""
@@ -101,7 +110,8 @@ def _run(command: list[str]) -> dict[str, float]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(command)} failed (exit {os.waitstatus_to_exitcode(status)})")
     lines = [line for line in output.strip().splitlines() if line.startswith("{")]
-    return {"wall_seconds": wall, "peak_mib": usage.ru_maxrss / 1024, **(json.loads(lines[-1]) if lines else {})}
+    return {"wall_seconds": wall, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024,
+            **(json.loads(lines[-1]) if lines else {})}
 
 
 def _median(runs: list[dict[str, float]], key: str) -> float:
@@ -138,15 +148,20 @@ def main() -> None:
                              "--ets-sample", str(args.ets_sample)]))
     per_ours = _median(ours, "wall_seconds") / args.series
     per_ets = _median(ets, "inner_seconds") / args.ets_sample
+    cpu_ours = _median(ours, "cpu_seconds") / args.series
+    cpu_ets = _median(ets, "inner_cpu_seconds") / args.ets_sample
     print(f"{args.series} series x {args.weeks} weeks, horizon {HORIZON}, quantiles 0.1,0.5,0.9; medians of "
           f"{args.runs} runs, each in a fresh process")
-    print(f"{'contender':>44} {'series':>7} {'seconds':>8} {'ms/series':>10} {'peak MiB':>9}")
-    print(f"{'vendorcast forecast-file (whole process)':>44} {args.series:7d} {_median(ours, 'wall_seconds'):8.1f} "
-          f"{1000 * per_ours:10.2f} {_median(ours, 'peak_mib'):9.0f}")
-    print(f"{'AutoETS(season_length=52), inner, 2 jobs':>44} {args.ets_sample:7d} {_median(ets, 'inner_seconds'):8.1f} "
-          f"{1000 * per_ets:10.2f} {_median(ets, 'peak_mib'):9.0f}")
-    print(f"per-series speed-up: {per_ets / per_ours:.1f}x (AutoETS extrapolated to {args.series} series: "
-          f"{per_ets * args.series:.0f} s)")
+    print(f"{'contender':>44} {'series':>7} {'wall s':>7} {'ms/series':>10} {'CPU s':>7} {'CPU ms/s.':>9} "
+          f"{'peak MiB':>9}")
+    print(f"{'vendorcast forecast-file (whole process)':>44} {args.series:7d} {_median(ours, 'wall_seconds'):7.1f} "
+          f"{1000 * per_ours:10.2f} {_median(ours, 'cpu_seconds'):7.1f} {1000 * cpu_ours:9.2f} "
+          f"{_median(ours, 'peak_mib'):9.0f}")
+    print(f"{'AutoETS(season_length=52), inner, 2 jobs':>44} {args.ets_sample:7d} {_median(ets, 'inner_seconds'):7.1f} "
+          f"{1000 * per_ets:10.2f} {_median(ets, 'inner_cpu_seconds'):7.1f} {1000 * cpu_ets:9.2f} "
+          f"{_median(ets, 'peak_mib'):9.0f}")
+    print(f"per-series speed-up: {per_ets / per_ours:.1f}x wall, {cpu_ets / cpu_ours:.1f}x CPU (AutoETS extrapolated "
+          f"to {args.series} series: {per_ets * args.series:.0f} s)")
 
     print("\nforecast workflow steps, engine calls timed inside the process (inner), whole-process peak memory:")
     print(f"{'step':>28} {'series':>7} {'inner s':>8} {'s/1,000 series':>15} {'peak MiB':>9}")
