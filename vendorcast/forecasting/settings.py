@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vendorcast.forecasting.panel import PanelError
+from vendorcast.forecasting.errors import PanelError
 
 # A year ahead at most: the models learn yearly seasonality, nothing longer.
 MAX_HORIZON = 52
