@@ -16,7 +16,7 @@ MAX_BACKTEST_WINDOWS = 8
 DEFAULT_LEVELS = (0.1, 0.5, 0.7, 0.8, 0.9)
 # Series the pooled models learn from at most. Their training rows are a sample of lightgbm_max_rows anyway
 # (about 21,000 item-origin pairs at horizon 12, fewer than this many series), so more series add memory (the
-# panel's matrices grow with them, about 0.16 MiB a series at 4 years) and no rows: the workflow's Train step reads
+# panel's matrices grow with them, about 0.15 MiB a series at 4 years) and no rows: the workflow's Train step reads
 # a random sample of this many series and fits in a Lambda at any catalogue size (docs/scale.md, "Forecasting").
 POOLED_MAX_SERIES = 25_000
 
