@@ -18,16 +18,16 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from vendorcast.forecasting.backtest import run_backtest
-from vendorcast.forecasting.ensemble import ENSEMBLE, demand_segments, learn_plan
+from vendorcast.forecasting.backtest import reference_forecast
+from vendorcast.forecasting.ensemble import ENSEMBLE
+from vendorcast.forecasting.forecaster import honest_backtest
 from vendorcast.forecasting.metrics import AccuracySums, pool
-from vendorcast.forecasting.models import DEFAULT_LEVELS, Ets, LightGBMGlobal, ModelForecast, SeasonalNaive
+from vendorcast.forecasting.models import ModelForecast, model_factories
 from vendorcast.forecasting.panel import DensePanel, attach_snapshots, check_history, to_dense
+from vendorcast.forecasting.settings import ForecastSettings
 from vendorcast.lake.tables import CENSORED_OUT_OF_STOCK_RATE
 from vendorcast.sandbox.simulator import VendorSimulator
 from vendorcast.sandbox.truth import daily_table, forecasts_table
-
-AMAZON_LEVELS = (0.7, 0.8, 0.9)
 
 
 def weekly_truth(asins: int, weeks: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -42,22 +42,6 @@ def weekly_truth(asins: int, weeks: int, seed: int) -> tuple[pd.DataFrame, pd.Da
     weekly = weekly[weekly["days"] == 7]
     weekly["censored"] = weekly["oos"] >= CENSORED_OUT_OF_STOCK_RATE
     return weekly.rename(columns={"asin": "item_id"}), forecasts_table(sim).to_pandas()
-
-
-def amazon_forecast(amazon: pd.DataFrame, panel: DensePanel, like: ModelForecast) -> ModelForecast:
-    origin_day = panel.week_start(like.origin)
-    known = amazon[pd.to_datetime(amazon["forecast_generation_date"]) < origin_day]
-    latest = known[pd.to_datetime(known["forecast_generation_date"]) == pd.to_datetime(
-        known["forecast_generation_date"]).max()]
-    rows = {item: i for i, item in enumerate(panel.items[like.items])}
-    values = {key: np.full(like.mean.shape, np.nan) for key in ("mean", *AMAZON_LEVELS)}
-    week = ((pd.to_datetime(latest["start_date"]) - origin_day).dt.days // 7).to_numpy()
-    row = latest["asin"].map(rows).to_numpy()
-    ok = ~pd.isna(row) & (week >= 0) & (week < like.horizon)
-    for key, column in (("mean", "mean_forecast_units"), (0.7, "p70_forecast_units"), (0.8, "p80_forecast_units"),
-                        (0.9, "p90_forecast_units")):
-        values[key][row[ok].astype(int), week[ok]] = latest[column].to_numpy()[ok]
-    return ModelForecast("amazon", like.items, like.origin, values.pop("mean"), values)
 
 
 def score_on(panel: DensePanel, forecast: ModelForecast, where: np.ndarray, truth: np.ndarray | None = None
@@ -83,28 +67,25 @@ def main() -> None:
     started = time.perf_counter()
     weekly, amazon = weekly_truth(args.asins, args.weeks, args.seed)
     panel = to_dense(check_history(weekly[["item_id", "week_start", "units", "censored"]]))
-    # Amazon's snapshots are a covariate of the global model too (each origin reads only earlier snapshots).
-    attach_snapshots(panel, pd.DataFrame({"item_id": amazon["asin"], "generated_on": amazon["forecast_generation_date"],
-                                          "week_start": amazon["start_date"], "mean": amazon["mean_forecast_units"],
-                                          "p90": amazon["p90_forecast_units"]}))
+    # Amazon's forecasts, as the workflow reads them: scored next to ours, and a covariate of the global model
+    # (each origin reads only earlier snapshots).
+    snapshots = pd.DataFrame({"item_id": amazon["asin"], "generated_on": amazon["forecast_generation_date"],
+                              "week_start": amazon["start_date"], "mean": amazon["mean_forecast_units"],
+                              "p70": amazon["p70_forecast_units"], "p80": amazon["p80_forecast_units"],
+                              "p90": amazon["p90_forecast_units"]})
+    attach_snapshots(panel, snapshots)
     truth = to_dense(check_history(weekly[["item_id", "week_start", "demand"]].rename(columns={"demand": "units"})),
                      start=panel.start).units
-    models = {"seasonal_naive": SeasonalNaive, "ets": Ets,
-              "lightgbm_global": lambda: LightGBMGlobal(max_horizon=args.horizon)}
-    windows = run_backtest(panel, models, args.horizon, args.windows)
+    settings = ForecastSettings(horizon=args.horizon, backtest_windows=args.windows)
+    windows = honest_backtest(panel, settings)
     ours: dict[str, list[AccuracySums]] = {}
-    for k, window in enumerate(windows):
-        others = [w for j, w in enumerate(windows) if j != k]
-        plan = learn_plan(panel, others, list(models))
-        forecasts = {**window.forecasts,
-                     ENSEMBLE: plan.apply(panel, window.forecasts, demand_segments(panel, window.origin))}
-        reference = amazon_forecast(amazon, panel, forecasts[ENSEMBLE])
+    for window in windows:
+        like = window.forecasts[ENSEMBLE]
+        reference = reference_forecast(snapshots, panel, like, "amazon")
         has_amazon = ~np.isnan(reference.mean)
-        for name, forecast in forecasts.items():
-            aligned = forecast if np.array_equal(forecast.items, reference.items) else None
-            if aligned is None:
-                continue
-            ours.setdefault(name, []).append(score_on(panel, forecast, has_amazon))
+        for name, forecast in window.forecasts.items():
+            if np.array_equal(forecast.items, like.items):
+                ours.setdefault(name, []).append(score_on(panel, forecast, has_amazon))
         amazon_view = ModelForecast("amazon", reference.items, reference.origin, np.nan_to_num(reference.mean),
                                     {lv: np.nan_to_num(q) for lv, q in reference.quantiles.items()})
         ours.setdefault("amazon", []).append(score_on(panel, amazon_view, has_amazon))
@@ -121,9 +102,10 @@ def main() -> None:
     print(f"{'lightgbm_global':>22} {'wQL mean':>9} {'WAPE':>6} {'bias':>6} {'cov':>5}")
     for label, mask in (("masked (vendorcast)", True), ("censored as observed", False)):
         sums = []
+        masking = ForecastSettings(horizon=args.horizon, mask_censored=mask, models=("lightgbm_global",))
         for window in windows:
-            forecast = LightGBMGlobal(max_horizon=args.horizon, mask_censored=mask).fit(
-                panel, window.origin).predict(args.horizon, DEFAULT_LEVELS)
+            forecast = model_factories(masking)["lightgbm_global"]().fit(panel, window.origin).predict(
+                args.horizon, masking.levels)
             sums.append(score_on(panel, forecast, np.ones(forecast.mean.shape, dtype=bool), truth))
         m = pool(sums).metrics()
         print(f"{label:>22} {m['wql_mean']:9.3f} {m['wape']:6.3f} {m['bias']:6.3f} {m['coverage_p10_p90']:5.3f}")

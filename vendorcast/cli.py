@@ -174,7 +174,7 @@ def publish_views_command(workgroup: str | None, database: str | None, lake_buck
 
 def _forecast_settings(horizon: int, quantiles: str, windows: int) -> object:
     from vendorcast.forecasting.files import parse_quantiles
-    from vendorcast.forecasting.forecaster import ForecastSettings
+    from vendorcast.forecasting.settings import ForecastSettings
 
     return ForecastSettings(horizon=horizon, levels=parse_quantiles(quantiles), backtest_windows=windows)
 

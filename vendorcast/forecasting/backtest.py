@@ -1,30 +1,21 @@
-"""Rolling-origin backtests: refit every model at each origin on the weeks before it, forecast the next weeks, and
-keep the forecasts with the actuals they are scored against (censored and missing weeks are not scored: their
-units are not the week's demand)."""
+"""Rolling-origin backtests: where the windows start, the forecasts of each window, and scoring them against the
+actuals (censored and missing weeks are not scored: their units are not the week's demand), including another
+forecaster's (Amazon's) on the same weeks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from vendorcast.forecasting.metrics import AccuracySums, seasonal_naive_scale
-from vendorcast.forecasting.models import DEFAULT_LEVELS, ForecastModel, ModelForecast
-from vendorcast.forecasting.panel import DensePanel
+from vendorcast.forecasting.models import ModelForecast
+from vendorcast.forecasting.panel import ITEM, WEEK, DensePanel
 
-ModelFactory = Callable[[], ForecastModel]
-
-
-def rolling_origins(n_weeks: int, horizon: int, windows: int, step: int | None = None) -> list[int]:
-    """Origins (first forecast week index) of `windows` windows, the last ending at the last week, `step` weeks
-    apart (default: the horizon, so the windows do not overlap)."""
-    step = step or horizon
-    last = n_weeks - horizon
-    origins = [last - step * (windows - 1 - k) for k in range(windows)]
-    if origins[0] < 2:
-        raise ValueError(f"{windows} backtest windows of {horizon} weeks need more than {n_weeks} weeks of history")
-    return origins
+# Another forecaster's forecasts to score next to ours: the day each was generated, the week it forecasts, its mean
+# and quantile columns named as the forecast table names them (p70, p80, p90 for Amazon's).
+REFERENCE_COLUMNS = (ITEM, "generated_on", WEEK, "mean")
 
 
 @dataclass
@@ -32,16 +23,6 @@ class WindowForecasts:
     window: int  # 1 = earliest
     origin: int
     forecasts: dict[str, ModelForecast]
-
-
-def run_backtest(panel: DensePanel, models: Mapping[str, ModelFactory], horizon: int, windows: int,
-                 levels: Sequence[float] = DEFAULT_LEVELS, step: int | None = None) -> list[WindowForecasts]:
-    """Every model's forecasts at every rolling origin (each refit on the weeks before its origin only)."""
-    results = []
-    for window, origin in enumerate(rolling_origins(panel.history_weeks, horizon, windows, step), start=1):
-        forecasts = {name: factory().fit(panel, origin).predict(horizon, levels) for name, factory in models.items()}
-        results.append(WindowForecasts(window, origin, forecasts))
-    return results
 
 
 def actuals(panel: DensePanel, forecast: ModelForecast, mask_censored: bool = True) -> np.ndarray:
@@ -79,3 +60,29 @@ def score(panel: DensePanel, forecast: ModelForecast, positions: np.ndarray | No
         mase_scale=scale[:, columns][known],
         item_ids=item_ids,
     )
+
+
+def reference_forecast(reference: pd.DataFrame, panel: DensePanel, like: ModelForecast, name: str
+                       ) -> ModelForecast | None:
+    """Another forecaster's forecast aligned with `like` (same items, origin, horizon): for each item and week its
+    latest forecast generated before the origin, NaN where it has none (scoring skips those points); None when
+    it has nothing before the origin."""
+    origin_day = panel.week_start(like.origin)
+    known = reference[pd.to_datetime(reference["generated_on"]) < origin_day]
+    if known.empty:
+        return None
+    latest = known.sort_values("generated_on").drop_duplicates([ITEM, WEEK], keep="last")
+    row_of = {item: i for i, item in enumerate(panel.items[like.items])}
+    weeks = ((pd.to_datetime(latest[WEEK]) - origin_day).dt.days // 7).to_numpy()
+    rows = latest[ITEM].map(row_of).to_numpy()
+    inside = ~pd.isna(rows) & (weeks >= 0) & (weeks < like.horizon)
+    rows, weeks = rows[inside].astype(int), weeks[inside]
+    levels = {float(c[1:]) / 100: c for c in latest.columns if c.startswith("p") and c[1:].replace(".", "").isdigit()}
+    values = {}
+    for key, column in (("mean", "mean"), *levels.items()):
+        values[key] = np.full(like.mean.shape, np.nan)
+        values[key][rows, weeks] = latest[column].to_numpy(dtype=float)[inside]
+    mean = values.pop("mean")
+    if np.isnan(mean).all():
+        return None
+    return ModelForecast(name, like.items, like.origin, mean, values)

@@ -14,9 +14,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from vendorcast.forecasting.ensemble import ENSEMBLE
-from vendorcast.forecasting.forecaster import ForecastSettings, backtest_report, forecast_panel, prepare_panel
+from vendorcast.forecasting.forecaster import backtest_report, forecast_panel, prepare_panel
 from vendorcast.forecasting.metrics import quantile_name
 from vendorcast.forecasting.panel import ITEM, WEEK, PanelError, check_history, covariate_columns
+from vendorcast.forecasting.settings import ForecastSettings
 
 
 def read_table(path: Path, role: str) -> pd.DataFrame:
@@ -35,20 +36,13 @@ def parse_quantiles(text: str) -> tuple[float, ...]:
     return levels
 
 
-def _check_length(panel_weeks: int, settings: ForecastSettings) -> None:
-    needed = settings.horizon * settings.backtest_windows + 2
-    if panel_weeks < needed:
-        raise PanelError(f"the history spans {panel_weeks} weeks; {settings.backtest_windows} backtest window(s) of "
-                         f"{settings.horizon} weeks need at least {needed}: use fewer windows or a shorter horizon")
-
-
 def forecast_file(history_path: Path, output_path: Path, settings: ForecastSettings,
                   future_path: Path | None = None) -> pd.DataFrame:
     """Forecast every item of the history file; writes item_id, week_start, mean and one column per quantile."""
     history = read_table(history_path, "history")
     future = read_table(future_path, "future") if future_path else None
     panel = prepare_panel(history, settings.horizon, future)
-    _check_length(panel.history_weeks, settings)
+    settings.check_history_length(panel.history_weeks)
     result = forecast_panel(panel, settings)
     frame = result.to_frame([ENSEMBLE])
     columns = [ITEM, WEEK, "mean", *(quantile_name(q) for q in sorted(settings.levels))]
@@ -81,7 +75,7 @@ def backtest_file(history_path: Path, output_path: Path, settings: ForecastSetti
         raise PanelError(f"--past-only {', '.join(unknown)}: not a covariate of the history "
                          f"({', '.join(covariates) or 'it has none'})")
     panel = prepare_panel(history, 0, known_covariates=[c for c in covariates if c not in past_only])
-    _check_length(panel.history_weeks, settings)
+    settings.check_history_length(panel.history_weeks)
     report = _clean(backtest_report(panel, settings))
     output_path.parent.mkdir(parents=True, exist_ok=True)
     output_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

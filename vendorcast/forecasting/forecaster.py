@@ -1,29 +1,22 @@
-"""The forecaster as one call: check the panel, backtest every model at rolling origins, learn the ensemble from
-the backtest, forecast from the origin with every model and the ensemble, and score it all; `backtest_report`
-scores the ensemble honestly (its weights for a window are learned on the other windows only)."""
+"""The one forecasting engine that the CLI, the benchmarks and every workflow step call: backtest every model of
+the settings at rolling origins, learn the ensemble from the backtest, forecast from the origin with every model
+and the ensemble, and score it all. `train_pooled_models` fits the models that learn from all series once, so the
+workflow can forecast shard by shard with them; `backtest_report` scores the ensemble honestly (its weights for a
+window are learned on the other windows only)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from vendorcast.forecasting.backtest import ModelFactory, WindowForecasts, run_backtest, score
+from vendorcast.forecasting.backtest import WindowForecasts, reference_forecast, score
 from vendorcast.forecasting.ensemble import ENSEMBLE, NEW, EnsemblePlan, demand_segments, learn_plan
-from vendorcast.forecasting.metrics import AccuracySums, pool, quantile_name
-from vendorcast.forecasting.models import (
-    BASELINE,
-    DEFAULT_LEVELS,
-    MODELS,
-    Ets,
-    LightGBMGlobal,
-    ModelForecast,
-    SeasonalNaive,
-)
+from vendorcast.forecasting.metrics import AccuracySums, pool, quantile_name, sums_columns
+from vendorcast.forecasting.models import BASELINE, ForecastModel, ModelFactory, ModelForecast, model_factories
 from vendorcast.forecasting.panel import (
     ITEM,
     WEEK,
@@ -34,48 +27,73 @@ from vendorcast.forecasting.panel import (
     covariate_columns,
     to_dense,
 )
+from vendorcast.forecasting.settings import ForecastSettings
+from vendorcast.lake.forecast_tables import SEGMENT_ALL, SEGMENT_ASIN, SEGMENT_VS_AMAZON
 
-DEFAULT_MODELS = tuple(MODELS)
-MAX_HORIZON = 52
+# Pooled models fitted at each origin: origin week (ISO date of its first day) -> model name -> fitted model.
+TrainedModels = dict[str, dict[str, ForecastModel]]
 
 
-@dataclass(frozen=True)
-class ForecastSettings:
-    horizon: int = 12
-    levels: tuple[float, ...] = DEFAULT_LEVELS
-    models: tuple[str, ...] = DEFAULT_MODELS
-    backtest_windows: int = 3
-    mask_censored: bool = True
-    lightgbm_rounds: int = 70
-    lightgbm_max_rows: int = 250_000
-    seed: int = 0
-    threads: int | None = None
+def prepare_panel(history: pd.DataFrame, horizon: int, future: pd.DataFrame | None = None,
+                  known_covariates: Sequence[str] | None = None) -> DensePanel:
+    """The dense panel of a history (and future) file; see to_dense for which covariates count as known."""
+    checked = check_history(history)
+    future_checked = check_future(future, covariate_columns(checked)) if future is not None else None
+    if future_checked is not None:
+        last = checked[WEEK].max()
+        early = future_checked[future_checked[WEEK] <= last]
+        if len(early):
+            raise PanelError(f"future: week {early[WEEK].iloc[0].date()} is not after the history's last week "
+                             f"{last.date()}; the future file gives only the forecast weeks")
+    return to_dense(checked, future_checked, horizon, known_covariates=known_covariates)
 
-    def __post_init__(self) -> None:
-        if not 1 <= self.horizon <= MAX_HORIZON:
-            raise PanelError(f"horizon must be 1 to {MAX_HORIZON} weeks, not {self.horizon}")
-        if not self.levels or any(not 0 < q < 1 for q in self.levels):
-            raise PanelError(f"quantiles must be between 0 and 1 (exclusive), e.g. 0.1,0.5,0.9; got {self.levels}")
-        unknown = [m for m in self.models if m not in MODELS]
-        if unknown:
-            raise PanelError(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(MODELS)}")
-        if self.backtest_windows < 1:
-            raise PanelError("backtest windows must be at least 1 (the ensemble learns from them)")
 
-    def factories(self) -> dict[str, ModelFactory]:
-        builders: dict[str, ModelFactory] = {
-            "seasonal_naive": partial(SeasonalNaive, mask_censored=self.mask_censored),
-            "ets": partial(Ets, mask_censored=self.mask_censored),
-            "lightgbm_global": partial(LightGBMGlobal, max_horizon=self.horizon, num_rounds=self.lightgbm_rounds,
-                                       max_rows=self.lightgbm_max_rows, mask_censored=self.mask_censored,
-                                       seed=self.seed, threads=self.threads, levels=tuple(sorted(self.levels))),
-        }
-        return {name: builders[name] for name in self.models}
+def forecast_origins(panel: DensePanel, settings: ForecastSettings) -> list[int]:
+    """The backtest windows' origins (horizon weeks apart, the last ending with the history), then the forecast's
+    origin (the week after the history)."""
+    return [*settings.backtest_origins(panel.history_weeks), panel.history_weeks]
+
+
+def _origin_key(panel: DensePanel, origin: int) -> str:
+    return panel.week_start(origin).date().isoformat()
+
+
+def train_pooled_models(panel: DensePanel, settings: ForecastSettings) -> TrainedModels:
+    """The settings' pooled models fitted at every origin of forecast_origins, on all series of the panel."""
+    trained: TrainedModels = {}
+    for origin in forecast_origins(panel, settings):
+        fitted = {}
+        for name, factory in model_factories(settings).items():
+            model = factory()
+            if model.pooled:
+                fitted[name] = model.fit(panel, origin)
+        trained[_origin_key(panel, origin)] = fitted
+    return trained
+
+
+def _forecasts_at(panel: DensePanel, settings: ForecastSettings, factories: Mapping[str, ModelFactory],
+                  origin: int, trained: TrainedModels | None) -> dict[str, ModelForecast]:
+    fitted = (trained or {}).get(_origin_key(panel, origin), {})
+    forecasts = {}
+    for name, factory in factories.items():
+        model = fitted[name].on(panel, origin) if name in fitted else factory().fit(panel, origin)
+        forecasts[name] = model.predict(settings.horizon, settings.levels)
+    return forecasts
+
+
+def run_backtest(panel: DensePanel, settings: ForecastSettings, factories: Mapping[str, ModelFactory] | None = None,
+                 trained: TrainedModels | None = None) -> list[WindowForecasts]:
+    """Every model's forecasts at every backtest origin, each fitted on the weeks before its origin only (pooled
+    models from `trained` where given)."""
+    factories = factories or model_factories(settings)
+    return [WindowForecasts(window, origin, _forecasts_at(panel, settings, factories, origin, trained))
+            for window, origin in enumerate(forecast_origins(panel, settings)[:-1], start=1)]
 
 
 @dataclass
 class PanelForecast:
-    """Every model's and the ensemble's forecast from `origin`, with the backtest they were chosen on."""
+    """Every model's and the ensemble's forecast from `origin`, with the backtest they were chosen on (each window
+    with the ensemble of the plan learned on all windows, and the reference forecaster's where it had one)."""
 
     panel: DensePanel
     settings: ForecastSettings
@@ -85,6 +103,7 @@ class PanelForecast:
     plan: EnsemblePlan
     segments: np.ndarray
     skipped_items: list[str] = field(default_factory=list)
+    reference_backtest: dict[int, ModelForecast] = field(default_factory=dict)  # window -> reference forecast
 
     def to_frame(self, models: Sequence[str] | None = None) -> pd.DataFrame:
         """Long forecast rows: item_id, week_start, horizon, model, selected, cold_start, segment, mean, p10..."""
@@ -108,65 +127,96 @@ class PanelForecast:
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
-    def backtest_sums(self) -> dict[str, list[AccuracySums]]:
-        """Per model (and the ensemble, with the plan learned on all windows), the accuracy sums per window."""
-        sums: dict[str, list[AccuracySums]] = {}
+    def accuracy_sums(self) -> pd.DataFrame:
+        """The backtest's accuracy sums per window and model (the ensemble included): all series, per horizon, per
+        demand segment and per item; and on the weeks the reference forecaster covered, its sums next to every
+        model's (segment vs_amazon). Sums pool exactly across shards (metrics.pool_accuracy)."""
+        records: list[dict[str, Any]] = []
+
+        def add(model: str, window: int, sums: AccuracySums, segment: str, item: str | None = None,
+                horizon: int | None = None) -> None:
+            if sums.weeks:
+                records.append({"model": model, "segment": segment, "item_id": item, "backtest_window": window,
+                                "horizon": horizon, **sums_columns(sums, self.settings.levels)})
+
         for window in self.backtest:
+            segments = demand_segments(self.panel, window.origin)
             for name, forecast in window.forecasts.items():
-                sums.setdefault(name, []).append(score(self.panel, forecast))
-            ensemble = self.plan.apply(self.panel, window.forecasts, demand_segments(self.panel, window.origin))
-            sums.setdefault(ENSEMBLE, []).append(score(self.panel, ensemble))
-        return sums
+                add(name, window.window, score(self.panel, forecast), SEGMENT_ALL)
+                for h in range(forecast.horizon):
+                    add(name, window.window, score(self.panel, forecast, horizon_index=h), SEGMENT_ALL, horizon=h + 1)
+                item_segments = segments[forecast.items]
+                for segment in np.unique(item_segments):
+                    add(name, window.window, score(self.panel, forecast, np.flatnonzero(item_segments == segment)),
+                        str(segment))
+                for position, item in enumerate(forecast.items):
+                    add(name, window.window, score(self.panel, forecast, np.array([position])), SEGMENT_ASIN,
+                        item=str(self.panel.items[item]))
+            reference = self.reference_backtest.get(window.window)
+            if reference is not None:
+                covered = ~np.isnan(reference.mean)
+                add(reference.model, window.window, score(self.panel, reference), SEGMENT_VS_AMAZON)
+                for name, forecast in window.forecasts.items():
+                    add(name, window.window, score(self.panel, _where(forecast, covered)), SEGMENT_VS_AMAZON)
+        return pd.DataFrame(records)
 
 
-def prepare_panel(history: pd.DataFrame, horizon: int, future: pd.DataFrame | None = None,
-                  known_covariates: Sequence[str] | None = None) -> DensePanel:
-    """The dense panel of a history (and future) file; see to_dense for which covariates count as known."""
-    checked = check_history(history)
-    future_checked = check_future(future, covariate_columns(checked)) if future is not None else None
-    if future_checked is not None:
-        last = checked[WEEK].max()
-        early = future_checked[future_checked[WEEK] <= last]
-        if len(early):
-            raise PanelError(f"future: week {early[WEEK].iloc[0].date()} is not after the history's last week "
-                             f"{last.date()}; the future file gives only the forecast weeks")
-    return to_dense(checked, future_checked, horizon, known_covariates=known_covariates)
+def _where(forecast: ModelForecast, points: np.ndarray) -> ModelForecast:
+    """The forecast with the points outside `points` (a boolean mask) set to NaN, so scoring skips them."""
+    return ModelForecast(forecast.model, forecast.items, forecast.origin, np.where(points, forecast.mean, np.nan),
+                         {level: np.where(points, q, np.nan) for level, q in forecast.quantiles.items()})
 
 
-def forecast_panel(panel: DensePanel, settings: ForecastSettings) -> PanelForecast:
-    """Backtest, learn the ensemble, and forecast every item with history from the week after the history."""
-    factories = settings.factories()
-    backtest = run_backtest(panel, factories, settings.horizon, settings.backtest_windows, settings.levels)
+def forecast_panel(panel: DensePanel, settings: ForecastSettings, trained: TrainedModels | None = None,
+                   reference: pd.DataFrame | None = None, reference_name: str = "reference") -> PanelForecast:
+    """Backtest, learn the ensemble, and forecast every item with history from the week after the history.
+
+    `trained`: pooled models fitted on more series than the panel's (the workflow's shards); the other models are
+    fitted here. `reference`: another forecaster's forecasts (backtest.REFERENCE_COLUMNS), scored next to ours."""
+    factories = model_factories(settings)
+    backtest = run_backtest(panel, settings, factories, trained)
     plan = learn_plan(panel, backtest, list(factories))
+    references = {}
+    for window in backtest:
+        window.forecasts[ENSEMBLE] = plan.apply(panel, window.forecasts, demand_segments(panel, window.origin))
+        aligned = (reference_forecast(reference, panel, window.forecasts[ENSEMBLE], reference_name)
+                   if reference is not None else None)
+        if aligned is not None:
+            references[window.window] = aligned
     origin = panel.history_weeks
-    forecasts = {name: factory().fit(panel, origin).predict(settings.horizon, settings.levels)
-                 for name, factory in factories.items()}
+    forecasts = _forecasts_at(panel, settings, factories, origin, trained)
     segments = demand_segments(panel, origin)
     forecasts[ENSEMBLE] = plan.apply(panel, forecasts, segments)
     skipped = [str(i) for i in panel.items[panel.first_week >= origin]]
-    return PanelForecast(panel, settings, origin, forecasts, backtest, plan, segments, skipped)
+    return PanelForecast(panel, settings, origin, forecasts, backtest, plan, segments, skipped, references)
+
+
+def honest_backtest(panel: DensePanel, settings: ForecastSettings) -> list[WindowForecasts]:
+    """The backtest of every model and the baseline, each window with the ensemble whose weights and calibration
+    were learned on the other windows only (so its score is out of sample)."""
+    factories = model_factories(settings, with_baseline=True)
+    backtest = run_backtest(panel, settings, factories)
+    windows = []
+    for k, window in enumerate(backtest):
+        others = [w for j, w in enumerate(backtest) if j != k] or [window]
+        plan = learn_plan(panel, others, list(factories))
+        ensemble = plan.apply(panel, window.forecasts, demand_segments(panel, window.origin))
+        windows.append(WindowForecasts(window.window, window.origin, {**window.forecasts, ENSEMBLE: ensemble}))
+    return windows
 
 
 def backtest_report(panel: DensePanel, settings: ForecastSettings) -> dict[str, Any]:
     """Metrics per model and for the ensemble over the rolling origins, each next to seasonal naive's; the
     ensemble's weights and calibration for each window come from the other windows only."""
-    factories = settings.factories()
-    if BASELINE not in factories:
-        factories = {BASELINE: partial(SeasonalNaive, mask_censored=settings.mask_censored), **factories}
-    backtest = run_backtest(panel, factories, settings.horizon, settings.backtest_windows, settings.levels)
-    sums: dict[str, list[AccuracySums]] = {name: [] for name in factories}
-    sums[ENSEMBLE] = []
-    for k, window in enumerate(backtest):
+    windows = honest_backtest(panel, settings)
+    sums: dict[str, list[AccuracySums]] = {}
+    for window in windows:
         for name, forecast in window.forecasts.items():
-            sums[name].append(score(panel, forecast))
-        others = [w for j, w in enumerate(backtest) if j != k] or [window]
-        plan = learn_plan(panel, others, list(factories))
-        sums[ENSEMBLE].append(score(panel, plan.apply(panel, window.forecasts,
-                                                      demand_segments(panel, window.origin))))
+            sums.setdefault(name, []).append(score(panel, forecast))
     baseline = pool(sums[BASELINE]).metrics()
     report: dict[str, Any] = {
         "horizon": settings.horizon,
-        "windows": [{"window": w.window, "origin": str(panel.week_start(w.origin).date())} for w in backtest],
+        "windows": [{"window": w.window, "origin": str(panel.week_start(w.origin).date())} for w in windows],
         "quantiles": list(settings.levels),
         "items": int(panel.units.shape[0]),
         "baseline": BASELINE,

@@ -5,9 +5,11 @@ and pools exactly across series, shards and windows (a mean of per-shard ratios 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 # Amazon Forecast's default quantiles, whose wQL the headline `wql_mean` averages.
 HEADLINE_QUANTILES = (0.1, 0.5, 0.9)
@@ -155,3 +157,50 @@ def pool(sums: Sequence[AccuracySums]) -> AccuracySums:
     for more in sums[1:]:
         total = total + more
     return total
+
+
+# The scalar sums as columns: a shard writes them, the publish step adds them up across shards.
+SUM_COLUMNS = tuple(f.name for f in fields(AccuracySums) if f.name not in ("levels", "pinball", "items"))
+# What a row of accuracy sums is about (None / NA: pooled over it).
+ACCURACY_KEYS = ("model", "segment", "item_id", "backtest_window", "horizon")
+
+
+def sums_columns(sums: AccuracySums, levels: Sequence[float]) -> dict[str, Any]:
+    """The sums as one row: the scalar sums, a pinball_<pNN> column per level, and the count of items."""
+    columns: dict[str, Any] = {name: getattr(sums, name) for name in SUM_COLUMNS}
+    columns.update({f"pinball_{quantile_name(level)}": sums.pinball.get(level) for level in levels})
+    columns["items"] = len(sums.items)
+    return columns
+
+
+def _sums_from_columns(row: Mapping[str, Any], levels: Sequence[float]) -> AccuracySums:
+    present = tuple(level for level in levels if pd.notna(row.get(f"pinball_{quantile_name(level)}")))
+    sums = AccuracySums(levels=present, pinball={level: float(row[f"pinball_{quantile_name(level)}"])
+                                                 for level in present})
+    for name in SUM_COLUMNS:
+        setattr(sums, name, type(getattr(sums, name))(row[name]))
+    return sums
+
+
+def pool_accuracy(sums: pd.DataFrame, levels: Sequence[float]) -> list[dict[str, Any]]:
+    """Rows of sums (ACCURACY_KEYS, sums_columns) pooled per key, then per key over all windows: one record per
+    pooled key with its `metrics`, `items`, `weeks` and `absolute_actual`."""
+    keys = list(ACCURACY_KEYS)
+    numeric = [c for c in sums.columns if c not in keys]
+    sums = sums.astype({"backtest_window": "Int64", "horizon": "Int64"})
+    per_window = sums.groupby(keys, dropna=False)[numeric].sum(min_count=1).reset_index()
+    over_windows = sums.groupby([k for k in keys if k != "backtest_window"], dropna=False)[numeric]
+    pooled = over_windows.sum(min_count=1).reset_index().assign(backtest_window=pd.NA)
+    records = []
+    for frame in (per_window, pooled):
+        for row in frame.to_dict("records"):
+            records.append({
+                "model": row["model"], "segment": row["segment"],
+                "item_id": row["item_id"] if isinstance(row["item_id"], str) else None,
+                "backtest_window": None if pd.isna(row["backtest_window"]) else int(row["backtest_window"]),
+                "horizon": None if pd.isna(row["horizon"]) else int(row["horizon"]),
+                "metrics": _sums_from_columns(row, levels).metrics(),
+                "items": int(row["items"]), "weeks": int(row["weeks"]),
+                "absolute_actual": float(row["absolute_actual"]),
+            })
+    return records

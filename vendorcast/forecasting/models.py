@@ -4,8 +4,9 @@ mean and quantiles for every item that has history.
 
 - seasonal_naive: last year's same week (last known week for young items), the baseline every result is compared
   with; intervals from its own in-sample errors (statsforecast).
-- ets: exponential smoothing chosen per series by AIC (statsforecast AutoETS, non-seasonal: weekly seasonality of
-  52 is beyond ETS, see docs/forecasting.md), the fast statistical fall-back.
+- ets: exponential smoothing (level, trend or damped trend) chosen per series by AIC, non-seasonal (weekly
+  seasonality of 52 is beyond ETS, see docs/forecasting.md), the fast statistical fall-back; fitted for every
+  series at once.
 - lightgbm_global: one gradient-boosted model per quantile pooled over all items and horizons (direct
   multi-horizon), on scale-free targets with covariates, calendar and last year's pattern as features.
 """
@@ -16,22 +17,23 @@ import copy
 import logging
 import os
 import threading
-import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
+from functools import partial
+from statistics import NormalDist
+from typing import ClassVar, Protocol
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
 from vendorcast.forecasting.features import FeatureBuilder, Rows
-from vendorcast.forecasting.panel import DensePanel
+from vendorcast.forecasting.panel import DensePanel, PanelError
+from vendorcast.forecasting.settings import DEFAULT_LEVELS, ForecastSettings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LEVELS = (0.1, 0.5, 0.7, 0.8, 0.9)
 SEASON = 52
 
 
@@ -65,10 +67,16 @@ def finalize(mean: np.ndarray, quantiles: dict[float, np.ndarray]) -> tuple[np.n
 
 class ForecastModel(Protocol):
     name: str
+    # A pooled model learns from every series at once: the workflow trains it once for all shards, and each shard
+    # forecasts with it through `on(panel, origin)`.
+    pooled: ClassVar[bool]
 
     def fit(self, panel: DensePanel, origin: int) -> ForecastModel: ...
 
     def predict(self, horizon: int, levels: Sequence[float]) -> ModelForecast: ...
+
+
+ModelFactory = Callable[[], ForecastModel]
 
 
 def forecastable_items(panel: DensePanel, origin: int) -> np.ndarray:
@@ -82,64 +90,65 @@ def empty_forecast(model: str, origin: int, horizon: int, levels: Sequence[float
     return ModelForecast(model, np.zeros(0, dtype=int), origin, nothing, {level: nothing for level in levels})
 
 
-# ---------------------------------------------------------------------------------------------- statsforecast
-def _long_history(history: np.ndarray, items: np.ndarray, origin: int) -> pd.DataFrame:
-    """The statsforecast input for `items`: each series from its first known week to the week before the origin,
-    gaps filled by linear interpolation (statistical models need a regular series; a missing week is unknown,
-    not zero)."""
-    frames = []
+# ---------------------------------------------------------------------------------------------- statistical
+def regular_history(history: np.ndarray, items: np.ndarray, origin: int) -> np.ndarray:
+    """The weeks before the origin as statistical models need them: from each item's first known week on, gaps
+    filled by linear interpolation (a missing week is unknown, not zero), NaN before the first known week. An item
+    with no known week is all zeros."""
     window = history[items, :origin]
     filled = pd.DataFrame(window.T).interpolate(limit_direction="forward", axis=0).to_numpy().T
-    first = np.argmax(~np.isnan(window), axis=1)
-    for position, item in enumerate(items):
-        values = filled[position, first[position]:]
-        values = np.where(np.isnan(values), 0.0, values)  # an all-unknown tail after a gap-free start cannot occur
-        frames.append(pd.DataFrame({"unique_id": item, "ds": np.arange(first[position], origin), "y": values}))
-    return pd.concat(frames, ignore_index=True)
+    known = ~np.isnan(window)
+    first = np.where(known.any(axis=1), np.argmax(known, axis=1), 0)
+    started = np.arange(origin)[None, :] >= first[:, None]
+    return np.where(started, np.nan_to_num(filled, nan=0.0), np.nan)
 
 
-def _interval_levels(levels: Sequence[float]) -> list[int]:
-    """statsforecast's symmetric interval widths (in percent) that yield the quantile levels."""
-    return sorted({round(abs(2 * level - 1) * 100) for level in levels if level != 0.5})
+def _normal_quantiles(mean: np.ndarray, sigma: np.ndarray, levels: Sequence[float]) -> dict[float, np.ndarray]:
+    return {level: mean + NormalDist().inv_cdf(level) * sigma for level in levels}
 
 
-def _quantiles_from_intervals(result: pd.DataFrame, column: str, levels: Sequence[float]) -> dict[float, np.ndarray]:
-    quantiles = {}
-    for level in levels:
-        width = round(abs(2 * level - 1) * 100)
-        if width == 0:
-            quantiles[level] = result[column].to_numpy()
-        else:
-            side = "hi" if level > 0.5 else "lo"
-            quantiles[level] = result[f"{column}-{side}-{width}"].to_numpy()
-    return quantiles
+def _residual_sigma(values: np.ndarray, lag: int) -> np.ndarray:
+    """statsforecast's sigma of a naive method: sqrt(sum of squared lag-`lag` residuals / (weeks - lag))."""
+    residuals = values[:, lag:] - values[:, :-lag] if values.shape[1] > lag else np.zeros((len(values), 0))
+    weeks = np.sum(~np.isnan(values), axis=1)
+    squares = np.nansum(residuals * residuals, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(weeks > lag, np.sqrt(squares / np.maximum(weeks - lag, 1)), 0.0)
 
 
-def _run_statsforecast(models: list, history: np.ndarray, items: np.ndarray, origin: int, horizon: int,
-                       levels: Sequence[float]) -> pd.DataFrame:
-    from statsforecast import StatsForecast
-    from statsforecast.models import Naive
+def naive_quantiles(values: np.ndarray, horizon: int, levels: Sequence[float]) -> dict[float, np.ndarray]:
+    """The last known week, with Normal intervals widening as sqrt(h) (statsforecast's Naive, for every series at
+    once). `values` as regular_history returns them."""
+    mean = np.repeat(values[:, -1:], horizon, axis=1)
+    sigma = _residual_sigma(values, 1)[:, None] * np.sqrt(np.arange(1, horizon + 1))[None, :]
+    return _normal_quantiles(mean, sigma, levels)
 
-    frame = _long_history(history, items, origin)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # short series warn per series; the callers handle them
-        # A series too short for a model (AutoETS needs a few weeks) gets the last known week instead.
-        forecaster = StatsForecast(models=models, freq=1, n_jobs=1, fallback_model=Naive())
-        result = forecaster.forecast(df=frame, h=horizon, level=_interval_levels(levels))
-    return result.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+
+def seasonal_naive_quantiles(values: np.ndarray, horizon: int, levels: Sequence[float]) -> dict[float, np.ndarray]:
+    """Last year's same week, with Normal intervals from the in-sample seasonal errors, widening per year ahead
+    (statsforecast's SeasonalNaive, for every series at once); NaN for items with less than a year of history."""
+    weeks = values.shape[1]
+    steps = np.arange(horizon)
+    if weeks < SEASON:
+        return {level: np.full((len(values), horizon), np.nan) for level in levels}
+    mean = values[:, weeks - SEASON + steps % SEASON]
+    sigma = _residual_sigma(values, SEASON)[:, None] * np.sqrt(steps // SEASON + 1)[None, :]
+    return _normal_quantiles(mean, sigma, levels)
 
 
 @dataclass
 class _StatisticalModel:
-    """A statsforecast model per series, with the naive forecast (last known week) for the items it cannot
-    forecast: too short a history (NaN) or a degenerate fit (infinite or absurd values, see degenerate_rows)."""
+    """A model per series, with the naive forecast (last known week) for the items it cannot forecast: too short
+    a history (NaN) or a degenerate fit (infinite or absurd values, see degenerate_rows)."""
 
+    pooled: ClassVar[bool] = False
     name: str = ""
     mask_censored: bool = True
     _panel: DensePanel | None = field(default=None, repr=False)
     _origin: int = 0
 
-    def statsforecast_model(self) -> object:
+    def forecast_quantiles(self, values: np.ndarray, items: np.ndarray, horizon: int,
+                           levels: Sequence[float]) -> dict[float, np.ndarray]:
         raise NotImplementedError
 
     def fit(self, panel: DensePanel, origin: int) -> _StatisticalModel:
@@ -147,20 +156,16 @@ class _StatisticalModel:
         return self
 
     def predict(self, horizon: int, levels: Sequence[float] = DEFAULT_LEVELS) -> ModelForecast:
-        from statsforecast.models import Naive
-
         panel, origin = self._panel, self._origin
         assert panel is not None, "fit first"
         items = forecastable_items(panel, origin)
         if not len(items):
             return empty_forecast(self.name, origin, horizon, levels)
         history = _history(panel, self.mask_censored)
-        model = self.statsforecast_model()
-        result = _run_statsforecast([model, Naive()], history, items, origin, horizon, levels)
-        shape = (len(items), horizon)
+        values = regular_history(history, items, origin)
         wanted = [*levels, 0.5]
-        own = {k: v.reshape(shape) for k, v in _quantiles_from_intervals(result, repr(model), wanted).items()}
-        naive = {k: v.reshape(shape) for k, v in _quantiles_from_intervals(result, "Naive", wanted).items()}
+        own = self.forecast_quantiles(values, items, horizon, wanted)
+        naive = naive_quantiles(values, horizon, wanted)
         fallback = degenerate_rows(own, history[items, :origin])
         pick = {k: np.where(fallback[:, None], naive[k], own[k]) for k in wanted}
         mean, quantiles = finalize(pick[0.5], {k: pick[k] for k in levels})
@@ -170,29 +175,89 @@ class _StatisticalModel:
 @dataclass
 class SeasonalNaive(_StatisticalModel):
     """y(t) = y(t - 52) with Normal intervals from its in-sample errors; the last known week for items with less
-    than a year of history."""
+    than a year of history. Computed for all series at once in numpy: the same numbers as statsforecast's
+    SeasonalNaive (tests/unit/forecasting/test_models.py checks it), without a Python call per series."""
 
     name: str = "seasonal_naive"
 
-    def statsforecast_model(self) -> object:
-        from statsforecast.models import SeasonalNaive as SfSeasonalNaive
+    def forecast_quantiles(self, values: np.ndarray, items: np.ndarray, horizon: int,
+                           levels: Sequence[float]) -> dict[float, np.ndarray]:
+        return seasonal_naive_quantiles(values, horizon, levels)
 
-        return SfSeasonalNaive(season_length=SEASON)
+
+# Exponential smoothing's parameter grid: (alpha, beta, phi) of every candidate, level only (beta = phi = 0) first.
+_ALPHAS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.65, 0.8, 0.95)
+_TREND_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
+_BETA_SHARES = (0.01, 0.05, 0.1, 0.25)  # beta as a share of alpha (beta <= alpha keeps the trend stable)
+_PHIS = (0.8, 0.9, 0.98, 1.0)
+ETS_GRID = np.array([(a, 0.0, 0.0) for a in _ALPHAS]
+                    + [(a, a * share, phi) for a in _TREND_ALPHAS for share in _BETA_SHARES for phi in _PHIS])
+# Fitted parameters, AIC's penalty: alpha and the initial level; a trend adds beta and its initial value, damping phi.
+_ETS_PARAMETERS = np.where(ETS_GRID[:, 2] == 0, 2, np.where(ETS_GRID[:, 2] < 1, 5, 4))
+# Weeks with a one-step error a candidate needs: a trend needs more data than a level alone.
+_ETS_MIN_ERRORS = np.where(ETS_GRID[:, 2] == 0, 3, 9)
+
+
+def ets_quantiles(values: np.ndarray, horizon: int, levels: Sequence[float]) -> dict[float, np.ndarray]:
+    """Additive-error exponential smoothing for every series at once: simple (A,N,N), trend (A,A,N) and damped trend
+    (A,Ad,N), each with its parameters chosen on a grid by the sum of squared one-step errors and the model by
+    AIC, Normal intervals from the class-1 state space variance. NaN for series too short for any. `values` as
+    regular_history returns them."""
+    n_items, weeks = values.shape
+    alpha, beta, phi = (ETS_GRID[:, k][None, :] for k in range(3))
+    level = np.zeros((n_items, len(ETS_GRID)))
+    trend = np.zeros_like(level)
+    squares = np.zeros_like(level)
+    errors = np.zeros(n_items)
+    started = np.zeros(n_items, dtype=bool)
+    for week in range(weeks):
+        y = values[:, week]
+        known = ~np.isnan(y)
+        first = known & ~started
+        update = (known & started)[:, None]
+        expected = level + phi * trend
+        error = np.where(update, y[:, None] - expected, 0.0)
+        squares += error * error
+        level = np.where(update, expected + alpha * error, level)
+        trend = np.where(update, phi * trend + beta * error, trend)
+        level[first] = y[first, None]
+        trend[first] = 0.0
+        errors += update[:, 0]
+        started |= known
+    n = errors[:, None]
+    eligible = n >= _ETS_MIN_ERRORS[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        aic = np.where(eligible, n * np.log(np.maximum(squares, 1e-9) / np.maximum(n, 1)) + 2 * _ETS_PARAMETERS, np.inf)
+    best = np.argmin(aic, axis=1)
+    rows = np.arange(n_items)
+    a, b, f = ETS_GRID[best, 0][:, None], ETS_GRID[best, 1][:, None], ETS_GRID[best, 2][:, None]
+    steps = np.arange(1, horizon + 1)[None, :]
+    damping = np.cumsum(f ** steps, axis=1)  # phi + phi^2 + ... + phi^h (0 without a trend)
+    mean = level[rows, best][:, None] + damping * trend[rows, best][:, None]
+    variance = squares[rows, best] / np.maximum(errors - _ETS_PARAMETERS[best], 1)
+    # h-step variance: sigma^2 (1 + sum over j < h of (alpha + beta (phi + ... + phi^j))^2).
+    c = a + b * damping[:, :-1]
+    spread = np.sqrt(variance[:, None] * (1 + np.concatenate([np.zeros((n_items, 1)), np.cumsum(c * c, axis=1)],
+                                                             axis=1)))
+    quantiles = _normal_quantiles(mean, spread, levels)
+    usable = np.isfinite(aic[rows, best])
+    return {level_: np.where(usable[:, None], q, np.nan) for level_, q in quantiles.items()}
 
 
 @dataclass
 class Ets(_StatisticalModel):
-    """statsforecast AutoETS per series (trend and damping chosen by AIC), additive errors and no seasonality:
-    multiplicative-error intervals explode on promotional spikes (measured on Dominick's: wQL at P90 above 10^5).
-    A degenerate fit can still return infinite intervals (seen on 1 of 200 simulated ASINs); that item gets the
-    naive forecast instead of poisoning every pooled metric."""
+    """Exponential smoothing per series with additive errors and no seasonality (ets_quantiles: level, trend or
+    damped trend chosen by AIC, as statsforecast's AutoETS(model="AZN") chooses, with the parameters searched on
+    a grid for all series at once instead of optimised one series at a time: AutoETS took 4 ms a series and origin,
+    most of forecast-file's time). Multiplicative-error intervals explode on promotional spikes (measured on
+    Dominick's: wQL at P90 above 10^5); weekly seasonality of 52 is beyond ETS. A degenerate fit gets the naive
+    forecast instead of poisoning every pooled metric."""
 
     name: str = "ets"
 
-    def statsforecast_model(self) -> object:
-        from statsforecast.models import AutoETS
-
-        return AutoETS(season_length=1, model="AZN")
+    def forecast_quantiles(self, values: np.ndarray, items: np.ndarray, horizon: int,
+                           levels: Sequence[float]) -> dict[float, np.ndarray]:
+        return ets_quantiles(values, horizon, levels)
 
 
 def degenerate_rows(quantiles: dict[float, np.ndarray], history: np.ndarray) -> np.ndarray:
@@ -230,6 +295,7 @@ class LightGBMGlobal:
     rows are weighted by that level, so the loss is the wQL of the original units. Censored weeks are neither
     targets nor inputs (mask_censored)."""
 
+    pooled: ClassVar[bool] = True
     name: str = "lightgbm_global"
     max_horizon: int = 12
     num_rounds: int = 70
@@ -341,10 +407,28 @@ class LightGBMGlobal:
         return ModelForecast(self.name, items, origin, mean, quantiles)
 
 
-MODELS = {
-    "seasonal_naive": SeasonalNaive,
-    "ets": Ets,
-    "lightgbm_global": LightGBMGlobal,
+def _lightgbm_global(settings: ForecastSettings) -> LightGBMGlobal:
+    return LightGBMGlobal(max_horizon=settings.horizon, num_rounds=settings.lightgbm_rounds,
+                          max_rows=settings.lightgbm_max_rows, mask_censored=settings.mask_censored,
+                          seed=settings.seed, threads=settings.threads, levels=tuple(sorted(settings.levels)))
+
+
+# The one list of models: each built from the engine's settings.
+MODELS: dict[str, Callable[[ForecastSettings], ForecastModel]] = {
+    "seasonal_naive": lambda settings: SeasonalNaive(mask_censored=settings.mask_censored),
+    "ets": lambda settings: Ets(mask_censored=settings.mask_censored),
+    "lightgbm_global": _lightgbm_global,
 }
 BASELINE = "seasonal_naive"
 
+
+def model_factories(settings: ForecastSettings, with_baseline: bool = False) -> dict[str, ModelFactory]:
+    """The settings' models (default: all of MODELS), each as a factory of fresh, unfitted models; with the
+    baseline first when `with_baseline` and the settings left it out."""
+    names = list(settings.models or MODELS)
+    unknown = [name for name in names if name not in MODELS]
+    if unknown:
+        raise PanelError(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(MODELS)}")
+    if with_baseline and BASELINE not in names:
+        names.insert(0, BASELINE)
+    return {name: partial(MODELS[name], settings) for name in names}

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vendorcast.forecasting.errors import PanelError
+
 ITEM = "item_id"
 WEEK = "week_start"
 TARGET = "units"
@@ -16,10 +18,6 @@ TARGET = "units"
 CENSORED = "censored"
 RESERVED = (ITEM, WEEK, TARGET, CENSORED)
 WEEK_DAYS = 7
-
-
-class PanelError(ValueError):
-    """A history or future table the forecaster cannot use; the message says what to fix."""
 
 
 def check_history(history: pd.DataFrame, source: str = "history") -> pd.DataFrame:

@@ -7,15 +7,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from vendorcast.forecasting.run import ForecastOrigin, Horizon, Trigger
 from vendorcast.reports.periods import period_start
 from vendorcast.vocabulary.report_catalogue import ReportPeriod
 
-# A year ahead at most: the models learn yearly seasonality, nothing longer.
-MAX_HORIZON_WEEKS = 52
 SCHEDULED_PREFIX = "weekly"
 MANUAL_PREFIX = "manual"
 # Step Functions execution names: up to 80 characters; these are also safe in log groups and metrics.
@@ -37,9 +36,9 @@ class ForecastStart(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    trigger: Literal["scheduled", "manual"]
-    origin: date | None = None
-    horizon: Annotated[int, Field(ge=1, le=MAX_HORIZON_WEEKS)] | None = None
+    trigger: Trigger
+    origin: ForecastOrigin | None = None
+    horizon: Horizon | None = None
     name: Annotated[str, Field(pattern=EXECUTION_NAME_PATTERN)] | None = None
 
     @model_validator(mode="after")
@@ -47,9 +46,6 @@ class ForecastStart(BaseModel):
         if self.trigger == "scheduled" and (self.origin or self.horizon or self.name):
             raise ValueError("a scheduled start takes no origin, horizon or name (the schedule sets them); "
                              "use trigger \"manual\" to choose them")
-        if self.origin is not None and self.origin.weekday() != 6:
-            raise ValueError(f"origin {self.origin} is a {self.origin:%A}; forecasts start on a Sunday (Amazon's "
-                             f"weeks run Sunday to Saturday), e.g. {period_start(self.origin, ReportPeriod.WEEK)}")
         return self
 
     def origin_at(self, now: datetime) -> date:
@@ -62,7 +58,8 @@ class ForecastStart(BaseModel):
         return self.origin or current
 
     def execution_input(self, now: datetime) -> dict[str, Any]:
-        """The state machine's input: {"trigger", "origin": "YYYY-MM-DD", "horizon"?}."""
+        """The state machine's input: {"trigger", "origin": "YYYY-MM-DD", "horizon"?}, which Prepare reads as a
+        RunRequest (vendorcast.forecasting.run) with the execution's name and start time."""
         execution_input: dict[str, Any] = {"trigger": self.trigger, "origin": self.origin_at(now).isoformat()}
         if self.horizon is not None:
             execution_input["horizon"] = self.horizon

@@ -16,7 +16,12 @@ Decisions, for whoever changes this:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+import pyarrow as pa
+
+from vendorcast.lake.glue_catalog import GlueCatalog
+from vendorcast.lake.storage import LakeStorage
 from vendorcast.lake.tables import Column, LakeTable
 from vendorcast.resources import FORECAST_PREFIX
 
@@ -63,6 +68,11 @@ class ForecastTable(LakeTable):
     @property
     def prefix(self) -> str:
         return f"{FORECAST_PREFIX}/{self.name}"
+
+    @property
+    def data_schema(self) -> pa.Schema:
+        """The Arrow schema of the table's files (its partition column lives in the object key)."""
+        return pa.schema([pa.field(c.name, c.arrow_type) for c in self.columns])
 
 
 _ORIGIN = Column(
@@ -182,6 +192,18 @@ FORECAST_RUNS = ForecastTable(
 FORECAST_TABLES: dict[str, ForecastTable] = {t.name: t for t in (FORECAST, FORECAST_ACCURACY, FORECAST_RUNS)}
 
 
+def write_run_partition(storage: LakeStorage, catalog: GlueCatalog, table: ForecastTable, origin: date,
+                        run_id: str, rows: pa.Table) -> str:
+    """Write a run's rows as its own file in the origin's partition and register the table and partition in the
+    catalog; a re-run of the same run rewrites the same object. Returns the key."""
+    partition = f"forecast_origin={origin.isoformat()}"
+    key = f"{table.prefix}/{partition}/{run_id}.parquet"
+    storage.write_parquet(key, rows.cast(table.data_schema), "zstd")
+    catalog.ensure_table(table)
+    catalog.add_partitions(table, [partition])
+    return key
+
+
 def forecast_table(name: str) -> ForecastTable:
     """A forecast table by name; KeyError listing the known ones."""
     try:
@@ -208,4 +230,5 @@ __all__ = [
     "SEGMENT_VS_AMAZON",
     "ForecastTable",
     "forecast_table",
+    "write_run_partition",
 ]

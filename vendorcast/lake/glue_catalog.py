@@ -4,12 +4,14 @@ against AWS and against the AWS emulator of the embedded runtime."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
 from vendorcast.lake.raw_files import partition_values
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.lake.tables import LakeTable
+from vendorcast.resources import ENV_GLUE_DATABASE, GLUE_DATABASE
 
 PARQUET_INPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
 PARQUET_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
@@ -30,6 +32,14 @@ class GlueCatalog:
         self.glue = glue
         self.database = database
         self.storage = storage
+
+    @classmethod
+    def from_environment(cls, storage: LakeStorage) -> GlueCatalog:
+        """The deployment's database (ENV_GLUE_DATABASE, set by the stacks) through the default boto3 client: what
+        a Lambda function registers its tables in."""
+        import boto3
+
+        return cls(boto3.client("glue"), os.environ.get(ENV_GLUE_DATABASE, GLUE_DATABASE), storage)
 
     def ensure_database(self) -> None:
         """Create the database (the stacks create it on AWS; the embedded runtime asks for it)."""

@@ -89,6 +89,11 @@ class LakeStorage:
         with self.filesystem.open_input_stream(self.path(key)) as stream:
             return stream.read()
 
+    def read_parquet(self, key: str) -> pa.Table | None:
+        """A Parquet object as a table, or None when there is no such object."""
+        content = self.read_bytes(key)
+        return None if content is None else pq.read_table(pa.BufferReader(content))
+
     def write_bytes(self, key: str, content: bytes) -> None:
         self._make_parent(key)
         with self.filesystem.open_output_stream(self.path(key)) as stream:

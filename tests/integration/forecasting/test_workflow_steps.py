@@ -13,6 +13,7 @@ import pytest
 
 from tests.integration.forecasting.conftest import EmulatedLake, run_steps
 from vendorcast import resources as r
+from vendorcast.forecasting import workflow
 from vendorcast.forecasting.workflow import (
     ForecastInputError,
     prepare_run,
@@ -112,3 +113,15 @@ def test_a_failed_run_is_recorded(emulated_lake: EmulatedLake) -> None:
     row = runs[runs["run_id"] == "weekly-2025-08-03"].iloc[0]
     assert row["status"] == "FAILED" and row["failed_state"] == "Train"
     assert str(row["forecast_origin"]) == str((started - timedelta(days=3)).date())  # the Sunday of its week
+
+
+def test_train_learns_from_a_sample_of_a_large_catalogue_and_every_series_is_forecast(
+        emulated_lake: EmulatedLake, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above POOLED_MAX_SERIES the pooled models learn from a random sample of series (memory stays bounded);
+    every shard still forecasts every one of its series with them."""
+    monkeypatch.setattr(workflow, "POOLED_MAX_SERIES", 8)
+    run, summary = run_steps("manual-sampled-run", horizon=4, backtest_windows=2, shard_size=10)
+    assert run["series_count"] > 8
+    frame = _table(emulated_lake, FORECAST).to_table(filter=ds.field("run_id") == "manual-sampled-run").to_pandas()
+    selected = frame[frame["selected"]].drop_duplicates(["account", "marketplace_id", "asin"])
+    assert len(selected) == summary["items_forecast"] == run["series_count"]

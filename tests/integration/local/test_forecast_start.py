@@ -66,7 +66,7 @@ def test_the_scheduled_starter_starts_one_run_per_weekly_tick(
 def test_a_bad_manual_request_starts_nothing(deployed: tuple[str, TinyWorkflow], local_aws: LocalAws) -> None:
     machine, _ = deployed
     starter = load_handler("forecast_start")
-    with pytest.raises(ForecastStartError, match="origin 2026-11-18 is a Wednesday"):
+    with pytest.raises(ForecastStartError, match="origin: 2026-11-18 is a Wednesday"):
         starter.handler({"trigger": "manual", "origin": "2026-11-18"}, LocalLambdaContext("forecast_start"))
     assert local_aws.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"] == []
 

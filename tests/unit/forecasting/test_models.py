@@ -9,12 +9,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vendorcast.forecasting.backtest import run_backtest, score
+from vendorcast.forecasting.backtest import score
 from vendorcast.forecasting.ensemble import demand_segments, learn_plan
 from vendorcast.forecasting.files import backtest_file, forecast_file
-from vendorcast.forecasting.forecaster import ForecastSettings
-from vendorcast.forecasting.models import DEFAULT_LEVELS, Ets, LightGBMGlobal, SeasonalNaive, degenerate_rows
+from vendorcast.forecasting.forecaster import run_backtest
+from vendorcast.forecasting.models import (
+    Ets,
+    LightGBMGlobal,
+    SeasonalNaive,
+    degenerate_rows,
+    ets_quantiles,
+    forecastable_items,
+    naive_quantiles,
+    regular_history,
+    seasonal_naive_quantiles,
+)
 from vendorcast.forecasting.panel import PanelError, attach_snapshots, check_history, to_dense
+from vendorcast.forecasting.settings import DEFAULT_LEVELS, ForecastSettings
 
 FIRST = pd.Timestamp("2023-01-01")
 
@@ -126,7 +137,7 @@ def test_censored_weeks_do_not_teach_low_demand() -> None:
 def test_segments_and_ensemble_weights() -> None:
     panel = to_dense(check_history(_history()))
     models = {"seasonal_naive": SeasonalNaive, "lightgbm_global": _small_lightgbm}
-    windows = run_backtest(panel, models, 6, 2)
+    windows = run_backtest(panel, ForecastSettings(horizon=6, backtest_windows=2), models)
     plan = learn_plan(panel, windows, list(models))
     assert sum(plan.weights["all"].values()) == pytest.approx(1.0)
     segments = demand_segments(panel, panel.n_weeks - 6)
@@ -195,3 +206,45 @@ def test_points_a_forecast_leaves_open_are_not_scored() -> None:
     partial = score(panel, forecast)
     assert partial.weeks == whole.weeks - 6
     assert all(np.isfinite(v) for k, v in partial.metrics().items() if k != "mase")
+
+
+def test_the_naive_baselines_match_statsforecast() -> None:
+    """The numpy seasonal naive and naive forecasts are statsforecast's SeasonalNaive and Naive, series by series
+    (young items and gaps included), without its per-series cost."""
+    from statsforecast.models import Naive as SfNaive
+    from statsforecast.models import SeasonalNaive as SfSeasonalNaive
+
+    history = _history(weeks=130)
+    history = history.drop(index=history.index[::7])  # missing weeks, filled by interpolation
+    panel = to_dense(check_history(history))
+    origin = panel.n_weeks - 6
+    items = forecastable_items(panel, origin)
+    values = regular_history(panel.units, items, origin)
+    levels = (0.1, 0.5, 0.9)
+    ours = {"seasonal": seasonal_naive_quantiles(values, 60, levels), "naive": naive_quantiles(values, 60, levels)}
+    for row, series in enumerate(values):
+        y = series[~np.isnan(series)]
+        for name, model in (("seasonal", SfSeasonalNaive(season_length=52)), ("naive", SfNaive())):
+            if name == "seasonal" and len(y) < 52:
+                assert np.isnan(ours[name][0.5][row]).all()
+                continue
+            theirs = model.forecast(y=y, h=60, level=[80])
+            np.testing.assert_allclose(ours[name][0.5][row], theirs["mean"])
+            np.testing.assert_allclose(ours[name][0.1][row], theirs["lo-80"])
+            np.testing.assert_allclose(ours[name][0.9][row], theirs["hi-80"])
+
+
+def test_ets_follows_a_trend_holds_a_level_and_leaves_short_series_to_the_naive_forecast() -> None:
+    rng = np.random.default_rng(4)
+    weeks = np.arange(80)
+    values = np.vstack([50 + 2.0 * weeks + rng.normal(0, 2, 80),  # a steady climb
+                        40 + rng.normal(0, 5, 80),  # noise around a level
+                        np.r_[np.full(78, np.nan), 7.0, 8.0]])  # two weeks known
+    quantiles = ets_quantiles(values, 6, (0.1, 0.5, 0.9))
+    climb, level, short = quantiles[0.5]
+    assert np.all(np.diff(climb) > 1.0) and climb[0] == pytest.approx(50 + 2.0 * 80, abs=8)
+    assert np.ptp(level) < 1.0 and level[0] == pytest.approx(40, abs=4)
+    assert np.isnan(short).all()
+    width = quantiles[0.9][1] - quantiles[0.1][1]
+    assert width[0] == pytest.approx(2 * 1.2816 * 5, rel=0.3)  # the noise's 80% band
+    assert np.all(np.diff(quantiles[0.9][0] - quantiles[0.1][0]) >= 0)  # uncertainty grows with the horizon

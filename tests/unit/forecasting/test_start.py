@@ -49,7 +49,7 @@ def test_a_manual_start_chooses_origin_horizon_and_name() -> None:
 
 @pytest.mark.parametrize(("event", "message"), [
     ({"trigger": "manual", "origin": "2026-11-18"},
-     "forecast start request: origin 2026-11-18 is a Wednesday; forecasts start on a Sunday (Amazon's weeks run "
+     "forecast start request: origin: 2026-11-18 is a Wednesday; forecasts start on a Sunday (Amazon's weeks run "
      "Sunday to Saturday), e.g. 2026-11-15"),
     ({"trigger": "manual", "horizon": 0},
      "forecast start request: horizon: Input should be greater than or equal to 1"),

@@ -1,0 +1,68 @@
+"""The forecast workflow's e-mails (published by the state machine to the alert topic): a finished run's accuracy
+next to seasonal naive's and Amazon's, or the step a failed run stopped in and what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from vendorcast.alerts.render import SUBJECT_LIMIT
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    trigger: str
+    origin: date
+    horizon: int
+    backtest_windows: int
+    items_forecast: int
+    items_cold_start: int
+    wql_mean: float | None
+    seasonal_naive_wql_mean: float | None
+    coverage_p10_p90: float | None
+    wql_p70_p90: float | None
+    amazon_wql_p70_p90: float | None
+
+
+def _figure(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def render_run_succeeded(summary: RunSummary) -> tuple[str, str]:
+    """(subject, message) of a finished run."""
+    subject = (f"vendorcast forecast {summary.origin}: {summary.items_forecast} ASINs, wQL "
+               f"{_figure(summary.wql_mean)} (seasonal naive {_figure(summary.seasonal_naive_wql_mean)})")
+    lines = [
+        f"The vendorcast forecast run {summary.run_id} ({summary.trigger}) finished.",
+        "",
+        f"Forecast origin: {summary.origin} (week 1), horizon {summary.horizon} weeks.",
+        f"ASINs forecast: {summary.items_forecast} ({summary.items_cold_start} new, forecast from similar items).",
+        "",
+        f"Backtest over {summary.backtest_windows} rolling origins (weighted quantile loss, lower is better):",
+        f"  vendorcast ensemble, mean wQL P10/P50/P90: {_figure(summary.wql_mean)}",
+        f"  seasonal naive, same weeks:                {_figure(summary.seasonal_naive_wql_mean)}",
+        f"  share of actual weeks inside P10-P90:      {_figure(summary.coverage_p10_p90)} (0.8 when calibrated)",
+    ]
+    if summary.amazon_wql_p70_p90 is not None:
+        lines += [
+            "On the weeks Amazon's own forecast covered, mean wQL at P70/P80/P90:",
+            f"  vendorcast: {_figure(summary.wql_p70_p90)}   Amazon: {_figure(summary.amazon_wql_p70_p90)}",
+        ]
+    lines += ["", "Query: SELECT * FROM v_forecast_latest (Athena workgroup of this deployment)."]
+    return subject[:SUBJECT_LIMIT], "\n".join(lines)
+
+
+def render_run_failed(run_id: str, failed_state: str, error: str, cause: str) -> tuple[str, str]:
+    """(subject, message) of a run that failed in `failed_state`."""
+    subject = f"vendorcast forecast run FAILED in {failed_state}: {error}"
+    message = "\n".join([
+        f"The vendorcast forecast run {run_id} failed in the {failed_state} step.",
+        "",
+        f"Error: {error}",
+        f"Cause: {cause}",
+        "",
+        "The run is recorded in forecast_runs with status FAILED; the previous successful forecast stays the one "
+        "v_forecast_latest shows. Runbook: docs/operations.md, 'A forecast run failed'.",
+    ])
+    return subject[:SUBJECT_LIMIT], message
