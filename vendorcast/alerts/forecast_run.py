@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from vendorcast.alerts.render import SUBJECT_LIMIT
+from vendorcast.alerts.topic import sns_subject
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def render_run_succeeded(summary: RunSummary) -> tuple[str, str]:
             f"  vendorcast: {_figure(summary.wql_p70_p90)}   Amazon: {_figure(summary.amazon_wql_p70_p90)}",
         ]
     lines += ["", "Query: SELECT * FROM v_forecast_latest (Athena workgroup of this deployment)."]
-    return subject[:SUBJECT_LIMIT], "\n".join(lines)
+    return sns_subject(subject), "\n".join(lines)
 
 
 def render_run_failed(run_id: str, failed_state: str, error: str, cause: str) -> tuple[str, str]:
@@ -65,4 +65,4 @@ def render_run_failed(run_id: str, failed_state: str, error: str, cause: str) ->
         "The run is recorded in forecast_runs with status FAILED; the previous successful forecast stays the one "
         "v_forecast_latest shows. Runbook: docs/operations.md, 'A forecast run failed'.",
     ])
-    return subject[:SUBJECT_LIMIT], message
+    return sns_subject(subject), message
