@@ -220,13 +220,12 @@ EACHES_CENTER = "PHX6"
 SHIP_WINDOW_CENTER = "ONT8"
 PO_DETAIL_GAP = 7
 ORDER_TIME, ACKNOWLEDGE_TIME, RECEIPT_TIME, READ_TIME = time(14, 10), time(8), time(16, 45), time(20)
-# POs are read until the last week's reports are first delivered (3 days after it ends, as write_synthetic_lake
-# delivers them): by then Amazon has placed its next weekly order, as in a real lake.
-PO_READS_AFTER_LAST_DAY = timedelta(days=3)
 
 
 def _last_po_read(spec: SyntheticLake) -> date:
-    return spec.last_day + PO_READS_AFTER_LAST_DAY
+    """The purchase orders pull's last run: the first Monday on or after the last report day, when Amazon places the
+    week's POs, so the lake ends with POs still to be acknowledged beside lines in transit."""
+    return spec.last_day + timedelta(days=(7 - spec.last_day.weekday()) % 7)
 
 
 @dataclass(frozen=True)
@@ -283,10 +282,14 @@ def _write_purchase_orders(storage: LakeStorage, sim: VendorSimulator, spec: Syn
     """A page per day and operation: every PO read on the day it was placed, the day it was acknowledged and each
     day units were received into it (the last of which closes it)."""
     reads: dict[date, list[tuple[int, _PurchaseOrder]]] = {}
+    last = _last_po_read(spec)
     for index, order in enumerate(_purchase_orders(sim, spec)):
         days = {order.day, order.day + timedelta(days=1), order.closed_on,
                 *(line["receipt_day"] for line in order.lines if line["received"])}
-        for day in sorted(d for d in days if d <= _last_po_read(spec)):
+        if order.day <= last < order.closed_on:
+            # The pull's last run reads every PO still open, so the lake's as-of day is the same for all of them.
+            days.add(last)
+        for day in sorted(d for d in days if d <= last):
             reads.setdefault(day, []).append((index, order))
     partitions = f"account={spec.account}/marketplace_id={spec.marketplace_id}"
     keys = []
