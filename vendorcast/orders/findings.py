@@ -6,7 +6,7 @@ finding carries the markers that the store sets once, so a repeat run finds them
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from vendorcast.alerts.digest import ConditionAlert, ConditionItem, ConditionKind
 from vendorcast.config import PurchaseOrderAlertsConfig
@@ -17,11 +17,6 @@ from vendorcast.vocabulary.report_catalogue import ReportPeriod
 
 # The digest names at most this many ASINs, worst first.
 DIGEST_ASINS = 20
-
-
-def _retail_week(day: date) -> date:
-    """The Sunday starting the retail week of `day`."""
-    return period_start(day, ReportPeriod.WEEK)
 
 
 @dataclass(frozen=True)
@@ -75,7 +70,7 @@ def at_risk(orders: list[OrderState], now: datetime, days: int) -> list[Finding]
 
 def last_complete_week(now: datetime) -> datetime:
     """The Sunday starting the last retail week that ended before `now` (its windows have all ended)."""
-    this_week = _retail_week(now.date())
+    this_week = period_start(now.date(), ReportPeriod.WEEK)
     return datetime.combine(this_week - timedelta(days=7), datetime.min.time(), tzinfo=now.tzinfo)
 
 

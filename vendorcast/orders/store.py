@@ -39,11 +39,6 @@ PO_ITEM_LIFETIME = timedelta(days=200)
 _BATCH_GET = 100
 
 
-def _retail_week(day: date) -> date:
-    """The Sunday starting the retail week of `day`."""
-    return period_start(day, ReportPeriod.WEEK)
-
-
 @dataclass
 class LineState:
     """One line of a PO as last read: ordered from the PO, the rest from its status (None until read)."""
@@ -87,7 +82,7 @@ class OrderState:
     @property
     def window_week(self) -> date:
         """The retail week (Sunday start) the delivery window ends in (the order's week when there is none)."""
-        return _retail_week((self.window_ends_at or self.placed_at).date())
+        return period_start((self.window_ends_at or self.placed_at).date(), ReportPeriod.WEEK)
 
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "lines": {k: asdict(v) for k, v in self.lines.items()}})
