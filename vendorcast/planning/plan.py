@@ -63,6 +63,33 @@ class PlanResult:
         week = self.supply_plan[self.supply_plan["horizon"] == 1]
         return week[week["expected_fill_rate"] < fill_rate_target].reset_index(drop=True)
 
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The three tables by name."""
+        return {"po_forecast": self.po_forecast, "supply_plan": self.supply_plan, "po_advice": self.po_advice}
+
+    def summary(self, fill_rate_target: float) -> list[str]:
+        """A few lines for a planner: what to start this week, the ASINs below the fill target, what to confirm,
+        and the input problems."""
+        week = self.supply_plan[self.supply_plan["horizon"] == 1]
+        starting = week[week["start_units"] > 0]
+        lines = [f"{len(week)} ASINs planned: start {_fmt(starting['start_units'].sum())} units this week on "
+                 f"{len(starting)} of them"]
+        lines += [f"  {row.asin}: {row.reason}" for row in starting.nlargest(5, "start_units").itertuples()]
+        below = self.below_target(fill_rate_target)
+        lines.append(f"{len(below)} ASINs with an expected fill rate below {fill_rate_target:.0%} this week")
+        advice = self.po_advice
+        short = advice[advice["shortfall_units"] > 0]
+        lines.append(f"{len(advice)} open PO lines: confirm {_fmt(advice['confirm_units'].sum())} of "
+                     f"{_fmt(advice['ordered_units'].sum())} units ordered; {len(short)} lines cannot ship in full")
+        defaulted = (week["defaults_used"] != "").sum()
+        if defaulted:
+            lines.append(f"{defaulted} ASINs planned on config defaults for some inputs (column defaults_used)")
+        if self.problems:
+            lines.append(f"{len(self.problems)} input problem(s):")
+            lines += [f"  {problem}" for problem in self.problems]
+        return lines
+
 
 def _week_index(origin: date, moments: pd.Series) -> np.ndarray:
     """Plan week index (0 = the week starting on the origin) of each moment; earlier moments give 0."""
