@@ -129,15 +129,29 @@ def _weekly_po_units(lines: pd.DataFrame, origin: date, weeks: int) -> np.ndarra
     return units[max(first, 0):]
 
 
+def _amazon_expected(amazon_forecast: pd.DataFrame | None, origin: date, fallback: np.ndarray) -> np.ndarray:
+    """Amazon's own weekly forecast from the origin on (what it orders up to), its gaps and the weeks past it filled
+    from `fallback` (our forecast's mean)."""
+    expected = fallback.copy()
+    if amazon_forecast is None or amazon_forecast.empty:
+        return expected
+    index = (pd.to_datetime(amazon_forecast["week_start"]) - pd.Timestamp(origin)).dt.days.to_numpy() // 7
+    keep = (index >= 0) & (index < len(expected))
+    expected[index[keep]] = amazon_forecast["mean"].to_numpy(dtype=float)[keep]
+    return expected
+
+
 def sell_in_paths(sell_through: pd.DataFrame | None, position: AmazonPosition, po_history: np.ndarray, weeks: int,
-                  rng: np.random.Generator, samples: int = DEFAULT_SAMPLES,
-                  correlation: float = DEFAULT_CORRELATION) -> tuple[np.ndarray, str]:
+                  rng: np.random.Generator, amazon_forecast: pd.DataFrame | None = None, origin: date | None = None,
+                  samples: int = DEFAULT_SAMPLES, correlation: float = DEFAULT_CORRELATION) -> tuple[np.ndarray, str]:
     """Paths (samples x weeks) of Amazon's orders of one ASIN and the method used: the structural replay on the
-    sell-through forecast when there is one, else the direct draw from PO history."""
+    sell-through forecast when there is one (Amazon ordering up to its own forecast when given, with `origin`),
+    else the direct draw from PO history."""
     if sell_through is not None and not sell_through.empty:
         mean, quantiles = _sell_through_matrix(sell_through, weeks)
         demand = sample_paths(LEVELS, quantiles, samples, rng, correlation)
-        return replay_amazon_orders(demand, mean, position), METHOD_STRUCTURAL
+        expected = _amazon_expected(amazon_forecast, origin, mean) if origin is not None else mean
+        return replay_amazon_orders(demand, expected, position), METHOD_STRUCTURAL
     return direct_paths(po_history, weeks, samples, rng), METHOD_DIRECT
 
 
@@ -148,9 +162,10 @@ def _position(row: pd.Series | None, open_lines: pd.DataFrame, origin: date, wee
                   open_lines["units_to_deliver"].to_numpy(dtype=float))
     if row is None:
         return AmazonPosition(on_hand=0.0, lead_time_weeks=1, open_po_by_week=due)
+    cover = row.get("amazon_cover_weeks")
     return AmazonPosition(on_hand=float(row["amazon_on_hand_units"]),
-                          lead_time_weeks=int(row["amazon_lead_time_weeks"]),
-                          case_pack=int(row["case_pack"]), open_po_by_week=due)
+                          lead_time_weeks=int(row["amazon_lead_time_weeks"]), case_pack=int(row["case_pack"]),
+                          cover_weeks=None if cover is None or pd.isna(cover) else float(cover), open_po_by_week=due)
 
 
 def _fmt(units: float) -> str:
@@ -282,6 +297,8 @@ def plan_supply(inputs: PlanningInputs, settings: PlanningSettings) -> PlanResul
     open_groups = dict(tuple(open_lines.groupby(SERIES_KEY))) if not open_lines.empty else {}
     positions = {tuple(r[k] for k in SERIES_KEY): r for _, r in inputs.amazon_position.iterrows()}
     vendors = {tuple(r[k] for k in SERIES_KEY): r for _, r in inputs.vendor.iterrows()}
+    amazon_groups = (dict(tuple(inputs.amazon_forecast.groupby(SERIES_KEY))) if not inputs.amazon_forecast.empty
+                     else {})
     po_forecast, supply_plan, po_advice = [], [], []
     for key in sorted(vendors):
         vendor = vendors[key]
@@ -297,7 +314,7 @@ def plan_supply(inputs: PlanningInputs, settings: PlanningSettings) -> PlanResul
         position = _position(positions.get(key), opened, origin, weeks)
         history = _weekly_po_units(line_groups.get(key, lines.iloc[0:0]), origin, 52)
         paths, method = sell_in_paths(forecast_groups.get(key), position, history, weeks,
-                                      np.random.default_rng(_series_seed(key)))
+                                      np.random.default_rng(_series_seed(key)), amazon_groups.get(key), origin)
         mean, quantiles = summarize(paths[:, :settings.horizon_weeks])
         for week in range(settings.horizon_weeks):
             week_start = origin + timedelta(weeks=week)
