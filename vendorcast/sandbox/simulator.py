@@ -44,7 +44,6 @@ class Stream(IntEnum):
     PROMOTIONS = 5
     EVENT_DEALS = 6
     OPERATIONS = 7
-    FORECAST = 8
     SLICES = 9
     CATALOG_CHANGES = 10
     SUPPLY = 11
@@ -284,7 +283,8 @@ class VendorSimulator:
             price=self._price_ext[:planned],
             promotion=self._promotion_ext[:planned],
             active=self.active,
-            # Sales before the simulated start tell Amazon an ASIN's demand to within 20%; a launch, to 60%.
+            # Sales before the simulated start tell Amazon an ASIN's demand up to a log-normal error of 0.2; a
+            # launch's estimate errs by 0.5.
             prior_level=self.base_traffic
             * self.conversion
             * np.where(sold_before_start, self.amazon_prior_error, self.amazon_prior_error**2.5),
