@@ -1,10 +1,13 @@
 """Forecasting the simulated vendor (the SP-API emulator's demand model), where the truth is known:
 
-1. Against Amazon: our P70/P80/P90 next to Amazon's own forecast (the latest snapshot generated before each origin,
-   imperfect the way real ones are: base prices only, no knowledge of promotions or discontinuations) on the same
-   ASIN-weeks, scored against ordered units of weeks without stockouts (what the workflow scores).
+1. Against Amazon: our P70/P80/P90 next to Amazon's own forecast (the latest snapshot generated before each origin;
+   the emulator's Amazon knows its deals and prices ahead and calibrates its quantiles on its own errors, see
+   vendorcast/sandbox/amazon_forecast.py) on the same ASIN-weeks, scored against ordered units of weeks without
+   stockouts (what the workflow scores).
 2. Censoring: the global model with stockout weeks masked (vendorcast's choice) and without masking, scored against
    the true, unconstrained demand of every week.
+3. Amazon's snapshots as a feature: the global model with and without them on the ASIN-weeks of 1, and the share
+   of its split gain that goes to the snapshot features.
 
     .venv/bin/python bench/forecast_emulator.py [--asins 300 --weeks 156 --horizon 12 --windows 3]
 """
@@ -12,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from datetime import date, timedelta
 
@@ -22,7 +26,7 @@ from vendorcast.forecasting.backtest import reference_forecast
 from vendorcast.forecasting.ensemble import ENSEMBLE
 from vendorcast.forecasting.forecaster import honest_backtest
 from vendorcast.forecasting.metrics import AccuracySums, pool
-from vendorcast.forecasting.models import ModelForecast, model_factories
+from vendorcast.forecasting.models import LightGBMGlobal, ModelForecast, model_factories
 from vendorcast.forecasting.panel import DensePanel, attach_snapshots, check_history, to_dense
 from vendorcast.forecasting.settings import ForecastSettings
 from vendorcast.lake.tables import CENSORED_OUT_OF_STOCK_RATE
@@ -79,10 +83,12 @@ def main() -> None:
     settings = ForecastSettings(horizon=args.horizon, backtest_windows=args.windows)
     windows = honest_backtest(panel, settings)
     ours: dict[str, list[AccuracySums]] = {}
+    amazon_weeks = []
     for window in windows:
         like = window.forecasts[ENSEMBLE]
         reference = reference_forecast(snapshots, panel, like, "amazon")
         has_amazon = ~np.isnan(reference.mean)
+        amazon_weeks.append((like.items, has_amazon))
         for name, forecast in window.forecasts.items():
             if np.array_equal(forecast.items, like.items):
                 ours.setdefault(name, []).append(score_on(panel, forecast, has_amazon))
@@ -109,6 +115,21 @@ def main() -> None:
             sums.append(score_on(panel, forecast, np.ones(forecast.mean.shape, dtype=bool), truth))
         m = pool(sums).metrics()
         print(f"{label:>22} {m['wql_mean']:9.3f} {m['wape']:6.3f} {m['bias']:6.3f} {m['coverage_p10_p90']:5.3f}")
+    print("3. Amazon's snapshots as a feature of lightgbm_global (the ASIN-weeks of 1):")
+    print(f"{'':>22} {'P70-P90':>8} {'WAPE':>6} {'snapshot gain share':>20}")
+    without = dataclasses.replace(panel, snapshots=None)
+    for label, data in (("with snapshots", panel), ("without snapshots", without)):
+        sums, shares = [], []
+        for window, (items, has_amazon) in zip(windows, amazon_weeks, strict=True):
+            model = model_factories(settings)["lightgbm_global"]().fit(data, window.origin)
+            assert isinstance(model, LightGBMGlobal)
+            forecast = model.predict(args.horizon, settings.levels)
+            assert np.array_equal(forecast.items, items)
+            sums.append(score_on(data, forecast, has_amazon))
+            shares.append(sum(share for name, share in model.gain_shares().items() if name.startswith("snapshot")))
+        m = pool(sums).metrics()
+        print(f"{label:>22} {np.mean([m['wql_p70'], m['wql_p80'], m['wql_p90']]):8.3f} {m['wape']:6.3f} "
+              f"{np.mean(shares):20.3f}")
     print(f"({time.perf_counter() - started:.0f} s)")
 
 

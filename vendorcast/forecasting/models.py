@@ -348,6 +348,11 @@ class LightGBMGlobal:
                  len(self._boosters))
         return self
 
+    def gain_shares(self) -> dict[str, float]:
+        """Each feature's share of the split gain of all the boosters together: what the model leans on."""
+        gains = sum(booster.feature_importance("gain") for booster in self._boosters.values())
+        return dict(zip(self._features, gains / gains.sum(), strict=True))
+
     def __getstate__(self) -> dict[str, object]:
         # A fitted model travels between workflow steps without the panel it learned from.
         return {**self.__dict__, "_builder": None}

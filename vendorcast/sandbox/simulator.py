@@ -13,15 +13,13 @@ from enum import IntEnum
 
 import numpy as np
 
+from vendorcast.sandbox.amazon_forecast import FORECAST_WEEKS, AmazonKnowledge
 from vendorcast.sandbox.products import Catalogue, Product, build_catalogue
 from vendorcast.sandbox.retail_calendar import event_mask, holiday_multiplier
 from vendorcast.sandbox.supply import WINDOW_DAYS, PurchaseOrderLines, VendorSupply
 from vendorcast.vocabulary.report_catalogue import DistributorView, SellingProgram
 
 CHUNK_DAYS = 64
-FORECAST_WEEKS = 26
-# Standard normal quantiles of Amazon's P70/P80/P90 forecasts.
-Z_P70, Z_P80, Z_P90 = 0.5244, 0.8416, 1.2816
 # Amazon orders weekly (Mondays) up to this many weeks of its forecast, plus safety stock: the vendor's lead
 # time (one to two weeks to the end of the delivery window) plus the week until the next order.
 COVER_WEEKS = 3
@@ -46,7 +44,6 @@ class Stream(IntEnum):
     PROMOTIONS = 5
     EVENT_DEALS = 6
     OPERATIONS = 7
-    FORECAST = 8
     SLICES = 9
     CATALOG_CHANGES = 10
     SUPPLY = 11
@@ -150,8 +147,9 @@ class VendorSimulator:
         # Uniform draws behind the vendor's reliability and whether Amazon allows backorders (supply.py).
         self.vendor_quality = rng.random(a)
         self.back_order_draw = rng.random(a)
-        self.forecast_bias = np.exp(rng.normal(0, 0.2, a))
-        self.forecast_dispersion = rng.uniform(2.0, 8.0, a)
+        # How far Amazon's estimate of an ASIN's demand before it sees any sale is from the truth.
+        self.amazon_prior_error = np.exp(rng.normal(0, 0.2, a))
+        rng.uniform(2.0, 8.0, a)  # a retired draw, kept so that the draws after it keep their values
         self.vendor_lead_days = int(rng.integers(6, 14))
 
     # ------------------------------------------------------------------ calendar and demand levels
@@ -173,8 +171,9 @@ class VendorSimulator:
             self.seasonal_amplitude * np.cos(2 * np.pi * (day_of_year[:, None] - self.peak_day) / 365.25)
         )
         trend = (1.0 + self.annual_growth) ** (t[:, None] / 365.25)
-        holidays = holiday_multiplier(self.start, e)[:, None]
-        holiday_effect = 1.0 + self.holiday_sensitivity * (holidays - 1.0)
+        self._day_of_year_ext = day_of_year
+        self._holidays_ext = holiday_multiplier(self.start, e)
+        holiday_effect = 1.0 + self.holiday_sensitivity * (self._holidays_ext[:, None] - 1.0)
         # Expected glance views of a listed ASIN at its base price, before day-to-day noise.
         self._traffic_level_ext = (
             self.base_traffic
@@ -188,7 +187,8 @@ class VendorSimulator:
         self.active = self._active_ext[: self.n_days]
 
     def _build_prices(self) -> None:
-        n, a = self.n_days, self.n_asins
+        # Planned as far as Amazon's last forecast reaches: Amazon sets its prices and deals ahead.
+        n, a = self._n_ext, self.n_asins
         cols = np.arange(a)
         levels = np.full((n, a), np.nan)
         levels[0] = self.base_price
@@ -211,7 +211,7 @@ class VendorSimulator:
                 rows = begin + k
                 ok = starts & (k < length) & (rows < n)
                 discount[rows[ok], cols[ok]] = np.maximum(discount[rows[ok], cols[ok]], depth[ok])
-        for year in range(self.start.year, self.end.year + 1):
+        for year in range(self.start.year, self.day(n - 1).year + 1):
             rng = self.rng(Stream.EVENT_DEALS, year)
             for event in ("prime_day", "black_friday_cyber_monday"):
                 joins = rng.random(a) < 0.4
@@ -222,10 +222,14 @@ class VendorSimulator:
                     discount[np.ix_(mask, joins)] = np.maximum(block, depth[joins])
         filled = np.where(~np.isnan(levels), np.arange(n)[:, None], 0)
         np.maximum.accumulate(filled, axis=0, out=filled)
-        self.list_price = levels[filled, cols]
-        self.discount = np.round(discount, 4)
-        self.promotion = self.discount > 0
-        self.price = np.round(self.list_price * (1.0 - self.discount), 2)
+        discount = np.round(discount, 4)
+        self._promotion_ext = discount > 0
+        self._price_ext = np.round(levels[filled, cols] * (1.0 - discount), 2)
+        days = self.n_days
+        self.list_price = levels[filled, cols][:days]
+        self.discount = discount[:days]
+        self.promotion = self._promotion_ext[:days]
+        self.price = self._price_ext[:days]
 
     def _build_demand(self) -> None:
         n, a = self.n_days, self.n_asins
@@ -250,35 +254,43 @@ class VendorSimulator:
 
     # ------------------------------------------------------------------ Amazon's forecast
     def _build_forecasts(self) -> None:
-        a = self.n_asins
         weekday = self._weekday_ext[0]
         self.first_generation_index = int((6 - weekday) % 7)  # first Sunday on or after start
-        generations = list(range(self.first_generation_index, self.n_days, 7))
-        g = len(generations)
+        generations = np.arange(self.first_generation_index, self.n_days, 7)
         self.generation_dates = [self.day(i) for i in generations]
-        # Amazon forecasts at base prices (it does not know future promotions) and ignores unannounced
-        # discontinuations: imperfect on purpose.
-        expected = (
-            self._traffic_level_ext * self.conversion * (np.arange(self._n_ext)[:, None] >= self.launch_index)
-        )
-        weeks = g + FORECAST_WEEKS
-        first = self.first_generation_index
-        weekly = expected[first : first + 7 * weeks].reshape(weeks, 7, a).sum(axis=1)
-        horizon = np.arange(FORECAST_WEEKS)[:, None]
-        sigma = 0.1 + 0.012 * horizon
-        mean = np.empty((g, FORECAST_WEEKS, a))
-        for k in range(g):
-            rng = self.rng(Stream.FORECAST, k)
-            level_error = np.exp(rng.normal(0.0, 0.08, a))
-            noise = np.exp(sigma * rng.normal(size=(FORECAST_WEEKS, a)) - sigma**2 / 2)
-            mean[k] = weekly[k : k + FORECAST_WEEKS] * self.forecast_bias * level_error * noise
-        sd = np.sqrt(mean + mean**2 / self.forecast_dispersion)
-        self.forecast_mean = np.round(mean, 2)
-        self.forecast_p70 = np.round(mean + Z_P70 * sd, 2)
-        self.forecast_p80 = np.round(mean + Z_P80 * sd, 2)
-        self.forecast_p90 = np.round(mean + Z_P90 * sd, 2)
-        index = np.array(generations)[:, None]
+        forecast = self.amazon_knowledge().forecast()
+        self.forecast_mean = np.round(forecast.mean, 2)
+        self.forecast_p70 = np.round(forecast.p70, 2)
+        self.forecast_p80 = np.round(forecast.p80, 2)
+        self.forecast_p90 = np.round(forecast.p90, 2)
+        index = generations[:, None]
         self.forecast_active = (index >= self.launch_index) & (index < self.discontinue_index)
+
+    def amazon_knowledge(self) -> AmazonKnowledge:
+        """What Amazon's forecaster knows of this vendor (amazon_forecast.py): realised demand, its own prices and
+        deals ahead, its calendar, the categories' seasonality; not the ASINs' hidden parameters."""
+        categories = [p.category for p in self.products]
+        planned = self.first_generation_index + 7 * (len(self.generation_dates) + FORECAST_WEEKS)
+        sold_before_start = self.launch_index < 0
+        return AmazonKnowledge(
+            demand=self.demand,
+            day_of_year=self._day_of_year_ext[:planned],
+            holidays=self._holidays_ext[:planned],
+            launch_index=self.launch_index,
+            peak_day=np.array([c.peak_day_of_year for c in categories], dtype=float),
+            seasonal_amplitude=np.array([c.seasonal_amplitude for c in categories]),
+            base_price=self.base_price,
+            price=self._price_ext[:planned],
+            promotion=self._promotion_ext[:planned],
+            active=self.active,
+            # Sales before the simulated start tell Amazon an ASIN's demand up to a log-normal error of 0.2; a
+            # launch's estimate errs by 0.5.
+            prior_level=self.base_traffic
+            * self.conversion
+            * np.where(sold_before_start, self.amazon_prior_error, self.amazon_prior_error**2.5),
+            sold_before_start=sold_before_start,
+            generation_days=np.arange(self.first_generation_index, self.n_days, 7),
+        )
 
     def generation_index(self, day: date) -> int | None:
         """Index of the latest forecast generated on or before `day` (None before the first one)."""
