@@ -189,17 +189,21 @@ _QUANTILES_HELP = "quantile levels, comma-separated"
 @click.option("--quantiles", default="0.1,0.5,0.9", show_default=True, help=_QUANTILES_HELP)
 @click.option("--future", "future_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Parquet: item_id, week_start and the covariates' known values for the forecast weeks")
+@click.option("--promotions", "promotions_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV or Parquet: the promotion plan, past and planned (item_id, start_date, end_date, "
+                   "promotion_type, discount_percent or planned_price; docs/operations.md)")
 @click.option("--backtest-windows", default=3, show_default=True, help="rolling origins the ensemble learns from")
 @click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def forecast_file_command(history_path: Path, horizon: int, quantiles: str, future_path: Path | None,
-                          backtest_windows: int, output_path: Path) -> None:
+                          promotions_path: Path | None, backtest_windows: int, output_path: Path) -> None:
     """Forecast every item of a history file: item_id, week_start, mean, p10, p50, p90 ... (the ensemble)."""
     from vendorcast.forecasting.files import forecast_file
     from vendorcast.forecasting.panel import PanelError
 
     try:
         output = forecast_file(history_path, output_path, _forecast_settings(horizon, quantiles, backtest_windows),
-                               future_path)
+                               future_path, promotions_path,
+                               on_problem=lambda problem: click.echo(f"skipped: {problem}", err=True))
     except PanelError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"forecast {output['item_id'].nunique()} item(s) x {horizon} week(s) -> {output_path}")

@@ -129,6 +129,8 @@ LANDING_PREFIX = "landing"
 RAW_PREFIX = "raw"
 CURATED_PREFIX = "curated"
 FORECAST_PREFIX = "forecast"
+# Files the vendor uploads (promotion plans under inputs/promotions/), read by the forecast workflow.
+INPUTS_PREFIX = "inputs"
 
 # --- the forecast workflow: stepfunctions/forecast.asl.json, its functions, its topic and its starter ---
 FORECAST_DEFINITION = "stepfunctions/forecast.asl.json"  # relative to the repository root
