@@ -96,11 +96,14 @@ def _clean(value: Any) -> Any:
 
 
 def backtest_file(history_path: Path, output_path: Path, settings: ForecastSettings,
-                  past_only: Sequence[str] = ()) -> dict[str, Any]:
+                  past_only: Sequence[str] = (), promotions_path: Path | None = None,
+                  on_problem: Callable[[str], None] = log.warning) -> dict[str, Any]:
     """Rolling-origin metrics per model and for the ensemble, next to seasonal naive; writes them as JSON. Every
     covariate counts as known ahead (the history holds its values for the scored weeks, as a planned price or
-    promotion would be), except those named in `past_only`."""
+    promotion would be), except those named in `past_only`; a promotion plan file adds its covariates."""
     history = read_table(history_path, "history")
+    if promotions_path:
+        history, _ = with_promotions(history, None, promotions_path, 0, on_problem)
     covariates = covariate_columns(check_history(history))
     unknown = [c for c in past_only if c not in covariates]
     if unknown:

@@ -10,7 +10,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from vendorcast.cli import cli
-from vendorcast.forecasting.files import forecast_file
+from vendorcast.forecasting.files import backtest_file, forecast_file
 from vendorcast.forecasting.settings import ForecastSettings
 
 FIRST = pd.Timestamp("2023-01-01")  # a Sunday
@@ -78,3 +78,13 @@ def test_the_cli_reports_skipped_rows(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "skipped: promotions.csv row" in result.output and "start_date: '2024-13-01' is not a date" in result.output
     assert "forecast 6 item(s) x 2 week(s)" in result.output
+
+
+def test_backtest_file_scores_the_plan(tmp_path: Path) -> None:
+    history, promotions = _vendor(tmp_path)
+    settings = ForecastSettings(horizon=HORIZON, backtest_windows=2, lightgbm_rounds=40, threads=1,
+                                models=("lightgbm_global",))
+    with_plan = backtest_file(history, tmp_path / "with.json", settings, promotions_path=promotions,
+                              on_problem=lambda problem: None)["models"]["lightgbm_global"]["metrics"]
+    without = backtest_file(history, tmp_path / "without.json", settings)["models"]["lightgbm_global"]["metrics"]
+    assert with_plan["wql_mean"] < 0.8 * without["wql_mean"]
