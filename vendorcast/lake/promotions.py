@@ -44,6 +44,7 @@ RECENT_PRICE_WEEKS = 13
 # Problems the run summary lists at most (the rest are in the log).
 MAX_LISTED_PROBLEMS = 20
 _ASIN = re.compile(r"^[A-Z0-9]{10}$")
+# The forecasting engine's long shape (vendorcast.forecasting.panel names the same columns; the lake stands below it).
 ITEM = "item_id"
 WEEK = "week_start"
 PRICE = "price"
