@@ -152,7 +152,8 @@ def promotion_plan(sim: VendorSimulator, account: str, until: date) -> pd.DataFr
     """What the vendor knows of its promotions from the simulation's start to `until` (past and planned), in the
     columns of the promotions file (docs/operations.md): one row per ASIN and run of days at one discount."""
     days = min(sim.n_days, sim.day_index(until) + 1)
-    discount = sim.discount[:days]
+    # The simulator draws discounts for every day; a vendor promotes only what is on sale.
+    discount = np.where(sim.active[:days], sim.discount[:days], 0.0)
     events = {name: np.logical_or.reduce([event_mask(sim.start, days, year, event)
                                           for year in range(sim.start.year, sim.day(days - 1).year + 1)])
               for event, name in _EVENT_PROMOTIONS.items()}

@@ -86,20 +86,22 @@ def check_terms(row: dict[str, Any]) -> Iterable[tuple[str, str]]:
 @dataclass
 class PromotionPlan:
     """The plan as covariates (item_id, week_start, PROMOTION_COVARIATES; only weeks the plan covers), how many
-    rows it used, and its problems (the files' and the rows' that match no series or price), in words."""
+    rows it used, its problems (the files' and the rows' whose planned price has nothing to compare with), and notes
+    (rows of ASINs with no sales in the lake), in words."""
 
     covariates: pd.DataFrame
     rows_used: int = 0
     files: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> list[str]:
-        """Lines for the run summary: what was used, then the problems (at most MAX_LISTED_PROBLEMS)."""
+        """Lines for the run summary: what was used, the notes, then the problems (at most MAX_LISTED_PROBLEMS)."""
         if not self.files:
             return []
         lines = [f"Promotion plan: {self.rows_used} row(s) used from {self.files} file(s) under inputs/{PROMOTIONS}/"
                  f", {len(self.problems)} problem(s)."]
-        lines += [f"  {p}" for p in self.problems[:MAX_LISTED_PROBLEMS]]
+        lines += [f"  {p}" for p in [*self.notes, *self.problems[:MAX_LISTED_PROBLEMS]]]
         if len(self.problems) > MAX_LISTED_PROBLEMS:
             lines.append(f"  ... and {len(self.problems) - MAX_LISTED_PROBLEMS} more (see the Prepare step's log)")
         return lines
@@ -183,7 +185,7 @@ def read_promotion_plan(storage: LakeStorage, series: pd.DataFrame, weeks: pd.Da
                         prices: pd.DataFrame | None = None) -> PromotionPlan:
     """The lake's promotion plan for `series` (item_id, account, marketplace_id, asin) on `weeks`; a marketplace's
     plan covers all its series. A row without account applies to every account selling the ASIN there; a row
-    naming no series in the lake is a problem (a typo, or an ASIN with no sales yet)."""
+    naming no series in the lake is not used, and noted (a typo, or an ASIN with no sales yet)."""
     found = read_vendor_inputs(storage, PROMOTIONS, LAKE_COLUMNS, check_terms)
     rows = found.rows
     if rows.empty:
@@ -196,10 +198,11 @@ def read_promotion_plan(storage: LakeStorage, series: pd.DataFrame, weeks: pd.Da
     unmatched = rows[~rows["row_id"].isin(matched["row_id"])]
     plan = plan_covariates(found, matched.assign(scope=matched["marketplace_id"]),
                            series.assign(scope=series["marketplace_id"]), weeks, prices)
-    plan.problems += [_problem(row, "asin", f"{row['asin']} has no weekly sales in marketplace "
-                               f"{row['marketplace_id']}{' for account ' + row['account'] if row['account'] else ''}"
-                               "; check the ASIN and marketplace (rows of ASINs not yet selling are ignored)")
-                      for _, row in unmatched.iterrows()]
+    if len(unmatched):
+        asins = sorted(set(unmatched["asin"]))
+        plan.notes.append(f"{len(unmatched)} row(s) of {len(asins)} ASIN(s) with no weekly sales in the lake for "
+                          "their marketplace (and account) were not used (not selling yet, or a typo?): "
+                          f"{', '.join(asins[:5])}{' ...' if len(asins) > 5 else ''}")
     return plan
 
 
