@@ -1,8 +1,7 @@
-"""What the forecast workflow reads from the curated lake: weekly demand per account, marketplace and ASIN before
-the origin, what each series' units measure, Amazon's retail forecast snapshots, and the vendor's promotion plan
-as covariates known ahead, in the forecasting engine's
-long shape (item_id, week_start, units, censored, covariates; see vendorcast.forecasting.panel), each series named
-by one id and described by one row of `series`."""
+"""What the forecast workflow reads from the lake: weekly demand per account, marketplace and ASIN before the
+origin, what each series' units measure, Amazon's retail forecast snapshots, and the vendor's promotion plan as
+covariates known ahead, in the forecasting engine's long shape (item_id, week_start, units, censored, covariates;
+see vendorcast.forecasting.panel), each series named by one id and described by one row of `series`."""
 
 from __future__ import annotations
 
