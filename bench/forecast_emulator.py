@@ -8,6 +8,9 @@
    the true, unconstrained demand of every week.
 3. Amazon's snapshots as a feature: the global model with and without them on the ASIN-weeks of 1, and the share
    of its split gain that goes to the snapshot features.
+4. The vendor's promotion plan (the file the emulator exports, read as `vendorcast forecast-file --promotions` reads
+   it) as covariates known ahead, or not: every model and the ensemble next to seasonal naive, on all weeks and on
+   the weeks with a promotion (uncensored ordered units).
 
     .venv/bin/python bench/forecast_emulator.py [--asins 300 --weeks 156 --horizon 12 --windows 3]
 """
@@ -16,27 +19,35 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import tempfile
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from vendorcast.forecasting.backtest import reference_forecast
 from vendorcast.forecasting.ensemble import ENSEMBLE
+from vendorcast.forecasting.files import with_promotions
 from vendorcast.forecasting.forecaster import honest_backtest
 from vendorcast.forecasting.metrics import AccuracySums, pool
 from vendorcast.forecasting.models import LightGBMGlobal, ModelForecast, model_factories
 from vendorcast.forecasting.panel import DensePanel, attach_snapshots, check_history, to_dense
 from vendorcast.forecasting.settings import ForecastSettings
+from vendorcast.lake.promotions import PROMOTION_COVARIATES, PROMOTION_DAYS
 from vendorcast.lake.tables import CENSORED_OUT_OF_STOCK_RATE
 from vendorcast.sandbox.simulator import VendorSimulator
 from vendorcast.sandbox.truth import daily_table, forecasts_table
+from vendorcast.synthetic_lake import promotion_plan
 
 
-def weekly_truth(asins: int, weeks: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulate(asins: int, weeks: int, seed: int) -> VendorSimulator:
     start = date(2023, 1, 1)  # a Sunday: the simulator's weeks and Amazon's snapshots start on Sundays
-    sim = VendorSimulator(seed, asins, start, start + timedelta(weeks=weeks) - timedelta(days=1))
+    return VendorSimulator(seed, asins, start, start + timedelta(weeks=weeks) - timedelta(days=1))
+
+
+def weekly_truth(sim: VendorSimulator) -> tuple[pd.DataFrame, pd.DataFrame]:
     daily = daily_table(sim).to_pandas()
     daily["week_start"] = pd.to_datetime(daily["date"]) - pd.to_timedelta(
         (pd.to_datetime(daily["date"]).dt.dayofweek + 1) % 7, unit="D")
@@ -69,7 +80,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     started = time.perf_counter()
-    weekly, amazon = weekly_truth(args.asins, args.weeks, args.seed)
+    sim = simulate(args.asins, args.weeks, args.seed)
+    weekly, amazon = weekly_truth(sim)
     panel = to_dense(check_history(weekly[["item_id", "week_start", "units", "censored"]]))
     # Amazon's forecasts, as the workflow reads them: scored next to ours, and a covariate of the global model
     # (each origin reads only earlier snapshots).
@@ -130,7 +142,47 @@ def main() -> None:
         m = pool(sums).metrics()
         print(f"{label:>22} {np.mean([m['wql_p70'], m['wql_p80'], m['wql_p90']]):8.3f} {m['wape']:6.3f} "
               f"{np.mean(shares):20.3f}")
+    promotions(sim, weekly, snapshots, panel, windows, settings)
     print(f"({time.perf_counter() - started:.0f} s)")
+
+
+def promotions(sim: VendorSimulator, weekly: pd.DataFrame, snapshots: pd.DataFrame, panel: DensePanel,
+               without: list, settings: ForecastSettings) -> None:
+    """Section 3: the backtest again with the vendor's promotion plan as known covariates, next to `without`."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "promotions.csv"
+        plan = promotion_plan(sim, "bench", sim.end).rename(columns={"asin": "item_id"})
+        # The ASINs with a full week of sales (the panel's items).
+        plan = plan[plan["item_id"].isin(set(weekly["item_id"]))]
+        plan.drop(columns=["account", "marketplace_id"]).to_csv(path, index=False)
+        problems: list[str] = []
+        history, _ = with_promotions(weekly[["item_id", "week_start", "units", "censored"]], None, path, 0,
+                                     problems.append)
+    assert not problems, problems
+    promoted = to_dense(check_history(history), known_covariates=PROMOTION_COVARIATES, start=panel.start)
+    attach_snapshots(promoted, snapshots)
+    with_plan = honest_backtest(promoted, settings)
+    days = promoted.covariates[PROMOTION_DAYS]
+    print(f"4. The promotion plan ({len(plan)} promotions) as known covariates, against uncensored ordered units "
+          f"(wQL mean P10/P50/P90; coverage P10-P90):")
+    print(f"{'model':>16} {'inputs':>10} {'all weeks':>10} {'vs naive':>9} {'cov':>5} {'promo weeks':>12} "
+          f"{'vs naive':>9} {'cov':>5} {'weeks':>6}")
+    for label, windows in (("none", without), ("promotions", with_plan)):
+        sums: dict[str, dict[str, list[AccuracySums]]] = {}
+        for window in windows:
+            promo = days[:, window.origin:window.origin + settings.horizon] > 0
+            for name, forecast in window.forecasts.items():
+                where = {"all": np.ones(forecast.mean.shape, dtype=bool), "promo": promo[forecast.items]}
+                for part, mask in where.items():
+                    sums.setdefault(name, {}).setdefault(part, []).append(score_on(panel, forecast, mask))
+        naive = {part: pool(parts).metrics() for part, parts in sums["seasonal_naive"].items()}
+        for name, parts in sums.items():
+            m = {part: pool(p).metrics() for part, p in parts.items()}
+            print(f"{name:>16} {label:>10} {m['all']['wql_mean']:10.3f} "
+                  f"{m['all']['wql_mean'] / naive['all']['wql_mean']:9.3f} {m['all']['coverage_p10_p90']:5.3f} "
+                  f"{m['promo']['wql_mean']:12.3f} {m['promo']['wql_mean'] / naive['promo']['wql_mean']:9.3f} "
+                  f"{m['promo']['coverage_p10_p90']:5.3f} {pool(parts['promo']).weeks:6d}")
+    print(f"   ({int((days > 0).sum())} ASIN-weeks with a promotion in the panel)")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ from vendorcast.resources import (
     FORECAST_DEFINITION,
     FORECAST_FUNCTION_PLACEHOLDERS,
     FORECAST_PREFIX,
+    INPUTS_PREFIX,
 )
 
 DOCKERFILE = "lambdas/forecast/Dockerfile"  # relative to the build context, the repository root
@@ -158,8 +159,9 @@ class ForecastWorkflow(Construct):
                 grantee, prefix, lake_key, [FORECAST_PREFIX],
                 writer="The forecast workflow writes each run's shards, models and tables under {zone}/")
             if spec.reads_curated:
-                grant_read_lake_zones(grantee, prefix, lake_key, [CURATED_PREFIX],
-                                      reader="The forecast workflow reads the curated tables' files under {zone}/")
+                grant_read_lake_zones(grantee, prefix, lake_key, [CURATED_PREFIX, INPUTS_PREFIX],
+                                      reader="The forecast workflow reads the curated tables' and the vendor's "
+                                             "input files under {zone}/")
             if spec.publishes_catalog:
                 grant_publish_forecast_catalog(grantee, database)
 

@@ -223,6 +223,11 @@ def _forecast_settings(horizon: int, quantiles: str, windows: int) -> object:
 _QUANTILES_HELP = "quantile levels, comma-separated"
 
 
+def _report_skipped(problem: str) -> None:
+    """A row of an input file that was skipped, and why (the command goes on with the good rows)."""
+    click.echo(f"skipped: {problem}", err=True)
+
+
 @cli.command("forecast-file")
 @click.option("--history", "history_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Parquet: item_id, week_start, units, optional censored flag and numeric covariates")
@@ -230,17 +235,21 @@ _QUANTILES_HELP = "quantile levels, comma-separated"
 @click.option("--quantiles", default="0.1,0.5,0.9", show_default=True, help=_QUANTILES_HELP)
 @click.option("--future", "future_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Parquet: item_id, week_start and the covariates' known values for the forecast weeks")
+@click.option("--promotions", "promotions_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV or Parquet: the promotion plan, past and planned (item_id, start_date, end_date, "
+                   "promotion_type, discount_percent or planned_price; docs/operations.md)")
 @click.option("--backtest-windows", default=3, show_default=True, help="rolling origins the ensemble learns from")
 @click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def forecast_file_command(history_path: Path, horizon: int, quantiles: str, future_path: Path | None,
-                          backtest_windows: int, output_path: Path) -> None:
+                          promotions_path: Path | None, backtest_windows: int, output_path: Path) -> None:
     """Forecast every item of a history file: item_id, week_start, mean, p10, p50, p90 ... (the ensemble)."""
     from vendorcast.forecasting.files import forecast_file
     from vendorcast.forecasting.panel import PanelError
 
     try:
         output = forecast_file(history_path, output_path, _forecast_settings(horizon, quantiles, backtest_windows),
-                               future_path)
+                               future_path, promotions_path,
+                               on_problem=_report_skipped)
     except PanelError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"forecast {output['item_id'].nunique()} item(s) x {horizon} week(s) -> {output_path}")
@@ -253,16 +262,19 @@ def forecast_file_command(history_path: Path, horizon: int, quantiles: str, futu
 @click.option("--windows", default=3, show_default=True, help="rolling origins, horizon weeks apart")
 @click.option("--quantiles", default="0.1,0.5,0.7,0.8,0.9", show_default=True, help=_QUANTILES_HELP)
 @click.option("--past-only", default="", help="covariates NOT known ahead, comma-separated (default: all are known)")
+@click.option("--promotions", "promotions_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV or Parquet: the promotion plan, as for forecast-file")
 @click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def backtest_file_command(history_path: Path, horizon: int, windows: int, quantiles: str, past_only: str,
-                          output_path: Path) -> None:
+                          promotions_path: Path | None, output_path: Path) -> None:
     """Backtest every model and the ensemble at rolling origins; metrics JSON next to seasonal naive's."""
     from vendorcast.forecasting.files import backtest_file
     from vendorcast.forecasting.panel import PanelError
 
     try:
         report = backtest_file(history_path, output_path, _forecast_settings(horizon, quantiles, windows),
-                               [c.strip() for c in past_only.split(",") if c.strip()])
+                               [c.strip() for c in past_only.split(",") if c.strip()], promotions_path,
+                               on_problem=_report_skipped)
     except PanelError as exc:
         raise click.ClickException(str(exc)) from None
     for name, result in report["models"].items():

@@ -129,8 +129,9 @@ LANDING_PREFIX = "landing"
 RAW_PREFIX = "raw"
 CURATED_PREFIX = "curated"
 FORECAST_PREFIX = "forecast"
-# What only the vendor knows, as its own CSV or Parquet files (validated when read); supply: its stock, lead times,
-# lot sizes, capacity and costs, per ASIN or vendor SKU (docs/planning.md).
+# What only the vendor knows, as its own CSV or Parquet files (validated when read): promotion plans under
+# inputs/promotions/ (read by the forecast workflow); supply under inputs/supply/: its stock, lead times, lot sizes,
+# capacity and costs, per ASIN or vendor SKU (docs/planning.md).
 INPUTS_PREFIX = "inputs"
 SUPPLY_INPUTS_PREFIX = f"{INPUTS_PREFIX}/supply"
 

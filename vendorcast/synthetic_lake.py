@@ -2,34 +2,47 @@
 is built as Amazon would serve it (vendorcast.sandbox.documents), parsed by the ingestion parser and stored under
 the raw key the pipeline uses. For tests, fixtures, the dashboard's sample and the publishing benchmark; restatements
 are real ones (each window delivered again with a later lastUpdatedDate), and catalog snapshots and changes come
-from the simulated catalog. Purchase orders (optional) are the simulator's PO lines as Vendor Orders would show them
-on each day something happened to them, written as raw rows of the contract (the ingestion's own parser is not
-used). It joins the emulator and the pipeline, so it stands above both, beside the embedded runtime and the
-dashboard that use it: the pipeline never imports it, and the emulator never imports the pipeline."""
+from the simulated catalog. The promotion plan (optional) is what the vendor knows of its own promotions, past and
+planned, as the file it uploads under inputs/promotions/. Purchase orders (optional) are the simulator's PO lines as
+Vendor Orders would show them on each day something happened to them, written as raw rows of the contract (the
+ingestion's own parser is not used). It joins the emulator and the pipeline, so it stands above both, beside the
+embedded runtime and the dashboard that use it: the pipeline never imports it, and the emulator never imports the
+pipeline."""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from vendorcast.lake.layout import raw_key
+from vendorcast.lake.promotions import PROMOTIONS
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.lake.tables import RAW_INPUTS
 from vendorcast.reports.parsers import DocumentLineage, parse_report_document, write_parquet
 from vendorcast.reports.windows import PULL_INITIAL, PULL_RESTATE_PREFIX, PULL_SNAPSHOT_PREFIX, ReportWindow
+from vendorcast.resources import INPUTS_PREFIX
 from vendorcast.sandbox.catalog import SimulatedCatalog
 from vendorcast.sandbox.documents import build_report_document
+from vendorcast.sandbox.retail_calendar import event_mask
 from vendorcast.sandbox.simulator import VendorSimulator
 from vendorcast.sandbox.supply import FULFILMENT_CENTERS, WINDOW_DAYS
 from vendorcast.vocabulary.report_catalogue import ReportPeriod, ReportType
 
 CATALOG_SOURCE = "synthetic"
 HISTORY_WEEKS = 52
+# The simulated vendor plans its promotions this many weeks ahead (more than a forecast's default horizon).
+PROMOTION_PLAN_WEEKS = 13
+PROMOTION_PLAN_FILE = "promotion_plan.csv"
+# The simulator's event deals, as the vendor's plan names them; its other promotions are price discounts.
+_EVENT_PROMOTIONS = {"prime_day": "prime_day_deal", "black_friday_cyber_monday": "best_deal"}
 
 _M, _S = "MANUFACTURING", "SOURCING"
 
@@ -86,6 +99,7 @@ class SyntheticLake:
     streams: tuple[ReportStream, ...] = ALL_STREAMS
     catalog: bool = True
     purchase_orders: bool = False
+    promotions: bool = False
     account: str = "acme-us"
     marketplace_id: str = "ATVPDKIKX0DER"
     seed: int = 7
@@ -101,8 +115,9 @@ class SyntheticLake:
     def simulator(self) -> VendorSimulator:
         # History before the first week, so that most ASINs have launched and have stock and forecasts; days after
         # the last week for the restatements.
+        ahead = max(self.restatements + 4, PROMOTION_PLAN_WEEKS if self.promotions else 0)
         return VendorSimulator(self.seed, self.n_asins, self.first_week - timedelta(weeks=HISTORY_WEEKS),
-                               self.last_day + timedelta(weeks=self.restatements + 4), self.marketplace_id)
+                               self.last_day + timedelta(weeks=ahead), self.marketplace_id)
 
 
 def write_synthetic_lake(storage: LakeStorage, spec: SyntheticLake) -> list[str]:
@@ -127,7 +142,42 @@ def write_synthetic_lake(storage: LakeStorage, spec: SyntheticLake) -> list[str]
         keys += _write_catalog(storage, sim, spec)
     if spec.purchase_orders:
         keys += _write_purchase_orders(storage, sim, spec)
+    if spec.promotions:
+        keys.append(write_promotion_plan(storage, sim, spec.account, spec.last_day + timedelta(
+            weeks=PROMOTION_PLAN_WEEKS)))
     return keys
+
+
+def promotion_plan(sim: VendorSimulator, account: str, until: date) -> pd.DataFrame:
+    """What the vendor knows of its promotions from the simulation's start to `until` (past and planned), in the
+    columns of the promotions file (docs/operations.md): one row per ASIN and run of days at one discount."""
+    days = min(sim.n_days, sim.day_index(until) + 1)
+    # The simulator draws discounts for every day; a vendor promotes only what is on sale.
+    discount = np.where(sim.active[:days], sim.discount[:days], 0.0)
+    events = {name: np.logical_or.reduce([event_mask(sim.start, days, year, event)
+                                          for year in range(sim.start.year, sim.day(days - 1).year + 1)])
+              for event, name in _EVENT_PROMOTIONS.items()}
+    rows = []
+    for column, asin in enumerate(sim.asins):
+        values = discount[:, column]
+        # A run starts where the discount changes to a positive value and ends before it changes again.
+        edges = np.flatnonzero(np.diff(np.concatenate([[0.0], values, [0.0]])) != 0)
+        for first, after in itertools.pairwise(edges):
+            if values[first] <= 0:
+                continue
+            kind = next((name for name, mask in events.items() if mask[first:after].any()), "price_discount")
+            rows.append({"account": account, "marketplace_id": sim.marketplace_id, "asin": asin,
+                         "start_date": sim.day(first).isoformat(), "end_date": sim.day(after - 1).isoformat(),
+                         "promotion_type": kind, "discount_percent": round(100 * float(values[first]), 2),
+                         "planned_price": round(float(sim.price[first, column]), 2)})
+    return pd.DataFrame(rows)
+
+
+def write_promotion_plan(storage: LakeStorage, sim: VendorSimulator, account: str, until: date) -> str:
+    """The vendor's promotion plan up to `until` as the CSV it uploads under inputs/promotions/; returns its key."""
+    key = f"{INPUTS_PREFIX}/{PROMOTIONS}/{PROMOTION_PLAN_FILE}"
+    storage.write_bytes(key, promotion_plan(sim, account, until).to_csv(index=False).encode())
+    return key
 
 
 def write_report(storage: LakeStorage, sim: VendorSimulator, spec: SyntheticLake, stream: ReportStream,

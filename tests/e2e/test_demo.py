@@ -81,6 +81,8 @@ def test_the_summary_holds_the_forecast_accuracy(demo) -> None:
     assert forecast["wql_mean"] > 0 and forecast["seasonal_naive_wql_mean"] > 0
     assert 0 < forecast["coverage_p10_p90"] <= 1
     assert "vs seasonal naive" in stdout and "vs Amazon's forecast" in stdout
+    # The vendor's promotion plan, past and planned, was read without a problem.
+    assert forecast["input_notes"][0].startswith("Promotion plan: ") and ", 0 problem(s)." in forecast["input_notes"][0]
 
 
 def test_the_weekly_runs_since_deployment_give_the_comparison_with_amazons_forecast(demo) -> None:

@@ -4,8 +4,10 @@ the history and future files, run, write the ensemble forecast or the backtest m
 from __future__ import annotations
 
 import json
+import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,9 @@ from vendorcast.forecasting.forecaster import backtest_report, forecast_panel, p
 from vendorcast.forecasting.metrics import quantile_name
 from vendorcast.forecasting.panel import ITEM, WEEK, PanelError, check_history, covariate_columns
 from vendorcast.forecasting.settings import ForecastSettings
+from vendorcast.lake.promotions import file_promotion_plan, grid_weeks
+
+log = logging.getLogger(__name__)
 
 
 def read_table(path: Path, role: str) -> pd.DataFrame:
@@ -36,11 +41,38 @@ def parse_quantiles(text: str) -> tuple[float, ...]:
     return levels
 
 
+def with_promotions(history: pd.DataFrame, future: pd.DataFrame | None, path: Path, horizon: int,
+                    on_problem: Callable[[str], None]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The history and future with the promotion plan file's covariates (vendorcast.lake.promotions) as columns:
+    known ahead, over the weeks the plan covers. Each bad row of the file is passed to `on_problem`."""
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise PanelError(f"promotions {path}: cannot be read ({exc.strerror})") from None
+    checked = check_history(history)
+    last = checked[WEEK].max()
+    weeks = grid_weeks(checked[WEEK].min().date(), (last + timedelta(weeks=horizon)).date())
+    plan = file_promotion_plan(path.name, content, checked, weeks)
+    for problem in plan.problems:
+        on_problem(problem)
+    covariates = plan.covariates.astype({WEEK: "datetime64[ns]"})
+    history = checked.astype({WEEK: "datetime64[ns]"}).merge(covariates[covariates[WEEK] <= last], how="left",
+                                                              on=[ITEM, WEEK])
+    planned = covariates[covariates[WEEK] > last]
+    if future is not None:
+        planned = future.astype({WEEK: "datetime64[ns]"}).merge(planned, on=[ITEM, WEEK], how="outer")
+    return history, planned
+
+
 def forecast_file(history_path: Path, output_path: Path, settings: ForecastSettings,
-                  future_path: Path | None = None) -> pd.DataFrame:
-    """Forecast every item of the history file; writes item_id, week_start, mean and one column per quantile."""
+                  future_path: Path | None = None, promotions_path: Path | None = None,
+                  on_problem: Callable[[str], None] = log.warning) -> pd.DataFrame:
+    """Forecast every item of the history file; writes item_id, week_start, mean and one column per quantile. A
+    promotion plan file (CSV or Parquet, docs/operations.md) adds its covariates known ahead."""
     history = read_table(history_path, "history")
     future = read_table(future_path, "future") if future_path else None
+    if promotions_path:
+        history, future = with_promotions(history, future, promotions_path, settings.horizon, on_problem)
     panel = prepare_panel(history, settings.horizon, future)
     settings.check_history_length(panel.history_weeks)
     result = forecast_panel(panel, settings)
@@ -64,11 +96,14 @@ def _clean(value: Any) -> Any:
 
 
 def backtest_file(history_path: Path, output_path: Path, settings: ForecastSettings,
-                  past_only: Sequence[str] = ()) -> dict[str, Any]:
+                  past_only: Sequence[str] = (), promotions_path: Path | None = None,
+                  on_problem: Callable[[str], None] = log.warning) -> dict[str, Any]:
     """Rolling-origin metrics per model and for the ensemble, next to seasonal naive; writes them as JSON. Every
     covariate counts as known ahead (the history holds its values for the scored weeks, as a planned price or
-    promotion would be), except those named in `past_only`."""
+    promotion would be), except those named in `past_only`; a promotion plan file adds its covariates."""
     history = read_table(history_path, "history")
+    if promotions_path:
+        history, _ = with_promotions(history, None, promotions_path, 0, on_problem)
     covariates = covariate_columns(check_history(history))
     unknown = [c for c in past_only if c not in covariates]
     if unknown:

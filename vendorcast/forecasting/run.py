@@ -67,6 +67,10 @@ class Run(BaseModel):
     first_week: date  # week 0 of every shard's grid
     shards: list[dict[str, int]]
     distributed: bool
+    # Whether the vendor's promotion plan (inputs/promotions/) gives the shards known-ahead covariates.
+    promotions: bool = False
+    # What the run summary says of the vendor's input files: what was used, and each problem to fix.
+    input_notes: list[str] = Field(default_factory=list)
 
     def settings(self) -> ForecastSettings:
         return ForecastSettings(horizon=self.horizon, backtest_windows=self.backtest_windows)

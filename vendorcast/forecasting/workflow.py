@@ -45,6 +45,7 @@ from vendorcast.lake.forecast_tables import (
     write_run_partition,
 )
 from vendorcast.lake.glue_catalog import GlueCatalog
+from vendorcast.lake.promotions import PROMOTION_COVARIATES
 from vendorcast.lake.query import lake_storage
 from vendorcast.lake.run_files import RunFiles
 from vendorcast.lake.storage import LakeStorage
@@ -68,11 +69,16 @@ def _storage() -> LakeStorage:
     return lake_storage(f"s3://{bucket}")
 
 
-def _panel(run: Run, demand: pd.DataFrame, amazon: pd.DataFrame) -> DensePanel:
+def _panel(run: Run, demand: pd.DataFrame, amazon: pd.DataFrame, promotions: pd.DataFrame) -> DensePanel:
     """The dense panel of some shards on the run's weekly grid (so shards share week indices), with Amazon's
-    snapshots as a covariate."""
-    panel = to_dense(check_history(demand, "demand_weekly"), horizon=run.horizon,
-                     end=pd.Timestamp(run.origin) - timedelta(days=7), known_covariates=(),
+    snapshots as a covariate and the vendor's promotion plan as covariates known ahead (in the weeks it covers)."""
+    future, known = None, ()
+    if run.promotions:
+        future = promotions.astype({WEEK: "datetime64[ns]"})
+        demand = demand.astype({WEEK: "datetime64[ns]"}).merge(future, on=[ITEM, WEEK], how="left")
+        known = PROMOTION_COVARIATES
+    panel = to_dense(check_history(demand, "demand_weekly"), future, horizon=run.horizon,
+                     end=pd.Timestamp(run.origin) - timedelta(days=7), known_covariates=known,
                      start=pd.Timestamp(run.first_week))
     attach_snapshots(panel, amazon)
     return panel
@@ -82,7 +88,7 @@ def prepare_run(event: dict[str, Any]) -> dict[str, Any]:
     """Read the weeks before the origin from the curated lake, split the series into shards, write them."""
     request = validated(RunRequest, event, "Prepare")
     storage = _storage()
-    inputs = read_forecast_inputs(storage, request.origin)
+    inputs = read_forecast_inputs(storage, request.origin, request.horizon)
     try:
         request.settings().check_history_length(inputs.demand[WEEK].nunique(),
                                                  f"demand_weekly before {inputs.origin}")
@@ -93,13 +99,15 @@ def prepare_run(event: dict[str, Any]) -> dict[str, Any]:
     shards = []
     for shard, start in enumerate(range(0, len(items), request.shard_size)):
         chosen = items[start:start + request.shard_size]
-        for name, frame in (("demand", inputs.demand), ("series", inputs.series), ("amazon", inputs.amazon)):
+        for name, frame in (("demand", inputs.demand), ("series", inputs.series), ("amazon", inputs.amazon),
+                            ("promotions", inputs.promotions.covariates)):
             files.write_shard(shard, name, frame[frame[ITEM].isin(chosen)])
         shards.append({"shard": shard, "items": len(chosen)})
     run = Run(run_id=request.run_id, started_at=request.started_at, trigger=request.trigger, origin=inputs.origin,
               horizon=request.horizon, backtest_windows=request.backtest_windows, series_count=len(items),
               first_week=inputs.demand[WEEK].min().date(), shards=shards,
-              distributed=len(shards) > DISTRIBUTED_MAP_SHARDS)
+              distributed=len(shards) > DISTRIBUTED_MAP_SHARDS, promotions=not inputs.promotions.covariates.empty,
+              input_notes=inputs.promotions.summary())
     log.info("prepared run %s: %d series in %d shard(s), origin %s", run.run_id, len(items), len(shards), run.origin)
     return run.model_dump(mode="json")
 
@@ -116,13 +124,13 @@ def train_models(event: dict[str, Any]) -> dict[str, Any]:
     files = RunFiles(_storage(), run.run_id)
     share = min(1.0, POOLED_MAX_SERIES / max(run.series_count, 1))
     rng = np.random.default_rng(0)
-    demand, amazon = [], []
+    parts: dict[str, list[pd.DataFrame]] = {"demand": [], "amazon": [], "promotions": []}
     for shard in (s["shard"] for s in run.shards):
         series = files.read_shard(shard, "series").column(ITEM).to_pylist()
         chosen = {item for item, draw in zip(series, rng.random(len(series)), strict=True) if draw < share}
-        demand.append(_training_sample(files.read_shard(shard, "demand").to_pandas(), chosen))
-        amazon.append(_training_sample(files.read_shard(shard, "amazon").to_pandas(), chosen))
-    panel = _panel(run, pd.concat(demand, ignore_index=True), pd.concat(amazon, ignore_index=True))
+        for name, frames in parts.items():
+            frames.append(_training_sample(files.read_shard(shard, name).to_pandas(), chosen))
+    panel = _panel(run, *(pd.concat(parts[name], ignore_index=True) for name in ("demand", "amazon", "promotions")))
     trained = train_pooled_models(panel, run.settings())
     return {"models_key": files.write_models(trained), "origins": list(trained)}
 
@@ -133,7 +141,8 @@ def forecast_shard(event: dict[str, Any]) -> dict[str, Any]:
     run, shard = step.run, step.shard.get("shard", -1)
     files = RunFiles(_storage(), run.run_id)
     amazon = files.read_shard(shard, "amazon").to_pandas()
-    panel = _panel(run, files.read_shard(shard, "demand").to_pandas(), amazon)
+    panel = _panel(run, files.read_shard(shard, "demand").to_pandas(), amazon,
+                   files.read_shard(shard, "promotions").to_pandas())
     result = forecast_panel(panel, run.settings(), trained=files.read_models(), reference=amazon,
                             reference_name=AMAZON_MODEL)
     series = files.read_shard(shard, "series").to_pandas()
@@ -179,7 +188,8 @@ def publish_run(event: dict[str, Any]) -> dict[str, Any]:
         seasonal_naive_wql_mean=headline.get((BASELINE, SEGMENT_ALL), {}).get("wql_mean"),
         coverage_p10_p90=ours.get("coverage_p10_p90"),
         wql_p70_p90=_wql_p70_p90(headline.get((ENSEMBLE, SEGMENT_VS_AMAZON), {})),
-        amazon_wql_p70_p90=_wql_p70_p90(headline.get((AMAZON_MODEL, SEGMENT_VS_AMAZON), {})))
+        amazon_wql_p70_p90=_wql_p70_p90(headline.get((AMAZON_MODEL, SEGMENT_VS_AMAZON), {})),
+        input_notes=tuple(run.input_notes))
     write_run_partition(storage, catalog, FORECAST_RUNS, run.origin, run.run_id, run_row(
         run_id=run.run_id, run_trigger=run.trigger, started_at=utc(run.started_at), finished_at=datetime.now(UTC),
         status=RUN_STATUS_SUCCEEDED, horizon=run.horizon, quantiles=",".join(f"{q:g}" for q in DEFAULT_LEVELS),

@@ -1,7 +1,7 @@
-"""What the forecast workflow reads from the curated lake: weekly demand per account, marketplace and ASIN before
-the origin, what each series' units measure, and Amazon's retail forecast snapshots, in the forecasting engine's
-long shape (item_id, week_start, units, censored, covariates; see vendorcast.forecasting.panel), each series named
-by one id and described by one row of `series`."""
+"""What the forecast workflow reads from the lake: weekly demand per account, marketplace and ASIN before the
+origin, what each series' units measure, Amazon's retail forecast snapshots, and the vendor's promotion plan as
+covariates known ahead, in the forecasting engine's long shape (item_id, week_start, units, censored, covariates;
+see vendorcast.forecasting.panel), each series named by one id and described by one row of `series`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from vendorcast.lake.promotions import HISTORY_PRICE, PromotionPlan, grid_weeks, read_promotion_plan
 from vendorcast.lake.query import LocalLake
 from vendorcast.lake.storage import LakeStorage
 
@@ -40,6 +41,7 @@ class ForecastInputs:
     demand: pd.DataFrame  # DEMAND_COLUMNS
     series: pd.DataFrame  # SERIES_COLUMNS: one row per series
     amazon: pd.DataFrame  # AMAZON_COLUMNS, generated before the origin
+    promotions: PromotionPlan  # covariates from the first week to the last forecast week
 
 
 def _series_key(frame: pd.DataFrame) -> pd.Series:
@@ -54,9 +56,9 @@ def _latest_week(lake: LocalLake) -> date:
     return latest[0]["latest"]
 
 
-def read_forecast_inputs(storage: LakeStorage, origin: date | None) -> ForecastInputs:
-    """The weeks of demand_weekly before `origin` (default: the week after the latest published week) and the
-    Amazon snapshots generated before it."""
+def read_forecast_inputs(storage: LakeStorage, origin: date | None, horizon: int) -> ForecastInputs:
+    """The weeks of demand_weekly before `origin` (default: the week after the latest published week), the
+    Amazon snapshots generated before it, and the promotion plan up to the `horizon`-th week from the origin."""
     with LocalLake.open(storage) as lake:
         if "demand_weekly" not in lake.tables:
             raise MissingForecastInput("the lake has no demand_weekly table yet: run the publish_lake job first")
@@ -76,4 +78,7 @@ def read_forecast_inputs(storage: LakeStorage, origin: date | None) -> ForecastI
               .merge(latest[[SERIES_ID, "units_source"]], on=SERIES_ID, how="left")
               .sort_values(SERIES_ID, ignore_index=True))
     amazon[SERIES_ID] = _series_key(amazon) if len(amazon) else pd.Series(dtype=str)
-    return ForecastInputs(origin, demand[list(DEMAND_COLUMNS)], series, amazon[list(AMAZON_COLUMNS)])
+    prices = demand[[SERIES_ID, "week_start", HISTORY_PRICE]].rename(columns={HISTORY_PRICE: "price"})
+    promotions = read_promotion_plan(storage, series, grid_weeks(demand["week_start"].min().date(),
+                                                                 origin + timedelta(weeks=horizon - 1)), prices)
+    return ForecastInputs(origin, demand[list(DEMAND_COLUMNS)], series, amazon[list(AMAZON_COLUMNS)], promotions)

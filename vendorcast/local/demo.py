@@ -39,6 +39,7 @@ from vendorcast.orders.pull import ORDERS_BATCH_PREFIX
 from vendorcast.reports.windows import PULL_RESTATE_PREFIX
 from vendorcast.sandbox.settings import FaultSettings, SandboxSettings
 from vendorcast.sandbox.truth import purchase_order_items_table
+from vendorcast.synthetic_lake import PROMOTION_PLAN_WEEKS, write_promotion_plan
 from vendorcast.vocabulary.report_catalogue import ReportType
 
 DEMO_ACCOUNT = "demo-vendor"
@@ -296,6 +297,11 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
                                    for name in ("catalog_items", "catalog_changes") if name in catalog_tables}
         stage_seconds["catalog_watch"] = time.monotonic() - started - sum(stage_seconds.values())
 
+        # The vendor uploads its promotion plan (past promotions and the next weeks'), which the forecast reads.
+        assert pipeline.aws is not None
+        write_promotion_plan(LakeStorage.s3(r.LAKE_BUCKET, endpoint_url=pipeline.aws.endpoint_url),
+                             pipeline.sandbox.simulator, DEMO_ACCOUNT,
+                             clock.now().date() + timedelta(weeks=PROMOTION_PLAN_WEEKS))
         task = bar.add_task("5 forecast workflow (ASL)", total=1, detail="Prepare, Train, Forecast shards, Publish")
         outcome = pipeline.run_forecast({"trigger": "manual", "horizon": HORIZON})
         if not outcome.succeeded:
@@ -384,6 +390,8 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
                      _figure(forecast["amazon_wql_p70_p90"]))
     accuracy.add_row("weeks inside P10-P90 (0.8 when calibrated)", _figure(forecast["coverage_p10_p90"]), "")
     console.print(accuracy)
+    for line in forecast["input_notes"][:1]:
+        console.print(f"{line} (known ahead: the weeks' promotion days and discount)")
     if forecast["amazon_wql_p70_p90"] is None:
         console.print("(no snapshot of Amazon's forecast predates a backtest window for the ASINs forecast)")
     snapshots = sum(s.get("LANDED", 0) for name, s in streams.items() if name.startswith(ReportType.FORECASTING))
