@@ -166,7 +166,7 @@ class _StatisticalModel:
         items = forecastable_items(panel, origin)
         if not len(items):
             return empty_forecast(self.name, origin, horizon, levels)
-        history = _history(panel, self.mask_censored)
+        history = panel.demand(self.mask_censored)
         values = regular_history(history, items, origin)
         wanted = [*levels, 0.5]
         own = self.forecast_quantiles(values, items, horizon, wanted)
@@ -287,10 +287,6 @@ def degenerate_rows(quantiles: dict[float, np.ndarray], history: np.ndarray) -> 
     for values in quantiles.values():
         broken |= ~np.isfinite(values).all(axis=1) | (np.abs(values) > ceiling[:, None]).any(axis=1)
     return broken
-
-
-def _history(panel: DensePanel, mask_censored: bool) -> np.ndarray:
-    return np.where(panel.censored, np.nan, panel.units) if mask_censored else panel.units
 
 
 # ---------------------------------------------------------------------------------------------- LightGBM
