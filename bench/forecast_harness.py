@@ -270,12 +270,15 @@ def main(argv: list[str] | None = None) -> list[dict[str, object]]:
     parser.add_argument("--emulator-asins", type=int, default=200)
     parser.add_argument("--all-models", action="store_true", help="print every model of the engine, not only the "
                         "ensemble (the selected forecast)")
+    parser.add_argument("--models", default="", help="the engine's models, comma-separated (default: its default "
+                        "models; e.g. seasonal_naive,ets,lightgbm_global,sarima,mq_cnn adds the opt-in candidates)")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     unknown = [n for n in names if n not in LOADERS]
     if unknown:
         parser.error(f"unknown dataset(s) {', '.join(unknown)}; known: {', '.join(LOADERS)}")
-    settings = ForecastSettings(horizon=HORIZON, levels=LEVELS)
+    settings = ForecastSettings(horizon=HORIZON, levels=LEVELS,
+                                models=tuple(args.models.split(",")) if args.models else None)
     print(f"horizon {HORIZON}, {ORIGINS} origins {HORIZON} weeks apart, quantiles {LEVELS}; the default engine "
           f"refitted at each origin; ratio = model wQL / {BASELINE} wQL (same run)", flush=True)
     header = (f"{'dataset':>18} {'model':>24} {'series':>6} {'wQL':>6} {'ratio':>6} {'P10':>6} {'P50':>6} "

@@ -29,26 +29,28 @@ MIN_KNOWN_WEEKS = 4  # training windows start after an item's first 4 weeks
 Params = dict[str, Any]
 
 
-def _dense(key: jax.Array, inputs: int, outputs: int) -> tuple[jax.Array, jax.Array]:
-    return jax.random.normal(key, (inputs, outputs)) * jnp.sqrt(2.0 / inputs), jnp.zeros(outputs)
+def _dense(rng: np.random.Generator, inputs: int, outputs: int, gain: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """He-initialised weights and zero biases (numpy: JAX's random would compile a kernel per shape)."""
+    weights = rng.normal(0.0, gain * np.sqrt(2.0 / inputs), (inputs, outputs)).astype(np.float32)
+    return weights, np.zeros(outputs, dtype=np.float32)
 
 
-def init_params(key: jax.Array, features: int, horizon: int, levels: int, channels: int = 16,
-                hidden: int = 32) -> Params:
-    keys = iter(jax.random.split(key, 8 + 2 * len(DILATIONS)))
+def init_params(seed: int, features: int, horizon: int, levels: int, channels: int = 16, hidden: int = 32
+                ) -> Params:
+    rng = np.random.default_rng(seed)
     conv = []
     for _ in DILATIONS:
-        now, _bias = _dense(next(keys), channels, channels)
-        before, bias = _dense(next(keys), channels, channels)
-        conv.append({"now": now * 0.5, "before": before * 0.5, "bias": bias})
+        now, bias = _dense(rng, channels, channels, gain=0.5)
+        before, _ = _dense(rng, channels, channels, gain=0.5)
+        conv.append({"now": now, "before": before, "bias": bias})
     return {
-        "input": _dense(next(keys), 2, channels),
+        "input": _dense(rng, 2, channels),
         "conv": conv,
-        "global": _dense(next(keys), channels, hidden),
-        "horizons": _dense(next(keys), hidden, horizon * channels),
-        "agnostic": _dense(next(keys), hidden, channels),
-        "local": _dense(next(keys), 2 * channels + features, hidden),
-        "output": _dense(next(keys), hidden, levels),
+        "global": _dense(rng, channels, hidden),
+        "horizons": _dense(rng, hidden, horizon * channels),
+        "agnostic": _dense(rng, hidden, channels),
+        "local": _dense(rng, 2 * channels + features, hidden),
+        "output": _dense(rng, hidden, levels),
     }
 
 
@@ -159,10 +161,10 @@ class MQCnn:
         # Only weeks before the fit origin teach.
         target = np.where(row_origin[:, None] + np.arange(self.max_horizon)[None, :] < origin, target, np.nan)
         weight = scale / scale.mean()
-        levels = jnp.asarray(self.trained_levels)
-        params = init_params(jax.random.PRNGKey(self.seed), features.shape[-1], self.max_horizon, len(levels))
+        levels = np.asarray(self.trained_levels, dtype=np.float32)
+        params = init_params(self.seed, features.shape[-1], self.max_horizon, len(levels))
         optimiser = optax.adam(self.learning_rate)
-        state = optimiser.init(params)
+        state = jax.jit(optimiser.init)(params)  # one compiled call, not one per parameter's shape
 
         @jax.jit
         def step(params: Params, state: Any, batch: tuple[jax.Array, ...]) -> tuple[Params, Any, jax.Array]:
