@@ -9,6 +9,7 @@ import copy
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
 import jax
@@ -88,6 +89,20 @@ def pinball(params: Params, history: jax.Array, features: jax.Array, target: jax
     return jnp.sum(loss * weight[:, None, None]) / jnp.maximum(jnp.sum(known) * len(levels), 1)
 
 
+@partial(jax.jit, static_argnames="learning_rate")
+def _start(params: Params, learning_rate: float) -> Any:
+    return optax.adam(learning_rate).init(params)
+
+
+@partial(jax.jit, static_argnames="learning_rate")
+def _step(params: Params, state: Any, batch: tuple[jax.Array, ...], levels: jax.Array, learning_rate: float
+          ) -> tuple[Params, Any, jax.Array]:
+    """One Adam step on a batch. Module-level, so fits of the same shapes (a run's origins) compile it once."""
+    loss, grads = jax.value_and_grad(pinball)(params, *batch, levels)
+    updates, state = optax.adam(learning_rate).update(grads, state, params)
+    return optax.apply_updates(params, updates), state, loss
+
+
 @dataclass
 class MQCnn:
     """The MQ-CNN model (module docstring), pooled: fitted once on every item, it forecasts any panel's items
@@ -163,20 +178,12 @@ class MQCnn:
         weight = scale / scale.mean()
         levels = np.asarray(self.trained_levels, dtype=np.float32)
         params = init_params(self.seed, features.shape[-1], self.max_horizon, len(levels))
-        optimiser = optax.adam(self.learning_rate)
-        state = jax.jit(optimiser.init)(params)  # one compiled call, not one per parameter's shape
-
-        @jax.jit
-        def step(params: Params, state: Any, batch: tuple[jax.Array, ...]) -> tuple[Params, Any, jax.Array]:
-            loss, grads = jax.value_and_grad(pinball)(params, *batch, levels)
-            updates, state = optimiser.update(grads, state, params)
-            return optax.apply_updates(params, updates), state, loss
-
+        state = _start(params, self.learning_rate)
         data = [a.astype(np.float32) for a in (history, features, target, weight)]
         size = min(self.batch, len(item))
         for _ in range(self.steps):
             pick = rng.choice(len(item), size=size, replace=False)
-            params, state, loss = step(params, state, tuple(a[pick] for a in data))
+            params, state, loss = _step(params, state, tuple(a[pick] for a in data), levels, self.learning_rate)
         log.info("mq_cnn: %d windows, %d steps, last batch loss %.4f", len(item), self.steps, float(loss))
         # Plain numpy arrays: the fitted model pickles between workflow steps without JAX's device buffers.
         self._params = jax.tree_util.tree_map(np.asarray, params)
