@@ -161,3 +161,20 @@ def test_a_model_that_loses_its_backtest_gets_no_weight_in_any_segment() -> None
     for segment, weights in plan.weights.items():
         assert "far_off" not in weights, segment
         assert weights.get("close", 0) >= 0.5, segment
+
+
+def test_forecast_file_runs_the_models_asked_for(tmp_path) -> None:
+    """`--models` picks models of the one list (a candidate included); an unknown name is one clear error."""
+    from click.testing import CliRunner
+
+    from vendorcast.cli import cli
+
+    history = tmp_path / "history.parquet"
+    _frame(np.clip(_airline_series(5, 120, seed=6), 0, None)).to_parquet(history)
+    output = tmp_path / "forecast.parquet"
+    args = ["forecast-file", "--history", str(history), "--output", str(output), "--horizon", "6"]
+    result = CliRunner().invoke(cli, [*args, "--models", "seasonal_naive,sarima"])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_parquet(output)) == 5 * 6
+    unknown = CliRunner().invoke(cli, [*args, "--models", "seasonal_naive,prophet"])
+    assert unknown.exit_code != 0 and "unknown model(s) prophet" in unknown.output
