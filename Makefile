@@ -16,7 +16,7 @@ setup: $(VENV)/.synced
 	.tools/bin/pip install --quiet uv
 
 $(VENV)/.synced: pyproject.toml uv.lock $(if $(findstring .tools,$(UV)),.tools/bin/uv)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --extra neural --python $(PYTHON)
 	touch $@
 
 lint: setup

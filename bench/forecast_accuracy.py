@@ -32,10 +32,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--output", type=Path, help="write the full report as JSON here")
+    parser.add_argument("--models", default="", help="models, comma-separated (default: the engine's default "
+                        "models; add the opt-in candidates, e.g. seasonal_naive,ets,lightgbm_global,sarima,mq_cnn)")
     args = parser.parse_args()
     history = load_orange_juice(args.data)
     panel = prepare_panel(history, 0, known_covariates=["price", "deal", "feature"])
-    settings = ForecastSettings(horizon=8, backtest_windows=3, levels=(0.1, 0.5, 0.7, 0.8, 0.9))
+    settings = ForecastSettings(horizon=8, backtest_windows=3, levels=(0.1, 0.5, 0.7, 0.8, 0.9),
+                                models=tuple(args.models.split(",")) if args.models else None)
     started = time.perf_counter()
     report = backtest_report(panel, settings)
     elapsed = time.perf_counter() - started

@@ -78,6 +78,8 @@ def main() -> None:
     parser.add_argument("--horizon", type=int, default=12)
     parser.add_argument("--windows", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--models", default="", help="models, comma-separated (default: the engine's default "
+                        "models; add the opt-in candidates, e.g. seasonal_naive,ets,lightgbm_global,sarima,mq_cnn)")
     args = parser.parse_args()
     started = time.perf_counter()
     sim = simulate(args.asins, args.weeks, args.seed)
@@ -92,7 +94,8 @@ def main() -> None:
     attach_snapshots(panel, snapshots)
     truth = to_dense(check_history(weekly[["item_id", "week_start", "demand"]].rename(columns={"demand": "units"})),
                      start=panel.start).units
-    settings = ForecastSettings(horizon=args.horizon, backtest_windows=args.windows)
+    settings = ForecastSettings(horizon=args.horizon, backtest_windows=args.windows,
+                                models=tuple(args.models.split(",")) if args.models else None)
     windows = honest_backtest(panel, settings)
     ours: dict[str, list[AccuracySums]] = {}
     amazon_weeks = []

@@ -213,14 +213,18 @@ def publish_views_command(workgroup: str | None, database: str | None, lake_buck
         click.echo(f"{target.database}.{view.name}: created ({view.query_execution_id})")
 
 
-def _forecast_settings(horizon: int, quantiles: str, windows: int) -> object:
+def _forecast_settings(horizon: int, quantiles: str, windows: int, models: str) -> object:
     from vendorcast.forecasting.files import parse_quantiles
     from vendorcast.forecasting.settings import ForecastSettings
 
-    return ForecastSettings(horizon=horizon, levels=parse_quantiles(quantiles), backtest_windows=windows)
+    names = tuple(name.strip() for name in models.split(",") if name.strip()) or None
+    return ForecastSettings(horizon=horizon, levels=parse_quantiles(quantiles), backtest_windows=windows,
+                            models=names)
 
 
 _QUANTILES_HELP = "quantile levels, comma-separated"
+_MODELS_HELP = ("models the ensemble chooses from, comma-separated (default: seasonal_naive,ets,lightgbm_global; "
+                "opt-in: sarima, mq_cnn with the neural extra)")
 
 
 def _report_skipped(problem: str) -> None:
@@ -239,17 +243,19 @@ def _report_skipped(problem: str) -> None:
               help="CSV or Parquet: the promotion plan, past and planned (item_id, start_date, end_date, "
                    "promotion_type, discount_percent or planned_price; docs/operations.md)")
 @click.option("--backtest-windows", default=3, show_default=True, help="rolling origins the ensemble learns from")
+@click.option("--models", default="", help=_MODELS_HELP)
 @click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def forecast_file_command(history_path: Path, horizon: int, quantiles: str, future_path: Path | None,
-                          promotions_path: Path | None, backtest_windows: int, output_path: Path) -> None:
+                          promotions_path: Path | None, backtest_windows: int, models: str,
+                          output_path: Path) -> None:
     """Forecast every item of a history file: item_id, week_start, mean, p10, p50, p90 ... (the ensemble)."""
     from vendorcast.forecasting.files import forecast_file
     from vendorcast.forecasting.panel import PanelError
 
     try:
-        output = forecast_file(history_path, output_path, _forecast_settings(horizon, quantiles, backtest_windows),
-                               future_path, promotions_path,
-                               on_problem=_report_skipped)
+        output = forecast_file(history_path, output_path,
+                               _forecast_settings(horizon, quantiles, backtest_windows, models), future_path,
+                               promotions_path, on_problem=_report_skipped)
     except PanelError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"forecast {output['item_id'].nunique()} item(s) x {horizon} week(s) -> {output_path}")
@@ -264,15 +270,16 @@ def forecast_file_command(history_path: Path, horizon: int, quantiles: str, futu
 @click.option("--past-only", default="", help="covariates NOT known ahead, comma-separated (default: all are known)")
 @click.option("--promotions", "promotions_path", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV or Parquet: the promotion plan, as for forecast-file")
+@click.option("--models", default="", help=_MODELS_HELP)
 @click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def backtest_file_command(history_path: Path, horizon: int, windows: int, quantiles: str, past_only: str,
-                          promotions_path: Path | None, output_path: Path) -> None:
+                          promotions_path: Path | None, models: str, output_path: Path) -> None:
     """Backtest every model and the ensemble at rolling origins; metrics JSON next to seasonal naive's."""
     from vendorcast.forecasting.files import backtest_file
     from vendorcast.forecasting.panel import PanelError
 
     try:
-        report = backtest_file(history_path, output_path, _forecast_settings(horizon, quantiles, windows),
+        report = backtest_file(history_path, output_path, _forecast_settings(horizon, quantiles, windows, models),
                                [c.strip() for c in past_only.split(",") if c.strip()], promotions_path,
                                on_problem=_report_skipped)
     except PanelError as exc:

@@ -31,7 +31,7 @@ NEW_ITEM_WEEKS = 13
 
 def demand_segments(panel: DensePanel, origin: int) -> np.ndarray:
     """Each item's demand segment from its known weeks before the origin."""
-    history = np.where(panel.censored, np.nan, panel.units)[:, :origin]
+    history = panel.demand()[:, :origin]
     known = ~np.isnan(history)
     weeks = known.sum(axis=1)
     positive = known & (np.nan_to_num(history) > 0)
@@ -177,7 +177,8 @@ def learn_shifts(panel: DensePanel, forecasts: Sequence[ModelForecast]) -> dict[
         scale = _item_scale(panel, forecast)[:, None]
         known = ~np.isnan(actual)
         for level, q in forecast.quantiles.items():
-            score = np.log1p(actual / scale) - np.log1p(np.clip(q, 0, None) / scale)
+            # A net-negative week (returns) scores as no demand, so log1p stays finite.
+            score = np.log1p(np.clip(actual, 0, None) / scale) - np.log1p(np.clip(q, 0, None) / scale)
             scores.setdefault(level, []).append(score[known])
     return {level: float(np.quantile(np.concatenate(parts), level)) if sum(map(len, parts)) else 0.0
             for level, parts in scores.items()}

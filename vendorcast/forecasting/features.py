@@ -77,7 +77,7 @@ class FeatureBuilder:
     def __init__(self, panel: DensePanel, mask_censored: bool = True) -> None:
         self.panel = panel
         # Censored weeks sold less than demand: as inputs they would teach the model that demand was low.
-        self.history = np.where(panel.censored, np.nan, panel.units) if mask_censored else panel.units.copy()
+        self.history = panel.demand(mask_censored)
         self.prefix = _Prefix(self.history)
         self.covariate_prefix = {name: _Prefix(m) for name, m in panel.covariates.items()}
         weeks = panel.week_start(np.arange(panel.n_weeks))

@@ -7,6 +7,10 @@ mean and quantiles for every item that has history.
 - ets: exponential smoothing (level, trend or damped trend) chosen per series by AIC, non-seasonal (weekly
   seasonality of 52 is beyond ETS, see docs/forecasting.md), the fast statistical fall-back; fitted for every
   series at once.
+- sarima: the airline model SARIMA(0,1,1)(0,1,1)52 per series, fitted by conditional sum of squares for every
+  series at once (arima.py); opt-in.
+- mq_cnn: a multi-horizon quantile convolutional network (Amazon's MQ-CNN family) pooled over all items, trained
+  on the pinball loss of every horizon at once (neural.py, the `neural` extra: JAX); opt-in.
 - lightgbm_global: one gradient-boosted model per quantile pooled over all items and horizons (direct
   multi-horizon), on scale-free targets with covariates, calendar and last year's pattern as features.
 """
@@ -28,6 +32,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from vendorcast.forecasting.arima import airline_quantiles
 from vendorcast.forecasting.features import FeatureBuilder, Rows
 from vendorcast.forecasting.panel import DensePanel, PanelError
 from vendorcast.forecasting.settings import DEFAULT_LEVELS, ForecastSettings
@@ -161,7 +166,7 @@ class _StatisticalModel:
         items = forecastable_items(panel, origin)
         if not len(items):
             return empty_forecast(self.name, origin, horizon, levels)
-        history = _history(panel, self.mask_censored)
+        history = panel.demand(self.mask_censored)
         values = regular_history(history, items, origin)
         wanted = [*levels, 0.5]
         own = self.forecast_quantiles(values, items, horizon, wanted)
@@ -260,6 +265,21 @@ class Ets(_StatisticalModel):
         return ets_quantiles(values, horizon, levels)
 
 
+@dataclass
+class SeasonalArima(_StatisticalModel):
+    """The airline model, SARIMA(0,1,1)(0,1,1)52, per series (arima.airline_quantiles): both MA coefficients by
+    conditional sum of squares on a grid for all series at once, Normal intervals from its psi weights. Items with
+    less than 79 weeks (53 to difference, 26 residuals) get the naive forecast. statsforecast's ARIMA with this
+    order took 0.9 s a series (CSS-ML) or 68 ms (CSS, whose forecasts came out all zero in statsforecast 2.1.1):
+    docs/forecasting.md."""
+
+    name: str = "sarima"
+
+    def forecast_quantiles(self, values: np.ndarray, items: np.ndarray, horizon: int,
+                           levels: Sequence[float]) -> dict[float, np.ndarray]:
+        return airline_quantiles(values, horizon, levels)
+
+
 def degenerate_rows(quantiles: dict[float, np.ndarray], history: np.ndarray) -> np.ndarray:
     """Items whose forecast is missing, not finite, or above ten times the most they ever sold (plus 10 units)."""
     ceiling = 10 * np.nan_to_num(np.nanmax(np.where(np.isnan(history), -np.inf, history), axis=1, initial=0.0)) + 10
@@ -267,10 +287,6 @@ def degenerate_rows(quantiles: dict[float, np.ndarray], history: np.ndarray) -> 
     for values in quantiles.values():
         broken |= ~np.isfinite(values).all(axis=1) | (np.abs(values) > ceiling[:, None]).any(axis=1)
     return broken
-
-
-def _history(panel: DensePanel, mask_censored: bool) -> np.ndarray:
-    return np.where(panel.censored, np.nan, panel.units) if mask_censored else panel.units
 
 
 # ---------------------------------------------------------------------------------------------- LightGBM
@@ -418,19 +434,33 @@ def _lightgbm_global(settings: ForecastSettings) -> LightGBMGlobal:
                           seed=settings.seed, threads=settings.threads, levels=tuple(sorted(settings.levels)))
 
 
+def _mq_cnn(settings: ForecastSettings) -> ForecastModel:
+    # Imported here: JAX is the optional `neural` extra, and the default install never loads it.
+    from vendorcast.forecasting.neural import MQCnn
+
+    return MQCnn(max_horizon=settings.horizon, mask_censored=settings.mask_censored, seed=settings.seed,
+                 levels=tuple(sorted(settings.levels)))
+
+
 # The one list of models: each built from the engine's settings.
 MODELS: dict[str, Callable[[ForecastSettings], ForecastModel]] = {
     "seasonal_naive": lambda settings: SeasonalNaive(mask_censored=settings.mask_censored),
     "ets": lambda settings: Ets(mask_censored=settings.mask_censored),
     "lightgbm_global": _lightgbm_global,
+    "sarima": lambda settings: SeasonalArima(mask_censored=settings.mask_censored),
+    "mq_cnn": _mq_cnn,
 }
+# Candidates that run only when asked for (settings.models, `--models`): what they cost on the default path and
+# what they gained is in docs/forecasting.md.
+OPT_IN = ("sarima", "mq_cnn")
+DEFAULT_MODELS = tuple(name for name in MODELS if name not in OPT_IN)
 BASELINE = "seasonal_naive"
 
 
 def model_factories(settings: ForecastSettings, with_baseline: bool = False) -> dict[str, ModelFactory]:
-    """The settings' models (default: all of MODELS), each as a factory of fresh, unfitted models; with the
+    """The settings' models (default: DEFAULT_MODELS), each as a factory of fresh, unfitted models; with the
     baseline first when `with_baseline` and the settings left it out."""
-    names = list(settings.models or MODELS)
+    names = list(settings.models or DEFAULT_MODELS)
     unknown = [name for name in names if name not in MODELS]
     if unknown:
         raise PanelError(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(MODELS)}")

@@ -26,19 +26,15 @@ def check_history(history: pd.DataFrame, source: str = "history") -> pd.DataFram
     missing = [c for c in (ITEM, WEEK, TARGET) if c not in history.columns]
     if missing:
         raise PanelError(f"{source}: missing column(s) {', '.join(missing)}; a history needs item_id (string), "
-                         "week_start (date) and units (number >= 0)")
+                         "week_start (date) and units (number; net of returns, so a week may be negative)")
     frame = _canonical(history, source)
     units = pd.to_numeric(frame[TARGET], errors="coerce")
     bad = frame[TARGET].notna() & units.isna()
     if bad.any():
         raise PanelError(f"{source}: units must be numbers; row {int(np.flatnonzero(bad)[0])} has "
                          f"{frame[TARGET][bad].iloc[0]!r}")
+    # A negative week is real (returns above the week's sales): kept as data, and forecasts stay at or above 0.
     frame[TARGET] = units.astype(float)
-    negative = frame[TARGET] < 0
-    if negative.any():
-        row = frame[negative].iloc[0]
-        raise PanelError(f"{source}: units must be >= 0; item {row[ITEM]} week {row[WEEK].date()} has "
-                         f"{row[TARGET]:g}")
     if CENSORED in frame.columns:
         frame[CENSORED] = frame[CENSORED].fillna(False).astype(bool)
     if frame.empty:
@@ -122,6 +118,12 @@ class DensePanel:
     @property
     def n_weeks(self) -> int:
         return self.units.shape[1]
+
+    def demand(self, mask_censored: bool = True) -> np.ndarray:
+        """The units as the models read demand: a net-negative week (returns above its sales) as a week of no
+        demand, and censored weeks unknown when masking (their sales understate demand)."""
+        units = np.clip(self.units, 0, None)
+        return np.where(self.censored, np.nan, units) if mask_censored else units
 
     def week_index(self, week: pd.Timestamp) -> int:
         return int((pd.Timestamp(week) - self.start).days // WEEK_DAYS)

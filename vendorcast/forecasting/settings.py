@@ -25,7 +25,7 @@ POOLED_MAX_SERIES = 25_000
 class ForecastSettings:
     horizon: int = DEFAULT_HORIZON
     levels: tuple[float, ...] = DEFAULT_LEVELS
-    models: tuple[str, ...] | None = None  # None: every model of models.MODELS
+    models: tuple[str, ...] | None = None  # None: models.DEFAULT_MODELS (the opt-in candidates left out)
     backtest_windows: int = DEFAULT_BACKTEST_WINDOWS
     mask_censored: bool = True
     lightgbm_rounds: int = 70

@@ -167,12 +167,28 @@ def test_forecast_file_and_backtest_file(tmp_path: Path) -> None:
     assert report["models"]["seasonal_naive"]["relative_to_baseline"]["wql_mean"] == pytest.approx(1.0)
 
 
+def test_negative_weeks_forecast_like_weeks_of_no_demand(tmp_path: Path) -> None:
+    # Returns make some weeks negative, deeper than the item's level: the run must not crash or turn NaN, and a
+    # net-negative week teaches no demand, so the forecast of an item with one is close to its twin's with a 0.
+    history = _history(weeks=60)
+    returned = history["week_start"] == history["week_start"].max() - pd.Timedelta(weeks=2)
+    settings = ForecastSettings(horizon=3, levels=(0.1, 0.5, 0.9), backtest_windows=2, lightgbm_rounds=20, threads=1)
+    outputs = {}
+    for name, units in (("negative", -500.0), ("zero", 0.0)):
+        history.assign(units=history["units"].mask(returned, units)).to_parquet(tmp_path / f"{name}.parquet")
+        outputs[name] = forecast_file(tmp_path / f"{name}.parquet", tmp_path / f"{name}-out.parquet", settings)
+    negative = outputs["negative"]
+    assert len(negative) == history["item_id"].nunique() * 3
+    quantiles = negative[["mean", "p10", "p50", "p90"]].to_numpy()
+    assert np.isfinite(quantiles).all() and (quantiles >= 0).all()
+    assert (negative["p10"] <= negative["p50"]).all() and (negative["p50"] <= negative["p90"]).all()
+    # Not identical: the statistical models and the lags read the week as it was.
+    assert negative["p50"].sum() == pytest.approx(outputs["zero"]["p50"].sum(), rel=0.25)
+
+
 def test_bad_files_get_one_clear_message(tmp_path: Path) -> None:
     settings = ForecastSettings(horizon=3, backtest_windows=2)
     history = _history(weeks=60)
-    history.assign(units=-1.0).to_parquet(tmp_path / "negative.parquet")
-    with pytest.raises(PanelError, match="units must be >= 0"):
-        forecast_file(tmp_path / "negative.parquet", tmp_path / "out.parquet", settings)
     history.drop(columns="week_start").to_parquet(tmp_path / "no-week.parquet")
     with pytest.raises(PanelError, match="missing column"):
         forecast_file(tmp_path / "no-week.parquet", tmp_path / "out.parquet", settings)

@@ -18,7 +18,6 @@ def _rows(item: str, weeks: range, units: float = 5.0, **columns: float) -> list
 
 @pytest.mark.parametrize(("change", "message"), [
     (lambda f: f.drop(columns="units"), "missing column.*units"),
-    (lambda f: f.assign(units=-2.0), "units must be >= 0; item a week 2024-01-07 has -2"),
     (lambda f: f.assign(units="many"), "units must be numbers"),
     (lambda f: pd.concat([f, f.iloc[:1]]), "item a has week 2024-01-07 more than once"),
     (lambda f: f.assign(week_start=f["week_start"] + pd.to_timedelta(np.arange(len(f)) % 2, unit="D")),
@@ -29,6 +28,13 @@ def test_a_bad_history_gets_one_message_naming_the_fix(change, message) -> None:
     history = pd.DataFrame(_rows("a", range(4)) + _rows("b", range(4)))
     with pytest.raises(PanelError, match=message):
         check_history(change(history))
+
+
+def test_a_negative_week_is_kept_as_data() -> None:
+    # Returns above a week's sales make real retail weeks negative: the panel keeps them, unchanged.
+    history = pd.DataFrame(_rows("a", range(3)) + _rows("a", [3], units=-4.5))
+    panel = to_dense(check_history(history))
+    assert panel.units[0].tolist() == [5.0, 5.0, 5.0, -4.5]
 
 
 def test_unknown_weeks_stay_unknown_and_launches_are_found() -> None:
