@@ -14,6 +14,9 @@ from vendorcast.forecasting.calendar import calendar_features
 from vendorcast.forecasting.panel import DensePanel
 
 SEASON = 52
+# Last year's week for a week with a holiday: 52 weeks back, or one week either side where that week held more of
+# the same events (Easter, Thanksgiving or Christmas fall in another week of a 52-week grid from year to year).
+ALIGN_SHIFTS = (0, -1, 1)
 LAGS = (1, 2, 3, 4)
 MEAN_WINDOWS = (4, 8, 13, 26, 52)
 SCALE_WINDOW = 26
@@ -83,6 +86,7 @@ class FeatureBuilder:
         weeks = panel.week_start(np.arange(panel.n_weeks))
         self.calendar = calendar_features(pd.DatetimeIndex(weeks))
         self._last_observed = _last_observed_index(self.history)
+        self._year_lag = year_ago_lags(pd.DatetimeIndex(weeks))
 
     def scale(self, item: np.ndarray, origin: np.ndarray) -> np.ndarray:
         """Each row's demand level before its origin: the mean of the last 26 known weeks, else of all known weeks,
@@ -121,6 +125,20 @@ class FeatureBuilder:
         near = np.vstack([_at(self.history, item, target - SEASON + d, before=origin) for d in (-1, 0, 1)])
         features["year_ago_3w"] = _mean(np.nansum(near, axis=0), np.sum(~np.isnan(near), axis=0)) / scale
         features["year_ago_level"] = _mean(*self.prefix.window(item, origin - SEASON, 13)[:2]) / scale
+        # Robust year over year: last year's week aligned on its holidays, times the growth since (the last 13
+        # weeks against the same 13 weeks a year before, bounded so one odd quarter cannot explode it), and the
+        # week two years back, aligned the same way twice.
+        lag = self._year_lag[np.clip(target, 0, len(self._year_lag) - 1)]
+        aligned = _at(self.history, item, target - lag, before=origin)
+        features["year_ago_aligned"] = aligned / scale
+        with np.errstate(invalid="ignore", divide="ignore"):
+            growth = features["mean_13"] * scale / _mean(*self.prefix.window(item, origin - SEASON, 13)[:2])
+        growth = np.where(np.isfinite(growth), np.clip(growth, 0.25, 4.0), np.nan)
+        features["year_growth"] = growth
+        features["year_ago_grown"] = features["year_ago_aligned"] * growth
+        earlier = target - lag
+        two_years = earlier - self._year_lag[np.clip(earlier, 0, len(self._year_lag) - 1)]
+        features["two_years_ago"] = _at(self.history, item, two_years, before=origin) / scale
         for name, matrix in self.panel.covariates.items():
             base = _mean(*self.covariate_prefix[name].window(item, origin, COVARIATE_BASE_WINDOW)[:2])
             last = _at(matrix, item, origin - 1)
@@ -152,6 +170,23 @@ class FeatureBuilder:
     def target(self, rows: Rows) -> np.ndarray:
         """Observed demand of each row's target week; NaN where unknown or (masked) censored."""
         return _at(self.history, rows.item, rows.target_week)
+
+
+def year_ago_lags(week_starts: pd.DatetimeIndex) -> np.ndarray:
+    """For each week, how many weeks back the same week last year is: 52, or 51 or 53 where that week's calendar
+    events (the shares of each event's days) match this week's better (ties keep 52)."""
+    weeks = len(week_starts)
+    span = SEASON + max(ALIGN_SHIFTS)
+    extended = pd.DatetimeIndex(week_starts[0] - pd.to_timedelta(np.arange(span, 0, -1) * 7, unit="D")).append(
+        pd.DatetimeIndex(week_starts))
+    calendar = calendar_features(extended)
+    events = np.vstack([values for name, values in calendar.items() if name.startswith("event_")])
+    now = events[:, span:]
+    distance = np.vstack([np.abs(now - events[:, span - SEASON - shift: span - SEASON - shift + weeks]).sum(axis=0)
+                          for shift in ALIGN_SHIFTS])
+    # Only where this week holds an event: elsewhere the plain 52 weeks (a shift would only follow noise).
+    best = np.where(now.sum(axis=0) > 0, np.argmin(distance, axis=0), 0)
+    return SEASON + np.asarray(ALIGN_SHIFTS)[best]
 
 
 def _last_observed_index(values: np.ndarray) -> np.ndarray:

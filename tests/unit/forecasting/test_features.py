@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vendorcast.forecasting.features import FeatureBuilder, Rows
+from vendorcast.forecasting.calendar import calendar_features
+from vendorcast.forecasting.features import FeatureBuilder, Rows, year_ago_lags
 from vendorcast.forecasting.panel import check_history, to_dense
 
 FIRST = pd.Timestamp("2023-01-01")
@@ -61,3 +62,28 @@ def test_an_item_without_known_demand_has_scale_one_and_censored_weeks_are_unkno
     assert builder.scale(np.array([0, 1]), np.array([20, 20])).tolist() == [8.0, 1.0]
     assert np.isnan(builder.history[0, 15:20]).all()  # a stockout week says nothing about demand
     assert np.isnan(builder.target(Rows(np.array([0]), np.array([16]), np.array([1]))))[0]
+
+
+def test_last_year_is_aligned_on_the_holiday_and_grown_by_the_years_trend() -> None:
+    # Easter fell in the week of 2023-04-02 and in the week of 2024-03-24, 51 weeks later: last year's sales of the
+    # Easter week are read from the week that held Easter, not from 52 weeks back.
+    weeks = pd.date_range(FIRST, periods=80, freq="7D")
+    units = np.full((1, 80), 10.0)
+    units[0, weeks.get_loc(pd.Timestamp("2023-04-02"))] = 100.0
+    units[0, 51:] = 20.0  # the item sells twice what it sold a year ago
+    origin = weeks.get_loc(pd.Timestamp("2024-03-24"))  # the first forecast week
+    features, scale = FeatureBuilder(_panel(units)).build(Rows(np.array([0, 0]), np.array([origin, origin]),
+                                                                np.array([1, 2])))
+    assert features["year_ago_aligned"].tolist() == pytest.approx([100.0 / scale[0], 10.0 / scale[0]])
+    assert features["year_ago"].iloc[0] == pytest.approx(10.0 / scale[0])  # the plain 52 weeks miss it
+    assert features["year_growth"].iloc[0] == pytest.approx(2.0)
+    assert features["year_ago_grown"].iloc[0] == pytest.approx(200.0 / scale[0])
+
+
+def test_weeks_without_a_holiday_look_back_52_weeks() -> None:
+    weeks = pd.date_range("2021-01-03", periods=260, freq="7D")
+    lags = year_ago_lags(weeks)
+    assert set(lags) <= {51, 52, 53}
+    calendar = calendar_features(weeks)
+    no_event = sum(v for k, v in calendar.items() if k.startswith("event_")) == 0
+    assert (lags[no_event] == 52).all() and (lags != 52).any()
