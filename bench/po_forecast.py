@@ -56,7 +56,7 @@ def build_lake(root: Path, asins: int, weeks: int, seed: int) -> LakeStorage:
 def write_forecast_run(storage: LakeStorage, origin: date, horizon: int) -> None:
     """The engine's forecast from `origin` with the workflow's default settings (every model, the ensemble
     selected), as the workflow's publish step writes it."""
-    inputs = read_forecast_inputs(storage, origin)
+    inputs = read_forecast_inputs(storage, origin, horizon)
     settings = ForecastSettings(horizon=horizon)
     panel = prepare_panel(inputs.demand[["item_id", "week_start", "units", "censored"]], horizon)
     forecast = forecast_panel(panel, settings)

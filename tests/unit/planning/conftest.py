@@ -32,7 +32,7 @@ def planned_lake_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                                 restatements=0, streams=WEEKLY_STREAMS, catalog=False,
                                                 purchase_orders=True))
     assert publish_lake_local(root).ok
-    inputs = read_forecast_inputs(storage, None)
+    inputs = read_forecast_inputs(storage, None, FORECAST_HORIZON)
     assert inputs.origin == ORIGIN
     settings = ForecastSettings(horizon=FORECAST_HORIZON, backtest_windows=1, models=("seasonal_naive", "ets"))
     forecast = forecast_panel(prepare_panel(inputs.demand[["item_id", "week_start", "units", "censored"]],
