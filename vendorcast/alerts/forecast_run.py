@@ -23,6 +23,8 @@ class RunSummary:
     coverage_p10_p90: float | None
     wql_p70_p90: float | None
     amazon_wql_p70_p90: float | None
+    # Marketplaces whose known events end before the forecast does (vendorcast.forecasting.calendar).
+    warnings: tuple[str, ...] = ()
 
 
 def _figure(value: float | None) -> str:
@@ -49,6 +51,8 @@ def render_run_succeeded(summary: RunSummary) -> tuple[str, str]:
             "On the weeks Amazon's own forecast covered, mean wQL at P70/P80/P90:",
             f"  vendorcast: {_figure(summary.wql_p70_p90)}   Amazon: {_figure(summary.amazon_wql_p70_p90)}",
         ]
+    if summary.warnings:
+        lines += ["", "Warnings:", *(f"  {warning}" for warning in summary.warnings)]
     lines += ["", "Query: SELECT * FROM v_forecast_latest (Athena workgroup of this deployment)."]
     return sns_subject(subject), "\n".join(lines)
 
