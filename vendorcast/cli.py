@@ -280,10 +280,16 @@ def notifications_subscribe(config_path: str | None, account_name: str, queue_ar
 
     Reads the account's LWA credentials from its Secrets Manager secret with your AWS credentials."""
     from vendorcast.config import load_config
+    from vendorcast.resources import SPAPI_NOTIFICATION_PRINCIPAL_ACCOUNTS
     from vendorcast.spapi.client import SpApiSession
     from vendorcast.spapi.notifications import SubscriptionConflict, subscribe_report_notifications
 
     account = load_config(_config_path(config_path)).account(account_name)
+    if not SPAPI_NOTIFICATION_PRINCIPAL_ACCOUNTS.get(account.region.value):
+        raise click.ClickException(
+            f"account {account.name!r} is in SP-API region {account.region.value}, whose notification sender Amazon "
+            "does not publish (docs/deploy.md, 'Let Amazon notify the queue'): the queue cannot allow it, so there is "
+            "nothing to subscribe; poll_reports finds this account's finished reports")
     for marketplace_id in account.marketplace_ids[:1]:  # one subscription per selling partner and region
         try:
             result = subscribe_report_notifications(SpApiSession(account, marketplace_id), queue_arn)
