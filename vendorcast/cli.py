@@ -467,14 +467,17 @@ def sandbox_export_truth(seed: int, asins: int, start: datetime, end: datetime, 
 @click.option("--time-scale", default=None, type=float, help="simulated seconds per real second")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"),
               show_default=True)
-def demo(asins: int, weeks: int, seed: int, faults: str, time_scale: float | None, output: Path) -> None:
+@click.option("--regions", default="NA", show_default=True,
+              help="SP-API regions of the demo's accounts, comma-separated: NA (US), EU (UK, DE, FR, IT, ES), FE (JP)")
+def demo(asins: int, weeks: int, seed: int, faults: str, time_scale: float | None, output: Path,
+         regions: str) -> None:
     """Run the pipeline end to end on this machine: AWS emulator + SP-API emulator; backfill, publishing job,
     catalog watch, forecast workflow; the outputs in --output."""
     from vendorcast.local.demo import run_demo
 
     try:
         run_demo(asins=asins, weeks=weeks, seed=seed, faults=faults, time_scale=time_scale, output=output,
-                 today=date.today())
+                 today=date.today(), regions=tuple(r.strip().upper() for r in regions.split(",") if r.strip()))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
 

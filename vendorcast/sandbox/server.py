@@ -174,6 +174,12 @@ class SandboxServer:
         return self._simulation.covering(self.clock.now().date()).catalog
 
     @property
+    def catalogs(self) -> list[SimulatedCatalog]:
+        """Every marketplace's simulated catalog (covering the clock's today)."""
+        today = self.clock.now().date()
+        return [self._simulation.covering(today, m).catalog for m in self.settings.marketplace_ids]
+
+    @property
     def catalog_events(self) -> list[CatalogEventRecord]:
         """The catalog notifications scheduled so far and their fate."""
         return self._catalog_events.records()
