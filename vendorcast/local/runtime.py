@@ -143,7 +143,11 @@ class LocalPipeline:
             update["catalog_events"] = CatalogEventTarget(
                 event_bus=self.aws.partner_event_bus, source=self.config.alerts.catalog.partner_event_source,
                 endpoint_url=self.aws.endpoint_url)
-        for region, marketplace_ids in regional_marketplaces(self.config).items():
+        regions = regional_marketplaces(self.config)
+        if "marketplace_ids" in self.sandbox_settings.model_fields_set:
+            # Settings that name their marketplaces keep them: a vendor that does not sell in every configured one.
+            regions[self.sandbox_settings.region] = self.sandbox_settings.marketplace_ids
+        for region, marketplace_ids in regions.items():
             # Each region's vendor: its own simulated history and its own Amazon account id (a vendor group per region).
             offset = REGION_SEEDS[region]
             account_id = f"amzn1.vg.{int(self.sandbox_settings.account_id.rsplit('.', 1)[1]) + offset}"
