@@ -3,7 +3,7 @@ items read, and the warning when a forecast reaches past a marketplace's known e
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,8 @@ from vendorcast.forecasting.calendar import (
 )
 from vendorcast.forecasting.features import FeatureBuilder, Rows
 from vendorcast.forecasting.panel import to_dense
+from vendorcast.forecasting.run import Run
+from vendorcast.forecasting.workflow import calendar_warnings
 
 US, UK, DE, JP, AU = "ATVPDKIKX0DER", "A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A1VC38T7YXB528", "A39IBJ37TRP1C6"
 EU = {"UK": UK, "DE": DE, "FR": "A13V1IB3VIYZZH", "IT": "APJ6JRA9NG5V4", "ES": "A1RKKUPIHCS9HS"}
@@ -131,3 +133,15 @@ def test_a_user_extends_the_calendar_without_a_code_change(tmp_path: Path, monke
     finally:
         event_calendar.cache_clear()
         event_names.cache_clear()
+
+
+def test_a_run_warns_once_per_marketplace_past_its_events(caplog: pytest.LogCaptureFixture) -> None:
+    run = Run(run_id="weekly-2027-12-05", started_at=datetime(2027, 12, 8, tzinfo=UTC), trigger="scheduled",
+              origin=date(2027, 12, 5), horizon=12, backtest_windows=3, series_count=3, first_week=date(2025, 1, 5),
+              shards=[{"shard": 0, "items": 3}], distributed=False)
+    warnings = calendar_warnings(run, [DE, DE, JP, US])
+    assert [w.split(" ")[0] for w in warnings] == ["DE", "JP", "US"]
+    assert all("2028-02-26" in w for w in warnings)
+    assert sum("weekly-2027-12-05" in r.getMessage() for r in caplog.records if r.levelname == "WARNING") == 3
+    earlier = run.model_copy(update={"origin": date(2026, 12, 6)})
+    assert calendar_warnings(earlier, [DE, JP, US]) == []
