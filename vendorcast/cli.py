@@ -428,12 +428,22 @@ def sandbox() -> None:
 @click.option("--port", default=8765, show_default=True)
 @click.option("--time-scale", default=1.0, show_default=True, help="simulated seconds per real second")
 @click.option("--faults", type=click.Choice(["none", "realistic", "heavy"]), default="none", show_default=True)
-def sandbox_serve(seed: int, asins: int, port: int, time_scale: float, faults: str) -> None:
+@click.option("--marketplaces", default="ATVPDKIKX0DER", show_default=True,
+              help="the vendor's marketplace ids, comma-separated, all of one SP-API region (the endpoint it plays)")
+def sandbox_serve(seed: int, asins: int, port: int, time_scale: float, faults: str, marketplaces: str) -> None:
     """Serve LWA, Reports, Catalog Items and Vendor Orders for a simulated vendor until Ctrl-C."""
+    from pydantic import ValidationError
+
     from vendorcast.sandbox.server import serve
     from vendorcast.sandbox.settings import FaultSettings, SandboxSettings
 
-    serve(SandboxSettings(seed=seed, n_asins=asins, port=port, faults=FaultSettings.preset(faults)), scale=time_scale)
+    try:
+        settings = SandboxSettings(seed=seed, n_asins=asins, port=port, faults=FaultSettings.preset(faults),
+                                   marketplace_ids=tuple(m.strip() for m in marketplaces.split(",") if m.strip()))
+    except ValidationError as exc:
+        raise click.BadParameter(str(exc.errors()[0]["msg"]).removeprefix("Value error, "),
+                                 param_hint="--marketplaces") from None
+    serve(settings, scale=time_scale)
 
 
 @sandbox.command("export-truth")

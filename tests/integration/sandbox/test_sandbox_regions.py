@@ -6,19 +6,23 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from sp_api.api import Reports
 
+from vendorcast.cli import cli
+from vendorcast.clock import ScaledClock
 from vendorcast.config import parse_config
 from vendorcast.resources import ENV_LWA_TOKEN_URL, ENV_SPAPI_ENDPOINT
 from vendorcast.sandbox.server import LWA_TOKEN_PATH, SandboxServer
 from vendorcast.sandbox.settings import SandboxSettings
 from vendorcast.spapi.client import SpApiEndpoints, SpApiSession
 
+SIM_START = datetime(2025, 6, 18, 9, 0, tzinfo=UTC)
 UK, DE, JP = "A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A1VC38T7YXB528"
 
 
@@ -55,7 +59,10 @@ def test_an_emulator_settings_span_one_region() -> None:
 
 @pytest.fixture
 def eu_and_fe(start_sandbox):
-    eu = start_sandbox(SandboxSettings(seed=3, n_asins=8, history_start=date(2024, 1, 1), marketplace_ids=(UK, DE)))
+    # Slow enough that a document URL (valid 300 simulated seconds) outlives a loaded machine's pauses.
+    clock = ScaledClock.starting_at(SIM_START, scale=60)
+    eu = start_sandbox(SandboxSettings(seed=3, n_asins=8, history_start=date(2024, 1, 1), marketplace_ids=(UK, DE)),
+                       clock)
     fe = SandboxServer(SandboxSettings(seed=4, n_asins=8, history_start=date(2024, 1, 1), marketplace_ids=(JP,)),
                        eu.clock, lwa=eu.lwa)
     with fe:
@@ -83,7 +90,7 @@ def _document(server: SandboxServer, token: str, report_id: str) -> dict:
         report = httpx.get(f"{server.base_url}/reports/2021-06-30/reports/{report_id}", headers=headers).json()
         if report["processingStatus"] == "DONE":
             break
-        server.clock.sleep(60)
+        server.clock.sleep(10)
     document = httpx.get(f"{server.base_url}/reports/2021-06-30/documents/{report['reportDocumentId']}",
                          headers=headers).json()
     return json.loads(gzip.decompress(httpx.get(document["url"]).content))
@@ -102,3 +109,9 @@ def test_each_region_serves_its_own_marketplaces_with_one_login(eu_and_fe) -> No
     assert currencies == {UK: {"GBP"}, DE: {"EUR"}, JP: {"JPY"}}
     asins = {m: {row["asin"] for row in doc["salesByAsin"]} for m, doc in documents.items()}
     assert not asins[UK] & asins[DE], "each marketplace has its own simulated history"
+
+
+def test_sandbox_serve_refuses_marketplaces_of_two_regions() -> None:
+    result = CliRunner().invoke(cli, ["sandbox", "serve", "--marketplaces", f"{UK},{JP}"])
+    assert result.exit_code == 2
+    assert "--marketplaces: marketplaces A1F83G8C2ARO7P, A1VC38T7YXB528 span the SP-API regions EU, FE" in result.output
