@@ -144,8 +144,10 @@ class LocalPipeline:
                 event_bus=self.aws.partner_event_bus, source=self.config.alerts.catalog.partner_event_source,
                 endpoint_url=self.aws.endpoint_url)
         regions = regional_marketplaces(self.config)
-        if "marketplace_ids" in self.sandbox_settings.model_fields_set:
-            # Settings that name their marketplaces keep them: a vendor that does not sell in every configured one.
+        if self.sandbox_settings.region in regions:
+            # The settings' own region serves the settings' marketplaces (default: the US only), so that a configured
+            # marketplace the vendor does not sell in fails as on Amazon (WRONG_MARKETPLACE); other regions serve
+            # the marketplaces their accounts name.
             regions[self.sandbox_settings.region] = self.sandbox_settings.marketplace_ids
         for region, marketplace_ids in regions.items():
             # Each region's vendor: its own simulated history and its own Amazon account id (a vendor group per region).

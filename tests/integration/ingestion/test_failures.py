@@ -115,7 +115,7 @@ def test_terminal_failures_alert_the_operator_once_and_cancelled_reports_record_
             "reports": [{"report_type": "GET_VENDOR_TRAFFIC_REPORT", "report_period": "WEEK"}],
         },
     ]})
-    sandbox = SandboxSettings(seed=5, n_asins=5, history_start=date(2025, 1, 1), marketplace_ids=("ATVPDKIKX0DER",))
+    sandbox = SandboxSettings(seed=5, n_asins=5, history_start=date(2025, 1, 1))
     with LocalPipeline(config, sandbox, ScaledClock.starting_at(START, 600)) as pipeline:
         sqs, sns = pipeline.aws.client("sqs"), pipeline.aws.client("sns")
         inbox = sqs.create_queue(QueueName="operator-inbox")["QueueUrl"]

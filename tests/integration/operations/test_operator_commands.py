@@ -53,7 +53,7 @@ CONFIG = {"accounts": [
 
 @pytest.fixture(scope="module")
 def pipeline() -> Iterator[LocalPipeline]:
-    sandbox = SandboxSettings(seed=5, n_asins=5, history_start=date(2025, 1, 1), marketplace_ids=("ATVPDKIKX0DER",))
+    sandbox = SandboxSettings(seed=5, n_asins=5, history_start=date(2025, 1, 1))
     with LocalPipeline(parse_config(CONFIG), sandbox, ScaledClock.starting_at(START, 600)) as running:
         running.run_until_settled(timeout=120)
         yield running
