@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: setup test lint unit integration demo bench clean synth
+.PHONY: setup test lint unit integration demo demo-regions bench clean synth
 
 setup: $(VENV)/.synced
 
@@ -40,8 +40,13 @@ synth: setup
 demo: setup
 	$(VENV)/bin/vendorcast demo
 
+# The demo with a European account (UK, DE, FR, IT, ES) and a Japanese one beside the US one, each region on its own
+# SP-API emulator; a smaller catalogue, so it takes about as long as `make demo`.
+demo-regions: setup
+	$(VENV)/bin/vendorcast demo --regions NA,EU,FE --asins 40 --weeks 60 --output demo-output-regions
+
 bench: setup
 	$(VENV)/bin/python bench/parse_reports.py
 
 clean:
-	rm -rf $(VENV) .tools demo-output .pytest_cache .ruff_cache
+	rm -rf $(VENV) .tools demo-output demo-output-regions .pytest_cache .ruff_cache

@@ -43,6 +43,7 @@ from vendorcast.resources import (
     ENV_REPORT_EVENTS_QUEUE_URL,
     LANDING_PREFIX,
     RAW_PREFIX,
+    notification_sender_accounts,
 )
 
 # request_reports stops creating reports two minutes before its timeout; the next run carries on.
@@ -66,8 +67,9 @@ class IngestionStack(Stack):
         self.add_stack_dependency(lake)
         self.key = data_key(self, "IngestionKey", "vendorcast ingestion: report-events queues, DynamoDB tables, "
                                                   "function logs and dead letters")
-        self.report_events = ReportEventsQueue(self, "ReportEvents", key=self.key,
-                                               consumer_timeout=PROCESS_REPORTS_TIMEOUT)
+        self.report_events = ReportEventsQueue(
+            self, "ReportEvents", key=self.key, consumer_timeout=PROCESS_REPORTS_TIMEOUT,
+            sender_accounts=notification_sender_accounts(account.region.value for account in config.accounts))
         self.tables = IngestionTables(self, "Tables", key=self.key)
         credentials = SpApiCredentials(self, "SpApiCredentials", accounts=config.accounts)
         self.deployment_config = deployment_config = DeploymentConfigParameter(self, "DeploymentConfig", config=config)

@@ -340,10 +340,16 @@ def notifications_subscribe(config_path: str | None, account_name: str, queue_ar
 
     Reads the account's LWA credentials from its Secrets Manager secret with your AWS credentials."""
     from vendorcast.config import load_config
+    from vendorcast.resources import SPAPI_NOTIFICATION_PRINCIPAL_ACCOUNTS
     from vendorcast.spapi.client import SpApiSession
     from vendorcast.spapi.notifications import SubscriptionConflict, subscribe_report_notifications
 
     account = load_config(_config_path(config_path)).account(account_name)
+    if not SPAPI_NOTIFICATION_PRINCIPAL_ACCOUNTS.get(account.region.value):
+        raise click.ClickException(
+            f"account {account.name!r} is in SP-API region {account.region.value}, whose notification sender Amazon "
+            "does not publish (docs/deploy.md, 'Let Amazon notify the queue'): the queue cannot allow it, so there is "
+            "nothing to subscribe; poll_reports finds this account's finished reports")
     for marketplace_id in account.marketplace_ids[:1]:  # one subscription per selling partner and region
         try:
             result = subscribe_report_notifications(SpApiSession(account, marketplace_id), queue_arn)
@@ -482,12 +488,22 @@ def sandbox() -> None:
 @click.option("--port", default=8765, show_default=True)
 @click.option("--time-scale", default=1.0, show_default=True, help="simulated seconds per real second")
 @click.option("--faults", type=click.Choice(["none", "realistic", "heavy"]), default="none", show_default=True)
-def sandbox_serve(seed: int, asins: int, port: int, time_scale: float, faults: str) -> None:
+@click.option("--marketplaces", default="ATVPDKIKX0DER", show_default=True,
+              help="the vendor's marketplace ids, comma-separated, all of one SP-API region (the endpoint it plays)")
+def sandbox_serve(seed: int, asins: int, port: int, time_scale: float, faults: str, marketplaces: str) -> None:
     """Serve LWA, Reports, Catalog Items and Vendor Orders for a simulated vendor until Ctrl-C."""
+    from pydantic import ValidationError
+
     from vendorcast.sandbox.server import serve
     from vendorcast.sandbox.settings import FaultSettings, SandboxSettings
 
-    serve(SandboxSettings(seed=seed, n_asins=asins, port=port, faults=FaultSettings.preset(faults)), scale=time_scale)
+    try:
+        settings = SandboxSettings(seed=seed, n_asins=asins, port=port, faults=FaultSettings.preset(faults),
+                                   marketplace_ids=tuple(m.strip() for m in marketplaces.split(",") if m.strip()))
+    except ValidationError as exc:
+        raise click.BadParameter(str(exc.errors()[0]["msg"]).removeprefix("Value error, "),
+                                 param_hint="--marketplaces") from None
+    serve(settings, scale=time_scale)
 
 
 @sandbox.command("export-truth")
@@ -521,14 +537,17 @@ def sandbox_export_truth(seed: int, asins: int, start: datetime, end: datetime, 
 @click.option("--time-scale", default=None, type=float, help="simulated seconds per real second")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"),
               show_default=True)
-def demo(asins: int, weeks: int, seed: int, faults: str, time_scale: float | None, output: Path) -> None:
+@click.option("--regions", default="NA", show_default=True,
+              help="SP-API regions of the demo's accounts, comma-separated: NA (US), EU (UK, DE, FR, IT, ES), FE (JP)")
+def demo(asins: int, weeks: int, seed: int, faults: str, time_scale: float | None, output: Path,
+         regions: str) -> None:
     """Run the pipeline end to end on this machine: AWS emulator + SP-API emulator; backfill, publishing job,
     catalog watch, forecast workflow; the outputs in --output."""
     from vendorcast.local.demo import run_demo
 
     try:
         run_demo(asins=asins, weeks=weeks, seed=seed, faults=faults, time_scale=time_scale, output=output,
-                 today=date.today())
+                 today=date.today(), regions=tuple(r.strip().upper() for r in regions.split(",") if r.strip()))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
 

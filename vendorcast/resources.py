@@ -6,6 +6,8 @@ same resources in the AWS emulator under the local names below and sets the same
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 # --- environment variable keys read by the Lambda handlers -------------------------------------------
 ENV_CONFIG_PARAMETER = "VENDORCAST_CONFIG_PARAMETER"  # SSM parameter holding the validated config (JSON)
 ENV_CONFIG_FILE = "VENDORCAST_CONFIG_FILE"  # a TOML file instead (CLI, local runs)
@@ -100,8 +102,17 @@ CATALOG_ITEM_MAX_CONCURRENCY = 2
 # --- SP-API catalog notifications (EventBridge only): the partner source's prefix and the detail types ---
 SPAPI_PARTNER_SOURCE_PREFIX = "aws.partner/sellingpartnerapi.amazon.com"
 CATALOG_NOTIFICATION_TYPES = ("BRANDED_ITEM_CONTENT_CHANGE", "ITEM_PRODUCT_TYPE_CHANGE")
-# SP-API's notification principal for North America (EU/FE accounts listed in the reference are unverified).
-SPAPI_NOTIFICATION_PRINCIPAL_ACCOUNT = "437568002678"
+# The AWS account SP-API's Notifications service sends SQS messages from, per selling region: the principal a
+# destination queue's policy allows (../shared/reference/spapi.md §4.2; Amazon's SQS workflow guide names 437568002678).
+# None: Amazon publishes no sender for the region that we could confirm (third-party code lists 507733088537 for EU
+# and 137659890050 for FE, unverified): the queue grants nothing there and poll_reports finds those accounts' reports.
+SPAPI_NOTIFICATION_PRINCIPAL_ACCOUNTS: dict[str, str | None] = {"NA": "437568002678", "EU": None, "FE": None}
+
+
+def notification_sender_accounts(regions: Iterable[str]) -> list[str]:
+    """The known sender accounts of these regions, each once, in order."""
+    accounts = [SPAPI_NOTIFICATION_PRINCIPAL_ACCOUNTS.get(region) for region in regions]
+    return sorted({account for account in accounts if account})
 
 # --- the structured log line process_reports writes per event; an alarm counts the landed ones ---------
 PROCESSED_EVENT_MESSAGE = "report event processed"

@@ -25,6 +25,8 @@ class RunSummary:
     amazon_wql_p70_p90: float | None
     # What was used of the vendor's input files (inputs/), and each problem to fix in them.
     input_notes: tuple[str, ...] = ()
+    # Marketplaces whose known events end before the forecast does (vendorcast.forecasting.calendar).
+    warnings: tuple[str, ...] = ()
 
 
 def _figure(value: float | None) -> str:
@@ -53,6 +55,8 @@ def render_run_succeeded(summary: RunSummary) -> tuple[str, str]:
         ]
     if summary.input_notes:
         lines += ["", *summary.input_notes]
+    if summary.warnings:
+        lines += ["", "Warnings:", *(f"  {warning}" for warning in summary.warnings)]
     lines += ["", "Query: SELECT * FROM v_forecast_latest (Athena workgroup of this deployment)."]
     return sns_subject(subject), "\n".join(lines)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vendorcast.forecasting.calendar import calendar_features
+from vendorcast.forecasting.calendar import DEFAULT_MARKETPLACE_ID, calendar_features
 from vendorcast.forecasting.panel import DensePanel
 
 SEASON = 52
@@ -83,8 +83,13 @@ class FeatureBuilder:
         self.history = panel.demand(mask_censored)
         self.prefix = _Prefix(self.history)
         self.covariate_prefix = {name: _Prefix(m) for name, m in panel.covariates.items()}
-        weeks = panel.week_start(np.arange(panel.n_weeks))
-        self.calendar = calendar_features(pd.DatetimeIndex(weeks))
+        weeks = pd.DatetimeIndex(panel.week_start(np.arange(panel.n_weeks)))
+        # Each marketplace's calendar (rows) and each item's row in it.
+        markets = panel.marketplaces if panel.marketplaces is not None else np.full(panel.units.shape[0],
+                                                                                   DEFAULT_MARKETPLACE_ID)
+        names, self.calendar_row = np.unique(markets, return_inverse=True)
+        by_market = [calendar_features(weeks, name) for name in names]
+        self.calendar = {feature: np.vstack([c[feature] for c in by_market]) for feature in by_market[0]}
         self._last_observed = _last_observed_index(self.history)
         self._year_lag = year_ago_lags(pd.DatetimeIndex(weeks))
 
@@ -149,7 +154,7 @@ class FeatureBuilder:
                 features[f"{name}_relative"] = np.where(base != 0, value / base, np.nan)
             features[f"{name}_last"] = last
         for name, values in self.calendar.items():
-            features[name] = values[np.clip(target, 0, len(values) - 1)]
+            features[name] = values[self.calendar_row[item], np.clip(target, 0, values.shape[1] - 1)]
         if self.panel.snapshots is not None:
             features.update(self._snapshot_features(rows, scale))
         return pd.DataFrame(features), scale

@@ -110,6 +110,8 @@ class DensePanel:
     # Forecast snapshots of another forecaster (Amazon's): item row, available_from (the first origin week that
     # may read it: the week after the one it was generated in), target week, mean, p90. See attach_snapshots.
     snapshots: pd.DataFrame | None = None
+    # Each item's marketplace id, whose event calendar its features read (None: every item's is the US one).
+    marketplaces: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if not self.history_weeks:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vendorcast import resources as r
 from vendorcast.alerts.forecast_run import RunSummary, render_run_failed, render_run_succeeded
+from vendorcast.forecasting.calendar import calendar_warning, last_forecast_day
 from vendorcast.forecasting.ensemble import ENSEMBLE, NEW
 from vendorcast.forecasting.forecaster import forecast_panel, train_pooled_models
 from vendorcast.forecasting.metrics import pool_accuracy
@@ -69,9 +70,11 @@ def _storage() -> LakeStorage:
     return lake_storage(f"s3://{bucket}")
 
 
-def _panel(run: Run, demand: pd.DataFrame, amazon: pd.DataFrame, promotions: pd.DataFrame) -> DensePanel:
+def _panel(run: Run, demand: pd.DataFrame, amazon: pd.DataFrame, promotions: pd.DataFrame,
+           series: pd.DataFrame) -> DensePanel:
     """The dense panel of some shards on the run's weekly grid (so shards share week indices), with Amazon's
-    snapshots as a covariate and the vendor's promotion plan as covariates known ahead (in the weeks it covers)."""
+    snapshots as a covariate, the vendor's promotion plan as covariates known ahead (in the weeks it covers) and
+    each series' marketplace (whose event calendar it reads)."""
     future, known = None, ()
     if run.promotions:
         future = promotions.astype({WEEK: "datetime64[ns]"})
@@ -81,7 +84,17 @@ def _panel(run: Run, demand: pd.DataFrame, amazon: pd.DataFrame, promotions: pd.
                      end=pd.Timestamp(run.origin) - timedelta(days=7), known_covariates=known,
                      start=pd.Timestamp(run.first_week))
     attach_snapshots(panel, amazon)
+    panel.marketplaces = series.set_index(ITEM)["marketplace_id"].loc[panel.items].to_numpy()
     return panel
+
+
+def calendar_warnings(run: Run, marketplace_ids: list[str]) -> list[str]:
+    """One warning per marketplace whose known events end before the run's last forecast day (also logged)."""
+    last_day = last_forecast_day(run.origin, run.horizon)
+    warnings = [w for m in sorted(set(marketplace_ids)) if (w := calendar_warning(m, last_day))]
+    for warning in warnings:
+        log.warning("forecast run %s: %s", run.run_id, warning)
+    return warnings
 
 
 def prepare_run(event: dict[str, Any]) -> dict[str, Any]:
@@ -124,13 +137,14 @@ def train_models(event: dict[str, Any]) -> dict[str, Any]:
     files = RunFiles(_storage(), run.run_id)
     share = min(1.0, POOLED_MAX_SERIES / max(run.series_count, 1))
     rng = np.random.default_rng(0)
-    parts: dict[str, list[pd.DataFrame]] = {"demand": [], "amazon": [], "promotions": []}
+    parts: dict[str, list[pd.DataFrame]] = {"demand": [], "amazon": [], "promotions": [], "series": []}
     for shard in (s["shard"] for s in run.shards):
         series = files.read_shard(shard, "series").column(ITEM).to_pylist()
         chosen = {item for item, draw in zip(series, rng.random(len(series)), strict=True) if draw < share}
         for name, frames in parts.items():
             frames.append(_training_sample(files.read_shard(shard, name).to_pandas(), chosen))
-    panel = _panel(run, *(pd.concat(parts[name], ignore_index=True) for name in ("demand", "amazon", "promotions")))
+    panel = _panel(run, *(pd.concat(parts[name], ignore_index=True)
+                          for name in ("demand", "amazon", "promotions", "series")))
     trained = train_pooled_models(panel, run.settings())
     return {"models_key": files.write_models(trained), "origins": list(trained)}
 
@@ -141,11 +155,11 @@ def forecast_shard(event: dict[str, Any]) -> dict[str, Any]:
     run, shard = step.run, step.shard.get("shard", -1)
     files = RunFiles(_storage(), run.run_id)
     amazon = files.read_shard(shard, "amazon").to_pandas()
+    series = files.read_shard(shard, "series").to_pandas()
     panel = _panel(run, files.read_shard(shard, "demand").to_pandas(), amazon,
-                   files.read_shard(shard, "promotions").to_pandas())
+                   files.read_shard(shard, "promotions").to_pandas(), series)
     result = forecast_panel(panel, run.settings(), trained=files.read_models(), reference=amazon,
                             reference_name=AMAZON_MODEL)
-    series = files.read_shard(shard, "series").to_pandas()
     files.write_shard(shard, "forecast", forecast_rows(result.to_frame(), series, run.run_id, run.started_at))
     files.write_shard(shard, "accuracy_sums", result.accuracy_sums())
     final = result.forecasts[ENSEMBLE]
@@ -179,6 +193,7 @@ def publish_run(event: dict[str, Any]) -> dict[str, Any]:
     write_run_partition(storage, catalog, FORECAST_ACCURACY, run.origin, run.run_id,
                         accuracy_rows(pooled, series, run.run_id, run.started_at, run.window_origins()))
     ours = headline.get((ENSEMBLE, SEGMENT_ALL), {})
+    warnings = calendar_warnings(run, series["marketplace_id"].tolist())
     summary = RunSummary(
         run_id=run.run_id, trigger=run.trigger, origin=run.origin, horizon=run.horizon,
         backtest_windows=run.backtest_windows,
@@ -189,7 +204,7 @@ def publish_run(event: dict[str, Any]) -> dict[str, Any]:
         coverage_p10_p90=ours.get("coverage_p10_p90"),
         wql_p70_p90=_wql_p70_p90(headline.get((ENSEMBLE, SEGMENT_VS_AMAZON), {})),
         amazon_wql_p70_p90=_wql_p70_p90(headline.get((AMAZON_MODEL, SEGMENT_VS_AMAZON), {})),
-        input_notes=tuple(run.input_notes))
+        input_notes=tuple(run.input_notes), warnings=tuple(warnings))
     write_run_partition(storage, catalog, FORECAST_RUNS, run.origin, run.run_id, run_row(
         run_id=run.run_id, run_trigger=run.trigger, started_at=utc(run.started_at), finished_at=datetime.now(UTC),
         status=RUN_STATUS_SUCCEEDED, horizon=run.horizon, quantiles=",".join(f"{q:g}" for q in DEFAULT_LEVELS),
@@ -197,7 +212,7 @@ def publish_run(event: dict[str, Any]) -> dict[str, Any]:
         items_forecast=summary.items_forecast, items_cold_start=summary.items_cold_start, shards=len(run.shards),
         wql_mean=summary.wql_mean, seasonal_naive_wql_mean=summary.seasonal_naive_wql_mean,
         coverage_p10_p90=summary.coverage_p10_p90, wql_p70_p90=summary.wql_p70_p90,
-        amazon_wql_p70_p90=summary.amazon_wql_p70_p90))
+        amazon_wql_p70_p90=summary.amazon_wql_p70_p90, warnings="\n".join(warnings) or None))
     subject, message = render_run_succeeded(summary)
     return {**asdict(summary), "origin": run.origin.isoformat(), "status": RUN_STATUS_SUCCEEDED, "subject": subject,
             "message": message}

@@ -59,8 +59,9 @@ class ReportNotification(_Model):
 
     @property
     def idempotency_key(self) -> str:
-        """Amazon may notify twice and the poller may notify too: one report's outcome is one event."""
-        return f"{self.report.report_id}:{self.report.processing_status}"
+        """Amazon may notify twice: one report's outcome is one event. Report ids are unique only per selling partner,
+        so the account is part of it (a poller event names the config's account, a duplicate the ledger ignores)."""
+        return f"{self.report.account_id}:{self.report.report_id}:{self.report.processing_status}"
 
 
 def parse_report_notification(body: str) -> ReportNotification:

@@ -158,13 +158,14 @@ class RequestLedger:
         # Index reads are eventually consistent; the planner's conditional claim is the real guard.
         return [LedgerEntry.from_item(i) for i in items]
 
-    def find_by_report_id(self, report_id: str) -> LedgerEntry | None:
+    def find_by_report_id(self, report_id: str) -> list[LedgerEntry]:
+        """The entries whose latest report has this id: several when accounts' ids collide (Amazon's report ids are
+        unique only per selling partner)."""
         items = list(self._query(IndexName=LEDGER_REPORT_INDEX,
                                  KeyConditionExpression=Key(LEDGER_REPORT_KEY).eq(report_id)))
-        if not items:
-            return None
-        # Re-read the base item: the index may lag behind the last transition.
-        return self.get(items[0][LEDGER_PARTITION_KEY])
+        # Re-read the base items: the index may lag behind the last transition.
+        entries = (self.get(item[LEDGER_PARTITION_KEY]) for item in items)
+        return [entry for entry in entries if entry is not None]
 
     def due(self, status: RequestStatus, now: datetime) -> list[LedgerEntry]:
         """Entries in `status` whose due time has come."""

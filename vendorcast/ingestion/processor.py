@@ -37,7 +37,7 @@ class ReportNotYetKnown(Exception):
 
 @dataclass(frozen=True)
 class ProcessOutcome:
-    action: str  # landed | no_data | retry_later | failed | duplicate | superseded | foreign
+    action: str  # landed | no_data | retry_later | failed | duplicate | superseded | foreign | ambiguous
     request_key: str | None = None
     rows: int | None = None
 
@@ -45,12 +45,23 @@ class ProcessOutcome:
 def process_report_event(ctx: IngestionContext, event: ReportNotification) -> ProcessOutcome:
     report = event.report
     now = ctx.clock.now()
-    entry = ctx.ledger.find_by_report_id(report.report_id)
-    if entry is None:
+    candidates = [e for e in ctx.ledger.find_by_report_id(report.report_id)
+                  if e.window.report_type.value == report.report_type]
+    # poll_reports names the config's account; Amazon names its own account id, which the config does not map.
+    named = [e for e in candidates if e.account == report.account_id]
+    candidates = named or candidates
+    if not candidates:
         if now - event.event_time < UNKNOWN_REPORT_GRACE:
             raise ReportNotYetKnown(f"report {report.report_id} is not in the ledger yet")
         log.warning("ignoring report %s (%s): vendorcast did not request it", report.report_id, report.report_type)
         return ProcessOutcome("foreign")
+    if len({e.account for e in candidates}) > 1:
+        # Report ids are unique only per selling partner: this one names reports of several accounts. Guessing could
+        # land one account's window with another's document; poll_reports asks each account about its own report.
+        log.warning("report %s (%s) is a report id of several accounts (%s): left to poll_reports",
+                    report.report_id, report.report_type, ", ".join(sorted({e.account for e in candidates})))
+        return ProcessOutcome("ambiguous")
+    entry = candidates[0]
     if entry.report_id != report.report_id:
         log.info("ignoring superseded report %s of %s", report.report_id, entry.request_key)
         return ProcessOutcome("superseded", entry.request_key)

@@ -185,6 +185,9 @@ FORECAST_RUNS = ForecastTable(
         Column("wql_p70_p90", "double",
                "Mean of wQL at P70, P80 and P90 of the selected forecasts on the weeks Amazon also forecast."),
         Column("amazon_wql_p70_p90", "double", "The same for Amazon's own forecast (null without snapshots)."),
+        Column("warnings", "string",
+               "One line per marketplace whose known events (vendorcast/forecasting/events) end before the "
+               "forecast does; null: none."),
     ),
     written_by="the forecast workflow's publish step, or its Catch path for a failed run",
 )

@@ -53,7 +53,6 @@ EXAMPLE_QUERIES = (
     "SELECT week_start, sum(ordered_units) AS ordered, round(sum(on_time_in_full_units) / sum(ordered_units), 3) "
     "AS otif FROM v_otif_weekly GROUP BY week_start ORDER BY week_start DESC LIMIT 8",
 )
-DEMO_SECRET = "vendorcast/demo-vendor/spapi"
 DEMO_EMAIL = "planning@demo-vendor.example"
 # The catalog notifications of a subscribed app arrive on this (local) partner bus.
 DEMO_PARTNER_SOURCE = "aws.partner/sellingpartnerapi.amazon.com/123456789012/amzn1.sellerapps.app.demo"
@@ -72,12 +71,34 @@ MIN_WEEKS = HORIZON * 3 + 4
 DEPLOYED_WEEKS = HORIZON + 1
 
 
-def demo_config(backfill_start: date) -> VendorcastConfig:
-    """One US vendor account pulling every catalogue report (the defaults), its alerts mailed to one planner, the
-    catalog notifications subscribed."""
+# The demo's accounts by SP-API region (`vendorcast demo --regions`): the US one, a European account with five
+# marketplaces, a Japanese one. Amazon's purchase orders are pulled for the US account only (the PO reconciliation
+# and OTIF figures are the US vendor's).
+DEMO_REGIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "NA": (DEMO_ACCOUNT, ("ATVPDKIKX0DER",)),
+    "EU": (f"{DEMO_ACCOUNT}-eu", ("A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A13V1IB3VIYZZH", "APJ6JRA9NG5V4",
+                                  "A1RKKUPIHCS9HS")),
+    "FE": (f"{DEMO_ACCOUNT}-jp", ("A1VC38T7YXB528",)),
+}
+
+
+def demo_config(backfill_start: date, regions: tuple[str, ...] = ("NA",)) -> VendorcastConfig:
+    """A vendor account per region (default: the US one) pulling every catalogue report (the defaults), its alerts
+    mailed to one planner, the catalog notifications subscribed."""
+    unknown = [region for region in regions if region not in DEMO_REGIONS]
+    if unknown:
+        raise ValueError(f"--regions: unknown {', '.join(unknown)}; use any of {', '.join(DEMO_REGIONS)}")
+    if "NA" not in regions:
+        raise ValueError("--regions must include NA: the US account is the demo's core (its purchase orders, OTIF "
+                         "and catalog watch figures); add EU and FE to it, e.g. --regions NA,EU,FE")
+    accounts = []
+    for region in sorted(set(regions), key=list(DEMO_REGIONS).index):
+        name, marketplace_ids = DEMO_REGIONS[region]
+        accounts.append({"name": name, "region": region, "marketplace_ids": list(marketplace_ids),
+                         "secret_name": f"vendorcast/{name}/spapi", "backfill_start": backfill_start.isoformat(),
+                         "purchase_orders": {"enabled": name == DEMO_ACCOUNT}})
     return parse_config({
-        "accounts": [{"name": DEMO_ACCOUNT, "region": "NA", "marketplace_ids": ["ATVPDKIKX0DER"],
-                      "secret_name": DEMO_SECRET, "backfill_start": backfill_start.isoformat()}],
+        "accounts": accounts,
         "schedules": {"retry_not_available_after_hours": 1},
         "alerts": {"emails": [DEMO_EMAIL], "catalog": {"partner_event_source": DEMO_PARTNER_SOURCE}},
     }, source="demo config")
@@ -197,7 +218,8 @@ def _watch_catalog(pipeline: LocalPipeline, clock: FastForwardClock, bar: Progre
         clock.advance_to(datetime.combine(day, day_time(7), UTC))
         runs.append(pipeline.run_catalog_watch())
         bar.update(task, advance=1, detail=f"simulated day {day}")
-    made = [c for c in pipeline.sandbox.catalog.changes() if first.date() < c.day <= clock.now().date()]
+    made = [c for server in pipeline.sandboxes.values() for catalog in server.catalogs for c in catalog.changes()
+            if first.date() < c.day <= clock.now().date()]
     return {"days": WATCH_DAYS, "asins_watched": runs[0].summary["asins"], "changes_made_by_the_emulator": len(made),
             "catalog_item_messages": sum(run.messages for run in runs), **_catalog_alerts(pipeline)}
 
@@ -215,7 +237,7 @@ def _figure(value: float | None) -> str:
 
 
 def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: float | None, output: Path,
-             today: date, console: Console | None = None) -> dict[str, Any]:
+             today: date, console: Console | None = None, regions: tuple[str, ...] = ("NA",)) -> dict[str, Any]:
     if weeks < MIN_WEEKS:
         raise ValueError(f"--weeks {weeks} is too short for the {HORIZON}-week forecast and its backtest: "
                          f"use at least {MIN_WEEKS}")
@@ -225,14 +247,17 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     deployed = datetime.combine(today - timedelta(weeks=DEPLOYED_WEEKS), day_time(6), UTC)
     backfill_start = today - timedelta(weeks=weeks)
-    config = demo_config(backfill_start)
+    config = demo_config(backfill_start, regions)
     scale = time_scale or LocalConfig().time_scale
     sandbox = SandboxSettings(seed=seed, n_asins=asins, history_start=backfill_start - timedelta(days=60),
                               faults=FaultSettings.preset(faults), catalog_change_days=CATALOG_CHANGE_DAYS,
                               catalog_changes_from=today)
     output.mkdir(parents=True, exist_ok=True)
     _clear_outputs(output)
-    console.print(f"[bold]vendorcast demo[/]: {asins} ASINs, {weeks} weeks of history from {backfill_start}, "
+    marketplaces = sum(len(account.marketplace_ids) for account in config.accounts)
+    where = ", ".join(account.region.value for account in config.accounts)
+    console.print(f"[bold]vendorcast demo[/]: {len(config.accounts)} account(s) ({where}), {marketplaces} "
+                  f"marketplace(s) of {asins} ASINs, {weeks} weeks of history from {backfill_start}, "
                   f"faults: {faults}, time x{scale:g}; deployed {deployed.date()}, {DEPLOYED_WEEKS} weeks ago")
     console.print("Starting the AWS emulator (moto) and the SP-API emulator on 127.0.0.1 ...")
     started = time.monotonic()
@@ -270,9 +295,12 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
         pipeline.stop_event_source()
         stage_seconds["weekly_runs"] = time.monotonic() - started - sum(stage_seconds.values())
         streams = _landed_by_stream(pipeline)
-        stats = pipeline.sandbox.stats
-        notifications = Counter(f for n in pipeline.sandbox.notifications.values() for f in n.faults)
-        report_faults = Counter(f for rep in pipeline.sandbox.served_reports.values() for f in rep.faults)
+        # Every region's emulator: each has its own usage plans, reports and notifications.
+        stats = [s for server in pipeline.sandboxes.values() for s in server.stats.values()]
+        notifications = Counter(f for server in pipeline.sandboxes.values() for n in server.notifications.values()
+                                for f in n.faults)
+        report_faults = Counter(f for server in pipeline.sandboxes.values()
+                                for rep in server.served_reports.values() for f in rep.faults)
         dlq = pipeline.queue_depth(pipeline.aws.dlq_url)
         reconciliation = reconcile_with_truth(pipeline)
         # The next night's run, at an hour when Amazon places, acknowledges and receives nothing, so that what it
@@ -338,13 +366,13 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
                       s["first"], s["last"])
     console.print(table)
     handled = {
-        "429 throttles (injected)": sum(s.injected_throttles for s in stats.values()),
-        "5xx errors (injected)": sum(s.server_errors for s in stats.values()),
+        "429 throttles (injected)": sum(s.injected_throttles for s in stats),
+        "5xx errors (injected)": sum(s.server_errors for s in stats),
         "FATAL 'not yet available' reports": report_faults.get("fatal_not_available", 0),
         "truncated downloads": report_faults.get("truncated_download", 0),
         "lost notifications": notifications.get("lost_notification", 0),
         "duplicated notifications": notifications.get("duplicate_notification", 0),
-        "token-bucket 429s (should be 0)": sum(s.throttled for s in stats.values()),
+        "token-bucket 429s (should be 0)": sum(s.throttled for s in stats),
     }
     console.print("Faults the pipeline absorbed: " + "; ".join(f"{k}: {v}" for k, v in handled.items()))
     console.print(f"Ledger: {final.by_status}; dead-letter queue: {dlq} message(s)")
@@ -405,6 +433,7 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
                   + ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in stage_seconds.items()) + ").")
     summary = {
         "asins": asins, "weeks": weeks, "seed": seed, "faults": faults, "time_scale": scale,
+        "accounts": {a.name: a.marketplace_ids for a in config.accounts},
         "seconds": round(elapsed, 1), "stage_seconds": {k: round(v, 1) for k, v in stage_seconds.items()},
         "deployed": deployed.date().isoformat(), "weekly_runs": DEPLOYED_WEEKS, "amazon_forecast_snapshots": snapshots,
         "simulated_seconds": simulated.total_seconds(), "backfill_idle_seconds_skipped": round(idle_skipped, 1),

@@ -38,7 +38,6 @@ class Reconciliation:
 def reconcile_with_truth(pipeline: LocalPipeline) -> Reconciliation:
     assert pipeline.aws is not None and pipeline.sandbox is not None
     s3 = pipeline.aws.client("s3")
-    simulator = pipeline.sandbox.simulator
     landed = [e for e in pipeline.entries() if e.status is RequestStatus.LANDED]
     mismatches: list[str] = []
     # The report streams' raw tables (the purchase orders pull and the catalog watch write their own beside them).
@@ -53,6 +52,7 @@ def reconcile_with_truth(pipeline: LocalPipeline) -> Reconciliation:
         raw = pq.read_table(io.BytesIO(s3.get_object(Bucket=r.LAKE_BUCKET, Key=entry.raw_key)["Body"].read()))
         by_asin = raw.filter(pc.equal(raw["row_level"], "asin"))
         window = entry.window
+        simulator = pipeline.simulator_of(entry.marketplace_id)
         truth = expected_by_asin_rows(simulator, window.report_type.value, window.options, entry.marketplace_id,
                                       window.start if window.period else None,
                                       window.end if window.period else None,

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities import parameters
 
 from vendorcast import resources as r
 from vendorcast.clock import Clock, FastForwardClock, ScaledClock, use_clock
-from vendorcast.config import VendorcastConfig
+from vendorcast.config import MARKETPLACES, SpApiRegion, VendorcastConfig
 from vendorcast.forecasting.start import parse_start_request
 from vendorcast.ingestion.context import IngestionContext
 from vendorcast.ingestion.ledger import OPEN_STATUSES, LedgerEntry, RequestLedger, RequestStatus
@@ -39,6 +39,7 @@ from vendorcast.local.stepfunctions import ExecutionOutcome, Handler, LocalStepF
 from vendorcast.redaction import register_secret
 from vendorcast.sandbox.server import LWA_TOKEN_PATH, SandboxServer
 from vendorcast.sandbox.settings import CatalogEventTarget, NotificationTarget, SandboxSettings
+from vendorcast.sandbox.simulator import VendorSimulator
 from vendorcast.spapi.client import LwaTokenClient
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,19 @@ REQUEST_EVERY = timedelta(hours=1)
 POLL_EVERY = timedelta(minutes=15)
 # How often (real seconds) run_until_settled reports progress; counting the ledger is not free on the emulator.
 PROGRESS_EVERY = 0.5
+
+
+# Each region's emulator simulates its own vendor history (the NA one keeps the settings' seed).
+REGION_SEEDS = {SpApiRegion.NA.value: 0, SpApiRegion.EU.value: 1_000_003, SpApiRegion.FE.value: 2_000_003}
+
+
+def regional_marketplaces(config: VendorcastConfig) -> dict[str, tuple[str, ...]]:
+    """The marketplaces of the config's accounts by SP-API region, in config order."""
+    regions: dict[str, list[str]] = {}
+    for account in config.accounts:
+        listed = regions.setdefault(account.region.value, [])
+        listed.extend(m for m in account.marketplace_ids if m not in listed)
+    return {region: tuple(ids) for region, ids in regions.items()}
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,9 @@ class LocalPipeline:
         self.sandbox_settings = sandbox
         self.outbox_dir = outbox
         self.aws: LocalAws | None = None
+        # One SP-API emulator per region of the config's accounts, as Amazon has one endpoint per region; `sandbox`
+        # is the first (the one region of most configs).
+        self.sandboxes: dict[str, SandboxServer] = {}
         self.sandbox: SandboxServer | None = None
         self._previous_env: dict[str, str | None] = {}
         self._events_thread: threading.Thread | None = None
@@ -126,15 +143,29 @@ class LocalPipeline:
             update["catalog_events"] = CatalogEventTarget(
                 event_bus=self.aws.partner_event_bus, source=self.config.alerts.catalog.partner_event_source,
                 endpoint_url=self.aws.endpoint_url)
-        settings = self.sandbox_settings.model_copy(update=update)
-        self.sandbox = SandboxServer(settings, self.clock)
-        base_url = self.sandbox.start()
+        regions = regional_marketplaces(self.config)
+        if self.sandbox_settings.region in regions:
+            # The settings' own region serves the settings' marketplaces (default: the US only), so that a configured
+            # marketplace the vendor does not sell in fails as on Amazon (WRONG_MARKETPLACE); other regions serve
+            # the marketplaces their accounts name.
+            regions[self.sandbox_settings.region] = self.sandbox_settings.marketplace_ids
+        for region, marketplace_ids in regions.items():
+            # Each region's vendor: its own simulated history and its own Amazon account id (a vendor group per region).
+            offset = REGION_SEEDS[region]
+            account_id = f"amzn1.vg.{int(self.sandbox_settings.account_id.rsplit('.', 1)[1]) + offset}"
+            settings = self.sandbox_settings.model_copy(update={
+                **update, "marketplace_ids": marketplace_ids, "seed": self.sandbox_settings.seed + offset,
+                "account_id": account_id})
+            # Login with Amazon is one service for every region: the first emulator's, shared.
+            self.sandboxes[region] = SandboxServer(settings, self.clock, lwa=self.sandbox.lwa if self.sandbox else None)
+            self.sandbox = self.sandbox or self.sandboxes[region]
+            self.sandboxes[region].start()
         self._previous_env.update(apply_environment({
             **self.aws.function_environment(),
             **self.aws.forecast_function_environment(),
             **(self.clock.environment() if isinstance(self.clock, ScaledClock) else {}),
-            r.ENV_SPAPI_ENDPOINT: base_url,
-            r.ENV_LWA_TOKEN_URL: f"{base_url}{LWA_TOKEN_PATH}",
+            **{f"{r.ENV_SPAPI_ENDPOINT}_{region}": server.base_url for region, server in self.sandboxes.items()},
+            r.ENV_LWA_TOKEN_URL: f"{self.sandbox.base_url}{LWA_TOKEN_PATH}",
         }))
         use_clock(self.clock)
         # Caches that outlive a run in this process (secrets, access tokens) belong to the previous one.
@@ -169,8 +200,10 @@ class LocalPipeline:
         self._stop_events.set()
         if self._events_thread:
             self._events_thread.join(timeout=30)
-        if self.sandbox:
-            self.sandbox.stop()
+        for server in self.sandboxes.values():
+            server.stop()
+        self.sandboxes.clear()
+        self.sandbox = None
         if self.aws:
             self.aws.stop()
         use_clock(None)
@@ -268,10 +301,15 @@ class LocalPipeline:
         return CatalogWatchRun(summary, messages, self.deliver_emails())
 
     def deliver_catalog_events(self) -> None:
-        """Have the SP-API emulator put the catalog notifications due by now on the partner bus (its rule forwards
+        """Have the SP-API emulators put the catalog notifications due by now on the partner bus (its rule forwards
         them to the catalog-items queue at once)."""
-        assert self.sandbox is not None
-        self.sandbox.deliver_catalog_events()
+        for server in self.sandboxes.values():
+            server.deliver_catalog_events()
+
+    def simulator_of(self, marketplace_id: str) -> VendorSimulator:
+        """The simulated history behind a marketplace's reports (its region's emulator)."""
+        region = MARKETPLACES[marketplace_id][1].value
+        return self.sandboxes[region].simulator_of(marketplace_id)
 
     def process_catalog_items(self, timeout: float = 600.0) -> int:
         """Run catalog_item on the catalog-items queue until it is empty (messages in flight or waiting for their

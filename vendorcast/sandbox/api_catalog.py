@@ -26,10 +26,11 @@ from vendorcast.sandbox.wire import (
 class CatalogApi:
     """Handlers of getCatalogItem and searchCatalogItems."""
 
-    def __init__(self, simulation: Callable[[date], Simulation], clock: Clock, marketplace_id: str) -> None:
+    def __init__(self, simulation: Callable[[date, str], Simulation], clock: Clock,
+                 marketplace_ids: tuple[str, ...]) -> None:
         self._simulation = simulation
         self._clock = clock
-        self._marketplace_id = marketplace_id
+        self._marketplace_ids = marketplace_ids
 
     def routes(self) -> list[tuple[str, str, str, Callable[..., Response]]]:
         base = "/catalog/2022-04-01"
@@ -58,15 +59,16 @@ class CatalogApi:
         marketplaces = self._marketplaces(request.args, 10)
         included = self._included(request.args)
         today = self._clock.now().date()
-        catalog = self._simulation(today).catalog
         not_found = ApiError(
             404,
             "NotFound",
             f"Requested item '{asin}' not found in marketplace(s) {','.join(marketplaces)}.",
             "",
         )
-        if self._marketplace_id not in marketplaces:
+        sold_in = [m for m in marketplaces if m in self._marketplace_ids]
+        if not sold_in:
             raise not_found
+        catalog = self._simulation(today, sold_in[0]).catalog
         try:
             return json_response(catalog.item(asin, included, today))
         except KeyError:
@@ -77,8 +79,10 @@ class CatalogApi:
         token = args.get("pageToken")
         query = decode_token(token, "pageToken") if token else self._search_query(args)
         today = self._clock.now().date()
-        catalog = self._simulation(today).catalog
-        if query["marketplace"] != self._marketplace_id:
+        served = query["marketplace"] in self._marketplace_ids
+        # A marketplace the vendor does not sell in finds nothing (any catalog answers the empty refinements).
+        catalog = self._simulation(today, query["marketplace"] if served else self._marketplace_ids[0]).catalog
+        if not served:
             asins: list[str] = []
         elif query["identifiers"]:
             asins = catalog.find(query["identifiers"], query["identifiers_type"], today, query["seller_id"])

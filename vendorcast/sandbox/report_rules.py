@@ -155,15 +155,17 @@ class ReportRequest:
     end: date
 
 
-def check_report_request(request: ReportRequest, vendor_marketplace_id: str, now: datetime) -> AmazonReportType:
-    """Raise ReportRejected with Amazon-style errorDetails; return the type's rules when it is served."""
+def check_report_request(request: ReportRequest, vendor_marketplace_ids: tuple[str, ...], now: datetime,
+                         ) -> AmazonReportType:
+    """Raise ReportRejected with Amazon-style errorDetails; return the type's rules when it is served. A vendor
+    analytics report covers exactly one of the selling partner's marketplaces (§2.2)."""
     report = amazon_report_type(request.report_type)
     if report.report_type not in SERVED_REPORT_TYPES:
         raise ReportRejected(f"{report.report_type} is not available for this vendor account in the sandbox")
-    if list(request.marketplace_ids) != [vendor_marketplace_id]:
+    if len(request.marketplace_ids) != 1 or request.marketplace_ids[0] not in vendor_marketplace_ids:
         raise ReportRejected(
             f"marketplaceIds {list(request.marketplace_ids)} do not match the marketplace of the selling "
-            f"partner account; use [{vendor_marketplace_id!r}]"
+            f"partner account; use one of {list(vendor_marketplace_ids)}"
         )
     if not isinstance(request.options, dict) or not all(isinstance(v, str) for v in request.options.values()):
         raise ReportRejected("reportOptions must be a JSON object whose values are strings")

@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from vendorcast.clock import Clock
 from vendorcast.sandbox.documents import build_report_document
 from vendorcast.sandbox.faults import Fault, FaultInjector
+from vendorcast.sandbox.marketplaces import MARKETPLACES, REGION_ENDPOINTS
 from vendorcast.sandbox.report_rules import (
     ReportRejected,
     ReportRequest,
@@ -122,7 +123,7 @@ class ReportStore:
         self,
         settings: SandboxSettings,
         clock: Clock,
-        simulator: Callable[[date], VendorSimulator],
+        simulator: Callable[[date, str], VendorSimulator],
         faults: FaultInjector,
         on_finished: FinishedCallback | None = None,
     ) -> None:
@@ -155,6 +156,7 @@ class ReportStore:
             or not all(isinstance(m, str) for m in marketplace_ids)
         ):
             raise invalid_input("marketplaceIds must be an array of 1 to 25 marketplace identifiers")
+        self._check_region(marketplace_ids)
         options = body.get("reportOptions", {})
         if isinstance(options, dict) and not all(isinstance(v, str) for v in options.values()):
             raise invalid_input("reportOptions values must be strings")
@@ -179,6 +181,18 @@ class ReportStore:
             )
             self._reports[report.report_id] = report
         return report.report_id
+
+    def _check_region(self, marketplace_ids: list[str]) -> None:
+        """A regional endpoint serves only its region's marketplaces (spapi.md §1.3)."""
+        region = self._settings.region
+        for marketplace_id in marketplace_ids:
+            known = MARKETPLACES.get(marketplace_id)
+            if known is None:
+                raise invalid_input(f"Invalid marketplaceId {marketplace_id!r}")
+            if known.region != region:
+                raise invalid_input(
+                    f"marketplace {marketplace_id} ({known.country}) is served by the {known.region} endpoint "
+                    f"{REGION_ENDPOINTS[known.region]}, not this {region} one {REGION_ENDPOINTS[region]}")
 
     @staticmethod
     def _data_time(body: dict[str, Any], name: str, now: datetime) -> datetime:
@@ -225,7 +239,7 @@ class ReportStore:
             report.data_end.date(),
         )
         try:
-            spec = check_report_request(request, self._settings.marketplace_id, at)
+            spec = check_report_request(request, self._settings.marketplace_ids, at)
             if spec.dated and self._faults.hits(Fault.FATAL_NOT_AVAILABLE):
                 report.faults.append("fatal_not_available")
                 raise ReportRejected(not_yet_available_details(request.end))
@@ -234,11 +248,12 @@ class ReportStore:
             report.error_details = str(rejected)
             self._store_document(report, {"errorDetails": report.error_details})
             return
+        marketplace_id = request.marketplace_ids[0]
         document = build_report_document(
-            self._simulator(at.date()),
+            self._simulator(at.date(), marketplace_id),
             report.report_type,
             report.options,
-            self._settings.marketplace_id,
+            marketplace_id,
             request.start,
             request.end,
             at.date(),
@@ -253,7 +268,8 @@ class ReportStore:
     def _store_document(self, report: _Report, document: dict[str, Any]) -> None:
         digest = hashlib.sha256(f"{self._settings.seed}:document:{report.number}".encode()).digest()
         suffix = hashlib.sha256(digest).hexdigest()[:12].upper()
-        report.document_id = f"amzn1.tortuga.4.na.{uuid.UUID(bytes=digest[:16], version=4)}.T{suffix}"
+        region = self._settings.region.lower()
+        report.document_id = f"amzn1.tortuga.4.{region}.{uuid.UUID(bytes=digest[:16], version=4)}.T{suffix}"
         content = gzip.compress(json.dumps(document).encode("utf-8"), mtime=0)
         self._documents[report.document_id] = StoredDocument(
             report.document_id, report.report_id, content, report.status or FATAL

@@ -63,12 +63,14 @@ class _QuietRequestHandler(WSGIRequestHandler):
 class SandboxServer:
     """`with SandboxServer(settings, clock) as server:` serves on `server.base_url` until the block ends."""
 
-    def __init__(self, settings: SandboxSettings, clock: Clock) -> None:
+    def __init__(self, settings: SandboxSettings, clock: Clock, lwa: LoginWithAmazon | None = None) -> None:
         self.settings = settings
         self.clock = clock
         self._faults = FaultInjector(settings.faults, settings.seed)
+        # Amazon's usage plans are counted per regional endpoint: each emulator (one per region) has its buckets.
         self._limiter = RateLimiter(clock, settings.rate_limits)
-        self._lwa = LoginWithAmazon(settings)
+        # Login with Amazon is one service for every region (spapi.md §1.1): emulators of several regions share one.
+        self._lwa = lwa or LoginWithAmazon(settings)
         self._simulation = SimulationHolder(settings)
         self._store = ReportStore(
             settings, clock, self._simulation.simulator, self._faults, on_finished=self._report_finished
@@ -84,7 +86,7 @@ class SandboxServer:
         )
         apis = [
             self._reports_api,
-            CatalogApi(self._simulation.covering, clock, settings.marketplace_id),
+            CatalogApi(self._simulation.covering, clock, settings.marketplace_ids),
             VendorOrdersApi(self._simulation.covering, clock, settings.faults.orders_page_size),
             NotificationsApi(settings.application_id),
         ]
@@ -172,6 +174,12 @@ class SandboxServer:
         return self._simulation.covering(self.clock.now().date()).catalog
 
     @property
+    def catalogs(self) -> list[SimulatedCatalog]:
+        """Every marketplace's simulated catalog (covering the clock's today)."""
+        today = self.clock.now().date()
+        return [self._simulation.covering(today, m).catalog for m in self.settings.marketplace_ids]
+
+    @property
     def catalog_events(self) -> list[CatalogEventRecord]:
         """The catalog notifications scheduled so far and their fate."""
         return self._catalog_events.records()
@@ -183,8 +191,17 @@ class SandboxServer:
 
     @property
     def simulator(self) -> VendorSimulator:
-        """The simulator behind the served data (covering the clock's today)."""
+        """The simulator behind the first marketplace's data (covering the clock's today)."""
         return self._simulation.simulator(self.clock.now().date())
+
+    def simulator_of(self, marketplace_id: str) -> VendorSimulator:
+        """The simulator behind a marketplace's data (covering the clock's today)."""
+        return self._simulation.simulator(self.clock.now().date(), marketplace_id)
+
+    @property
+    def lwa(self) -> LoginWithAmazon:
+        """The token endpoint's registry, for an emulator of another region to share."""
+        return self._lwa
 
     # ------------------------------------------------------------------ background work
     def _serve(self) -> None:

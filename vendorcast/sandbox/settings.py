@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from vendorcast.sandbox.marketplaces import marketplace
 
 Rate = Annotated[float, Field(ge=0, le=1)]
 
@@ -145,8 +147,10 @@ class SandboxSettings(BaseModel):
     history_start: date | None = None
     # Days simulated past the clock's today when the server starts (extended automatically later).
     horizon_days: Annotated[int, Field(ge=7)] = 120
-    marketplace_id: str = "ATVPDKIKX0DER"
-    currency: str = "USD"
+    # The vendor account's marketplaces, all in the one SP-API region this emulator plays (an account of several
+    # regions is one emulator per region, sharing Login with Amazon). The first is the one whose purchase orders
+    # and catalog notifications are served.
+    marketplace_ids: Annotated[tuple[str, ...], Field(min_length=1)] = ("ATVPDKIKX0DER",)
     account_id: Annotated[str, Field(pattern=r"^amzn1\.vg\.\d+$")] = "amzn1.vg.1234567"
     application_id: str = "amzn1.sellerapps.app.00000000-aaaa-bbbb-cccc-000000000000"
     subscription_id: str = "7d2b8a1e-5c0f-4c3e-9d7e-1e2f3a4b5c6d"
@@ -168,3 +172,27 @@ class SandboxSettings(BaseModel):
     document_url_ttl_seconds: Annotated[float, Field(gt=0)] = 300.0
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 0
+
+    @field_validator("marketplace_ids")
+    @classmethod
+    def _one_region(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
+        regions = {marketplace(m).region for m in ids}
+        if len(regions) > 1:
+            raise ValueError(f"marketplaces {', '.join(ids)} span the SP-API regions {', '.join(sorted(regions))}; "
+                             "one emulator plays one regional endpoint: run one per region")
+        if len(set(ids)) != len(ids):
+            raise ValueError("marketplace ids must not repeat")
+        return ids
+
+    @property
+    def region(self) -> str:
+        return marketplace(self.marketplace_ids[0]).region
+
+    @property
+    def marketplace_id(self) -> str:
+        """The first marketplace (purchase orders, catalog notifications)."""
+        return self.marketplace_ids[0]
+
+    def seed_of(self, marketplace_id: str) -> int:
+        """Each marketplace its own simulated history (the first keeps `seed`)."""
+        return self.seed + 7919 * self.marketplace_ids.index(marketplace_id)

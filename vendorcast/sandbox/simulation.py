@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from vendorcast.sandbox.catalog import SimulatedCatalog
+from vendorcast.sandbox.marketplaces import marketplace
 from vendorcast.sandbox.purchase_orders import SimulatedPurchaseOrders
 from vendorcast.sandbox.settings import SandboxSettings
 from vendorcast.sandbox.simulator import VendorSimulator
@@ -31,34 +32,35 @@ def default_history_start(today: date) -> date:
 
 
 class SimulationHolder:
-    """Builds the simulation lazily and extends it as the clock moves on; thread-safe."""
+    """Builds each marketplace's simulation lazily and extends it as the clock moves on; thread-safe."""
 
     def __init__(self, settings: SandboxSettings) -> None:
         self._settings = settings
         self._lock = threading.Lock()
-        self._current: Simulation | None = None
+        self._current: dict[str, Simulation] = {}
         self._history_start = settings.history_start
 
-    def covering(self, day: date) -> Simulation:
-        """A simulation that runs at least a week past `day`."""
+    def covering(self, day: date, marketplace_id: str | None = None) -> Simulation:
+        """A simulation of the marketplace (default: the first) that runs at least a week past `day`."""
+        marketplace_id = marketplace_id or self._settings.marketplace_id
         with self._lock:
             if self._history_start is None:
                 self._history_start = default_history_start(day)
-            current = self._current
+            current = self._current.get(marketplace_id)
             if current is None or current.simulator.end < day + timedelta(days=_MARGIN_DAYS):
                 end = max(day, self._history_start) + timedelta(days=self._settings.horizon_days)
                 sim = VendorSimulator(
-                    self._settings.seed,
+                    self._settings.seed_of(marketplace_id),
                     self._settings.n_asins,
                     self._history_start,
                     end,
-                    self._settings.marketplace_id,
-                    self._settings.currency,
+                    marketplace_id,
+                    marketplace(marketplace_id).currency,
                 )
-                current = self._current = Simulation(
+                current = self._current[marketplace_id] = Simulation(
                     sim, SimulatedCatalog(sim, self._settings.catalog_change_days,
                                           self._settings.catalog_changes_from), SimulatedPurchaseOrders(sim))
             return current
 
-    def simulator(self, day: date) -> VendorSimulator:
-        return self.covering(day).simulator
+    def simulator(self, day: date, marketplace_id: str | None = None) -> VendorSimulator:
+        return self.covering(day, marketplace_id).simulator

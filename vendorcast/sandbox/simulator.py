@@ -14,6 +14,7 @@ from enum import IntEnum
 import numpy as np
 
 from vendorcast.sandbox.amazon_forecast import FORECAST_WEEKS, AmazonKnowledge
+from vendorcast.sandbox.marketplaces import marketplace
 from vendorcast.sandbox.products import Catalogue, Product, build_catalogue
 from vendorcast.sandbox.retail_calendar import event_mask, holiday_multiplier
 from vendorcast.sandbox.supply import WINDOW_DAYS, PurchaseOrderLines, VendorSupply
@@ -70,7 +71,7 @@ class VendorSimulator:
         start: date,
         end: date,
         marketplace_id: str = "ATVPDKIKX0DER",
-        currency: str = "USD",
+        currency: str | None = None,
     ) -> None:
         if n_asins < 1:
             raise ValueError(f"n_asins must be at least 1, got {n_asins}")
@@ -81,7 +82,9 @@ class VendorSimulator:
         self.start = start
         self.end = end
         self.marketplace_id = marketplace_id
-        self.currency = currency
+        # The marketplace's currency (default) and country, whose retail calendar moves demand.
+        self.currency = currency or marketplace(marketplace_id).currency
+        self.country = marketplace(marketplace_id).country
         self.n_days = (end - start).days + 1
         # Demand expectations run past `end` so that forecasts generated near the end have 26 weeks ahead.
         self._n_ext = self.n_days + 7 * (FORECAST_WEEKS + 2) + CHUNK_DAYS
@@ -172,7 +175,7 @@ class VendorSimulator:
         )
         trend = (1.0 + self.annual_growth) ** (t[:, None] / 365.25)
         self._day_of_year_ext = day_of_year
-        self._holidays_ext = holiday_multiplier(self.start, e)
+        self._holidays_ext = holiday_multiplier(self.start, e, self.country)
         holiday_effect = 1.0 + self.holiday_sensitivity * (self._holidays_ext[:, None] - 1.0)
         # Expected glance views of a listed ASIN at its base price, before day-to-day noise.
         self._traffic_level_ext = (
@@ -216,7 +219,7 @@ class VendorSimulator:
             for event in ("prime_day", "black_friday_cyber_monday"):
                 joins = rng.random(a) < 0.4
                 depth = rng.uniform(0.15, 0.35, a)
-                mask = event_mask(self.start, n, year, event)
+                mask = event_mask(self.start, n, year, event, self.country)
                 if mask.any():
                     block = discount[mask][:, joins]
                     discount[np.ix_(mask, joins)] = np.maximum(block, depth[joins])

@@ -10,8 +10,8 @@ import logging
 import os
 import ssl
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
@@ -26,7 +26,7 @@ from sp_api.base._transport_httpx import HttpxTransport
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from vendorcast.clock import Clock, get_clock
-from vendorcast.config import AccountConfig
+from vendorcast.config import AccountConfig, SpApiRegion
 from vendorcast.redaction import register_secret
 from vendorcast.resources import ENV_LWA_TOKEN_URL, ENV_SPAPI_ENDPOINT
 from vendorcast.spapi.errors import (
@@ -59,14 +59,23 @@ Result = TypeVar("Result")
 
 @dataclass(frozen=True)
 class SpApiEndpoints:
-    """Where to send SP-API calls and LWA token requests; None means Amazon's production endpoints."""
+    """Where to send SP-API calls and LWA token requests; None means Amazon's production endpoints (the
+    marketplace's regional one, sellingpartnerapi-na/-eu/-fe, and api.amazon.com for tokens). `api_url` stands in
+    for every region, `regional` for one region each (an emulator per region)."""
 
     api_url: str | None = None
     token_url: str | None = None
+    regional: Mapping[str, str] = field(default_factory=dict)  # SP-API region (NA, EU, FE) -> URL
+
+    def api_url_for(self, region: str) -> str | None:
+        return self.regional.get(region) or self.api_url
 
     @classmethod
     def from_environment(cls) -> SpApiEndpoints:
-        return cls(os.environ.get(ENV_SPAPI_ENDPOINT) or None, os.environ.get(ENV_LWA_TOKEN_URL) or None)
+        """VENDORCAST_SPAPI_ENDPOINT for every region, VENDORCAST_SPAPI_ENDPOINT_<REGION> for one."""
+        regional = {region.value: url for region in SpApiRegion
+                    if (url := os.environ.get(f"{ENV_SPAPI_ENDPOINT}_{region.value}"))}
+        return cls(os.environ.get(ENV_SPAPI_ENDPOINT) or None, os.environ.get(ENV_LWA_TOKEN_URL) or None, regional)
 
 
 def load_credentials(secret_name: str) -> dict[str, str]:
@@ -286,8 +295,9 @@ class SpApiSession:
             verify=tls_context(),
             **kwargs,
         )
-        if self.endpoints.api_url:
-            client.endpoint = self.endpoints.api_url.rstrip("/")
+        api_url = self.endpoints.api_url_for(self.account.region.value)
+        if api_url:
+            client.endpoint = api_url.rstrip("/")
         # The library offers no transport argument; swap its transport for one that types bare errors.
         client._transport = HttpxTransport(client=_api_http())
         return client

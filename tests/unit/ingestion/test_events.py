@@ -32,7 +32,7 @@ def test_poller_events_have_amazons_shape() -> None:
                                now=datetime(2026, 11, 21, tzinfo=UTC))
     jsonschema.validate(json.loads(body), schema())
     event = parse_report_notification(body)
-    assert event.idempotency_key == "123:DONE"
+    assert event.idempotency_key == "acme-us:123:DONE"
 
 
 @pytest.mark.parametrize("body, fragment", [

@@ -115,11 +115,11 @@ def test_an_interrupted_claim_is_taken_over_only_once_stale(ledger: RequestLedge
 # ------------------------------------------------------------------------------------ requested, landed
 def test_a_requested_entry_is_found_by_its_report_id(ledger: RequestLedger) -> None:
     entry = requested(ledger, "rep-find-1")
-    found = ledger.find_by_report_id("rep-find-1")
-    assert found is not None and found.request_key == entry.request_key
+    [found] = ledger.find_by_report_id("rep-find-1")
+    assert found.request_key == entry.request_key
     assert (found.status, found.report_id, found.report_ids) == (RequestStatus.REQUESTED, "rep-find-1", ["rep-find-1"])
     assert found.due_at == (NOW + POLL_AFTER).isoformat(timespec="seconds")
-    assert ledger.find_by_report_id("rep-nobody") is None
+    assert ledger.find_by_report_id("rep-nobody") == []
     # Only a claimed (REQUESTING) entry takes a report id; a second one is refused.
     with pytest.raises(LedgerConflict):
         ledger.mark_requested(found, "rep-find-2", NOW, POLL_AFTER)

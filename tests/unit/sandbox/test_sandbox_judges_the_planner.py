@@ -58,7 +58,7 @@ def test_every_planned_window_is_one_amazon_serves(stream: ReportConfig) -> None
             request = ReportRequest(window.report_type.value, (MARKETPLACE,), window.options, window.start,
                                     window.end)
             try:
-                check_report_request(request, MARKETPLACE, now)
+                check_report_request(request, (MARKETPLACE,), now)
             except ReportRejected as exc:
                 refused.append(f"{window.start}..{window.end} at {now:%Y-%m-%d %H:%M}: {exc}")
     assert not refused, f"{len(refused)} planned windows Amazon would refuse, e.g. {refused[:3]}"

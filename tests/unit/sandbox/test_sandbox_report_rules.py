@@ -27,7 +27,7 @@ def check(
     request = ReportRequest(
         report_type, tuple(marketplaces), SALES_WEEK if options is None else options, start, end
     )
-    return check_report_request(request, MARKETPLACE, now)
+    return check_report_request(request, (MARKETPLACE,), now)
 
 
 def test_a_valid_request_passes():
