@@ -42,7 +42,6 @@ import numpy as np
 import pandas as pd
 from dateutil.easter import easter
 
-from vendorcast.forecasting.calendar import thanksgiving
 from vendorcast.forecasting.ensemble import ENSEMBLE
 from vendorcast.forecasting.forecaster import forecast_panel, prepare_panel
 from vendorcast.forecasting.metrics import AccuracySums, pool
@@ -69,6 +68,12 @@ class Dataset:
 
 
 # ---------------------------------------------------------------------------------------------- datasets
+
+def thanksgiving(year: int) -> date:
+    """The fourth Thursday of November (the generator's own calendar, independent of the engine's)."""
+    first = date(year, 11, 1)
+    return first + timedelta(days=(3 - first.weekday()) % 7) + timedelta(weeks=3)
+
 def orange_juice(_: argparse.Namespace) -> Dataset:
     frame = pd.read_csv(SHARED / "dominicks_oj" / "oj_weekly.csv.gz")
     frame["item_id"] = frame["store"].astype(str) + "-" + frame["brand"].astype(str)
