@@ -140,9 +140,12 @@ FORECAST_FUNCTION_PLACEHOLDERS = {
     "forecast_train": "TrainFunctionArn",
     "forecast_shard": "ForecastShardFunctionArn",
     "forecast_publish": "PublishFunctionArn",
+    "forecast_plan": "PlanFunctionArn",
     "forecast_record_failure": "RecordFailureFunctionArn",
 }
 FORECAST_ALERT_TOPIC_PLACEHOLDER = "AlertTopicArn"
 ENV_FORECAST_STATE_MACHINE_ARN = "VENDORCAST_FORECAST_STATE_MACHINE_ARN"  # what the scheduled starter starts
-# The Glue tables the workflow publishes (vendorcast.lake.forecast_tables): its only grant in the catalog.
+# The Glue tables the workflow publishes (vendorcast.lake.forecast_tables): Publish's and RecordFailure's only grant
+# in the catalog; Plan's tables are Plan's only grant.
 FORECAST_TABLE_NAMES = ("forecast", "forecast_accuracy", "forecast_runs")
+PLANNING_TABLE_NAMES = ("po_forecast", "supply_plan", "po_advice")
