@@ -62,7 +62,8 @@ class ShardInput(BaseModel):
     shard: dict[str, int] = Field(description="{'shard': index, 'items': count}")
 
 
-def _storage() -> LakeStorage:
+def workflow_storage() -> LakeStorage:
+    """The lake bucket the stacks name (ENV_LAKE_BUCKET), as every step reads and writes it."""
     bucket = os.environ.get(r.ENV_LAKE_BUCKET)
     if not bucket:
         raise ForecastInputError(f"environment variable {r.ENV_LAKE_BUCKET} (the lake bucket) is not set")
@@ -82,7 +83,7 @@ def _panel(run: Run, demand: pd.DataFrame, amazon: pd.DataFrame) -> DensePanel:
 def prepare_run(event: dict[str, Any]) -> dict[str, Any]:
     """Read the weeks before the origin from the curated lake, split the series into shards, write them."""
     request = validated(RunRequest, event, "Prepare")
-    storage = _storage()
+    storage = workflow_storage()
     inputs = read_forecast_inputs(storage, request.origin)
     try:
         request.settings().check_history_length(inputs.demand[WEEK].nunique(),
@@ -114,7 +115,7 @@ def train_models(event: dict[str, Any]) -> dict[str, Any]:
     random sample of POOLED_MAX_SERIES of them in a larger catalogue, chosen while reading, so memory stays
     bounded)."""
     run = validated(Run, event.get("run"), "Train")
-    files = RunFiles(_storage(), run.run_id)
+    files = RunFiles(workflow_storage(), run.run_id)
     share = min(1.0, POOLED_MAX_SERIES / max(run.series_count, 1))
     rng = np.random.default_rng(0)
     demand, amazon = [], []
@@ -132,7 +133,7 @@ def forecast_shard(event: dict[str, Any]) -> dict[str, Any]:
     """Run the engine on one shard with the trained pooled models; write its forecast rows and accuracy sums."""
     step = validated(ShardInput, event, "ForecastShard")
     run, shard = step.run, step.shard.get("shard", -1)
-    files = RunFiles(_storage(), run.run_id)
+    files = RunFiles(workflow_storage(), run.run_id)
     amazon = files.read_shard(shard, "amazon").to_pandas()
     panel = _panel(run, files.read_shard(shard, "demand").to_pandas(), amazon)
     result = forecast_panel(panel, run.settings(), trained=files.read_models(), reference=amazon,
@@ -159,7 +160,7 @@ def publish_run(event: dict[str, Any]) -> dict[str, Any]:
     and return the summary the workflow e-mails."""
     run = validated(Run, event.get("run"), "Publish")
     shard_results = event.get("shards") or []
-    storage = _storage()
+    storage = workflow_storage()
     files = RunFiles(storage, run.run_id)
     shards = [s["shard"] for s in run.shards]
     series = files.read_shards(shards, "series").to_pandas()
@@ -183,7 +184,8 @@ def publish_run(event: dict[str, Any]) -> dict[str, Any]:
         amazon_wql_p70_p90=_wql_p70_p90(headline.get((AMAZON_MODEL, SEGMENT_VS_AMAZON), {})))
     write_run_partition(storage, catalog, FORECAST_RUNS, run.origin, run.run_id, run_row(
         run_id=run.run_id, run_trigger=run.trigger, started_at=utc(run.started_at), finished_at=datetime.now(UTC),
-        status=RUN_STATUS_SUCCEEDED, forecast_published=True, horizon=run.horizon, quantiles=",".join(f"{q:g}" for q in DEFAULT_LEVELS),
+        status=RUN_STATUS_SUCCEEDED, forecast_published=True, horizon=run.horizon,
+        quantiles=",".join(f"{q:g}" for q in DEFAULT_LEVELS),
         models=_models(run.settings()), backtest_windows=run.backtest_windows, series_count=run.series_count,
         items_forecast=summary.items_forecast, items_cold_start=summary.items_cold_start, shards=len(run.shards),
         wql_mean=summary.wql_mean, seasonal_naive_wql_mean=summary.seasonal_naive_wql_mean,
@@ -204,7 +206,7 @@ def record_failed_run(event: dict[str, Any]) -> dict[str, Any]:
     run_id = str(event.get("run_id") or "unknown-run")
     started_at = utc(event.get("started_at") or datetime.now(UTC))
     run_input = event.get("input") if isinstance(event.get("input"), dict) else {}
-    storage = _storage()
+    storage = workflow_storage()
     published = _published_run_row(storage, run_id)
     failed = {"status": RUN_STATUS_FAILED, "failed_state": failed_state, "error": f"{error}: {cause}"[:2000],
               "finished_at": datetime.now(UTC)}

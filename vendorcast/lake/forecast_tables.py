@@ -198,7 +198,8 @@ FORECAST_RUNS = ForecastTable(
 )
 
 _ASIN = Column("asin", "string", "Amazon Standard Identification Number.")
-_VENDOR_SKU = Column("vendor_sku", "string", "The vendor's SKU for the ASIN (from its PO lines or inputs); may be null.")
+_VENDOR_SKU = Column("vendor_sku", "string", "The vendor's SKU for the ASIN (from its PO lines or inputs); may be "
+                                             "null.")
 _WEEK_START = Column("week_start", "date", "Sunday the plan week starts on.")
 _WEEK_END = Column("week_end", "date", "Saturday the plan week ends on.")
 _HORIZON = Column("horizon", "bigint", "Weeks ahead: 1 for the week starting on forecast_origin.")
@@ -326,7 +327,6 @@ __all__ = [
     "PLANNING_TABLES",
     "PO_ADVICE",
     "PO_FORECAST",
-    "SUPPLY_PLAN",
     "RUN_STATUSES",
     "RUN_STATUS_FAILED",
     "RUN_STATUS_SUCCEEDED",
@@ -335,6 +335,7 @@ __all__ = [
     "SEGMENT_ALL",
     "SEGMENT_ASIN",
     "SEGMENT_VS_AMAZON",
+    "SUPPLY_PLAN",
     "ForecastTable",
     "forecast_table",
     "write_run_partition",
