@@ -15,8 +15,8 @@ import pytest
 
 from vendorcast import resources as r
 from vendorcast.lake.forecast_tables import FORECAST, FORECAST_RUNS, PLANNING_TABLES
-from vendorcast.lake.query import LocalLake
 from vendorcast.lake.publish import publish_lake_emulated
+from vendorcast.lake.query import LocalLake
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.local.aws import LocalAws, apply_environment, restore_environment
 from vendorcast.local.lambdas import load_handler
