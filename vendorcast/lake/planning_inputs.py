@@ -6,8 +6,9 @@ files under inputs/supply/, validated (vendorcast.planning.inputs)."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -15,6 +16,7 @@ import pyarrow.parquet as pq
 from vendorcast.lake.query import LocalLake
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.planning.inputs import (
+    AMAZON_FORECAST_COLUMNS,
     AMAZON_POSITION_COLUMNS,
     PO_LINE_COLUMNS,
     SELL_THROUGH_COLUMNS,
@@ -23,11 +25,13 @@ from vendorcast.planning.inputs import (
     apply_defaults,
     validate_supply_rows,
 )
+from vendorcast.planning.sell_in import learn_cover_weeks
 from vendorcast.planning.settings import PlanningSettings
 from vendorcast.resources import SUPPLY_INPUTS_PREFIX
 
-# Weeks of receipts the lead time is learned from.
-LEAD_TIME_WEEKS_LEARNED = 26
+# Weeks of history Amazon's lead time and cover are learned from.
+HISTORY_WEEKS = 26
+SERIES = ["account", "marketplace_id", "asin"]
 
 
 class MissingPlanningInput(ValueError):
@@ -45,7 +49,7 @@ _PO_LINES_SQL = """
 SELECT l.account, l.marketplace_id, l.purchase_order_number, l.item_sequence_number, l.asin, l.vendor_sku,
        l.ship_to, l.order_date, coalesce(i.delivery_window_start, p.ship_window_start) AS window_start,
        l.due_at AS window_end, coalesce(i.unit_size, 1) AS unit_size, l.confirmation_status, l.ordered_units,
-       l.accepted_units, l.received_units, l.units_to_deliver, l.is_open, l.lead_time_days
+       l.accepted_units, l.received_units, l.units_to_deliver, l.is_open, l.lead_time_days, l.last_receive_date
 FROM v_purchase_order_lines AS l
 JOIN purchase_order_items AS i
     ON i.account = l.account AND i.marketplace_id = l.marketplace_id
@@ -56,17 +60,26 @@ LEFT JOIN purchase_orders AS p
 WHERE l.order_date < CAST(? AS TIMESTAMP)
 ORDER BY l.account, l.marketplace_id, l.order_date, l.purchase_order_number, l.item_sequence_number
 """
-# Amazon's sellable on hand at the end of the last week before the origin (RETAIL, MANUFACTURING view preferred).
-_ON_HAND_SQL = """
-SELECT account, marketplace_id, asin, sellable_on_hand_inventory_units AS amazon_on_hand_units
+# Amazon's sellable on hand and open PO units at the end of each week before the origin, back to a date (RETAIL,
+# MANUFACTURING view preferred).
+_POSITIONS_SQL = """
+SELECT account, marketplace_id, asin, start_date AS week_start, sellable_on_hand_inventory_units AS on_hand,
+       open_purchase_order_units AS open_po_units
 FROM (
     SELECT *, row_number() OVER (
-        PARTITION BY account, marketplace_id, asin
-        ORDER BY start_date DESC, CASE WHEN distributor_view = 'MANUFACTURING' THEN 0 ELSE 1 END) AS newest
+        PARTITION BY account, marketplace_id, asin, start_date
+        ORDER BY CASE WHEN distributor_view = 'MANUFACTURING' THEN 0 ELSE 1 END) AS preferred
     FROM vendor_inventory
-    WHERE report_period = 'WEEK' AND selling_program = 'RETAIL' AND start_date < ?
+    WHERE report_period = 'WEEK' AND selling_program = 'RETAIL' AND start_date < ? AND start_date >= ?
 )
-WHERE newest = 1
+WHERE preferred = 1
+"""
+# Amazon's retail forecast snapshots generated before the origin, back to a date.
+_SNAPSHOTS_SQL = """
+SELECT account, marketplace_id, asin, forecast_generation_date AS generated_on, target_week_start AS week_start,
+       mean_forecast_units AS mean
+FROM amazon_forecast
+WHERE selling_program = 'RETAIL' AND forecast_generation_date < ? AND forecast_generation_date >= ?
 """
 
 
@@ -79,25 +92,38 @@ def _run(lake: LocalLake, origin: date | None, run_id: str | None) -> tuple[str,
     return found[0][0], found[0][1]
 
 
-def _amazon_position(lake: LocalLake, lines: pd.DataFrame, origin: date) -> pd.DataFrame:
-    on_hand = lake.connection.execute(_ON_HAND_SQL, [origin]).df()
-    key = ["account", "marketplace_id", "asin"]
-    if lines.empty:
-        frame = on_hand.assign(amazon_open_po_units=0.0, amazon_lead_time_weeks=1, case_pack=1)
-        return frame[list(AMAZON_POSITION_COLUMNS)]
-    recent = lines[pd.to_datetime(lines["order_date"], utc=True)
-                   >= pd.Timestamp(origin, tz="UTC") - pd.Timedelta(weeks=LEAD_TIME_WEEKS_LEARNED)]
-    learned = (recent.dropna(subset=["lead_time_days"]).groupby(key)["lead_time_days"].median()
-               .div(7).round().clip(lower=1).astype(int).rename("amazon_lead_time_weeks"))
-    open_units = (lines[lines["is_open"]].groupby(key)["units_to_deliver"].sum().astype(float)
+def _as_of_origin(lines: pd.DataFrame, origin: date) -> pd.DataFrame:
+    """The lines as they stood at the origin when the lake knows later reads: a line received on or after the origin
+    was still open then, with all its expected units to come (the accepted units, else the ordered ones)."""
+    later = (pd.to_datetime(lines["last_receive_date"], utc=True) >= pd.Timestamp(origin, tz="UTC")).to_numpy()
+    expected = lines["accepted_units"].fillna(lines["ordered_units"]).astype(float)
+    return lines.assign(is_open=lines["is_open"].astype(bool) | (later & (expected > 0)),
+                        units_to_deliver=np.where(later, expected, lines["units_to_deliver"].astype(float)),
+                        lead_time_days=lines["lead_time_days"].where(~later))
+
+
+def _weekly_orders(lines: pd.DataFrame) -> pd.DataFrame:
+    """PO units per account, marketplace, ASIN and order week (the Sunday on or before the order date)."""
+    day = pd.to_datetime(lines["order_date"], utc=True).dt.tz_localize(None).dt.normalize()
+    week = day - pd.to_timedelta((day.dt.dayofweek + 1) % 7, unit="D")
+    return (lines.assign(week_start=week).groupby([*SERIES, "week_start"], as_index=False)["ordered_units"].sum())
+
+
+def _amazon_position(lines: pd.DataFrame, positions: pd.DataFrame, snapshots: pd.DataFrame) -> pd.DataFrame:
+    latest = positions.sort_values("week_start").drop_duplicates(SERIES, keep="last").set_index(SERIES)
+    on_hand = latest["on_hand"].rename("amazon_on_hand_units")
+    learned = (lines.dropna(subset=["lead_time_days"]).groupby(SERIES)["lead_time_days"].median()
+               .div(7).round().clip(lower=1).rename("amazon_lead_time_weeks"))
+    open_units = (lines[lines["is_open"]].groupby(SERIES)["units_to_deliver"].sum().astype(float)
                   .rename("amazon_open_po_units"))
-    case_pack = lines.groupby(key)["unit_size"].last().fillna(1).astype(int).rename("case_pack")
-    frame = (pd.concat([on_hand.set_index(key)["amazon_on_hand_units"], open_units, learned, case_pack], axis=1)
-             .reset_index())
-    # Without receipts Amazon's lead time is taken as its usual week; the pooled median when others have receipts.
-    pooled = int(learned.median()) if len(learned) else 1
+    case_pack = lines.groupby(SERIES)["unit_size"].last().rename("case_pack")
+    cover = learn_cover_weeks(_weekly_orders(lines), positions, snapshots).set_index(SERIES)["cover_weeks"]
+    frame = pd.concat([on_hand, open_units, learned, case_pack, cover.rename("amazon_cover_weeks")], axis=1)
+    frame = frame.rename_axis(SERIES).reset_index()
+    # Without receipts, or too few orders to learn from, an ASIN is taken to behave as the others do.
     frame = frame.fillna({"amazon_on_hand_units": 0.0, "amazon_open_po_units": 0.0,
-                          "amazon_lead_time_weeks": pooled, "case_pack": 1})
+                          "amazon_lead_time_weeks": learned.median() if len(learned) else 1,
+                          "case_pack": 1, "amazon_cover_weeks": cover.median() if len(cover) else np.nan})
     frame["amazon_lead_time_weeks"] = frame["amazon_lead_time_weeks"].astype(int)
     frame["case_pack"] = frame["case_pack"].astype(int)
     return frame[list(AMAZON_POSITION_COLUMNS)]
@@ -135,9 +161,14 @@ def read_planning_inputs(storage: LakeStorage, settings: PlanningSettings, origi
     with LocalLake.open(storage) as lake:
         run_id, origin = _run(lake, origin, run_id)
         sell_through = lake.connection.execute(_SELL_THROUGH_SQL, [run_id, origin]).df()
-        lines = lake.connection.execute(_PO_LINES_SQL, [origin]).df()
-        lines["is_open"] = lines["is_open"].astype(bool)
-        position = _amazon_position(lake, lines, origin)
+        lines = _as_of_origin(lake.connection.execute(_PO_LINES_SQL, [origin]).df(), origin)
+        since = origin - timedelta(weeks=HISTORY_WEEKS)
+        positions = lake.connection.execute(_POSITIONS_SQL, [origin, since]).df()
+        snapshots = lake.connection.execute(_SNAPSHOTS_SQL, [origin, since]).df()
+    recent = lines[pd.to_datetime(lines["order_date"], utc=True) >= pd.Timestamp(since, tz="UTC")]
+    position = _amazon_position(recent, positions, snapshots)
+    newest = snapshots[snapshots["generated_on"] == snapshots.groupby(SERIES)["generated_on"].transform("max")]
+    amazon_forecast = newest[pd.to_datetime(newest["week_start"]) >= pd.Timestamp(origin)]
     sell_through["week_start"] = pd.to_datetime(sell_through["week_start"]).dt.date
     sku_to_asin = dict(zip(lines["vendor_sku"], lines["asin"], strict=True)) if not lines.empty else {}
     valid, problems = read_supply_files(storage, {k: v for k, v in sku_to_asin.items() if k})
@@ -150,7 +181,8 @@ def read_planning_inputs(storage: LakeStorage, settings: PlanningSettings, origi
         asins["vendor_sku"] = None
     vendor, duplicates = apply_defaults(valid, asins, settings)
     return PlanningInputs(origin, run_id, sell_through[list(SELL_THROUGH_COLUMNS)], lines[list(PO_LINE_COLUMNS)],
-                          position, vendor, problems + duplicates)
+                          position, vendor, problems + duplicates,
+                          amazon_forecast[list(AMAZON_FORECAST_COLUMNS)].reset_index(drop=True))
 
 
 __all__ = ["MissingPlanningInput", "PlanningInputs", "read_planning_inputs", "read_supply_files"]

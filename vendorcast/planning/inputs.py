@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -51,12 +51,15 @@ PO_LINE_COLUMNS = ("account", "marketplace_id", "purchase_order_number", "item_s
                    "is_open", "lead_time_days")
 # PlanningInputs.amazon_position: Amazon's side of each ASIN at the origin.
 AMAZON_POSITION_COLUMNS = ("account", "marketplace_id", "asin", "amazon_on_hand_units", "amazon_open_po_units",
-                           "amazon_lead_time_weeks", "case_pack")
+                           "amazon_lead_time_weeks", "case_pack", "amazon_cover_weeks")
+# PlanningInputs.amazon_forecast: Amazon's latest retail forecast snapshot before the origin, weeks from the origin.
+AMAZON_FORECAST_COLUMNS = ("account", "marketplace_id", "asin", "week_start", "mean")
 # PlanningInputs.sell_through: the selected forecast rows of the run planned from.
 SELL_THROUGH_COLUMNS = ("account", "marketplace_id", "asin", "week_start", "mean", "p10", "p50", "p70", "p80", "p90")
 # The vendor frame of PlanningInputs: one row per account, marketplace and ASIN planned.
 VENDOR_COLUMNS = ("account", "marketplace_id", "asin", "vendor_sku", "on_hand_units", "on_hand_as_of",
-                  "in_production_units", "in_production_ready", *DEFAULTED_FIELDS, "defaults_used")
+                  "in_production_units", "in_production_ready", *DEFAULTED_FIELDS, "defaults_used", "input_file",
+                  "input_row")
 
 
 @dataclass
@@ -68,9 +71,11 @@ class PlanningInputs:
     run_id: str | None  # the forecast run planned from
     sell_through: pd.DataFrame  # SELL_THROUGH_COLUMNS, weeks from the origin on
     po_lines: pd.DataFrame  # PO_LINE_COLUMNS, lines ordered before the origin (history and open)
-    amazon_position: pd.DataFrame  # AMAZON_POSITION_COLUMNS
+    amazon_position: pd.DataFrame  # AMAZON_POSITION_COLUMNS (amazon_cover_weeks NaN: lead time + 1 week)
     vendor: pd.DataFrame  # VENDOR_COLUMNS, defaults applied
     problems: list[InputProblem]
+    # AMAZON_FORECAST_COLUMNS: what Amazon orders up to; without it, the sell-through forecast's mean stands in.
+    amazon_forecast: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(AMAZON_FORECAST_COLUMNS)))
 
 
 def _blank(value: Any) -> bool:
@@ -208,11 +213,13 @@ def apply_defaults(valid: pd.DataFrame, asins: pd.DataFrame, settings: PlanningS
             row[name] = None if value is None else float(value)
         row["lead_time_weeks"] = int(row["lead_time_weeks"])
         row["defaults_used"] = ",".join(used)
+        row["input_file"], row["input_row"] = (None, None) if given is None else (given["file"], int(given["row"]))
         out.append(row)
     return pd.DataFrame(out, columns=list(VENDOR_COLUMNS)), problems
 
 
 __all__ = [
+    "AMAZON_FORECAST_COLUMNS",
     "AMAZON_POSITION_COLUMNS",
     "DEFAULTED_FIELDS",
     "INPUT_FIELDS",

@@ -28,8 +28,10 @@ from vendorcast.planning.decisions import (
 )
 from vendorcast.planning.inputs import InputProblem, PlanningInputs
 from vendorcast.planning.sell_in import (
+    METHOD_BLEND,
     METHOD_DIRECT,
     METHOD_STRUCTURAL,
+    METHODS,
     AmazonPosition,
     direct_paths,
     replay_amazon_orders,
@@ -62,6 +64,33 @@ class PlanResult:
         """The decision week's supply_plan rows whose expected fill rate is below the target."""
         week = self.supply_plan[self.supply_plan["horizon"] == 1]
         return week[week["expected_fill_rate"] < fill_rate_target].reset_index(drop=True)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The three tables by name."""
+        return {"po_forecast": self.po_forecast, "supply_plan": self.supply_plan, "po_advice": self.po_advice}
+
+    def summary(self, fill_rate_target: float) -> list[str]:
+        """A few lines for a planner: what to start this week, the ASINs below the fill target, what to confirm,
+        and the input problems."""
+        week = self.supply_plan[self.supply_plan["horizon"] == 1]
+        starting = week[week["start_units"] > 0]
+        lines = [f"{len(week)} ASINs planned: start {_fmt(starting['start_units'].sum())} units this week on "
+                 f"{len(starting)} of them"]
+        lines += [f"  {row.asin}: {row.reason}" for row in starting.nlargest(5, "start_units").itertuples()]
+        below = self.below_target(fill_rate_target)
+        lines.append(f"{len(below)} ASINs with an expected fill rate below {fill_rate_target:.0%} this week")
+        advice = self.po_advice
+        short = advice[advice["shortfall_units"] > 0]
+        lines.append(f"{len(advice)} open PO lines: confirm {_fmt(advice['confirm_units'].sum())} of "
+                     f"{_fmt(advice['ordered_units'].sum())} units ordered; {len(short)} lines cannot ship in full")
+        defaulted = (week["defaults_used"] != "").sum()
+        if defaulted:
+            lines.append(f"{defaulted} ASINs planned on config defaults for some inputs (column defaults_used)")
+        if self.problems:
+            lines.append(f"{len(self.problems)} input problem(s):")
+            lines += [f"  {problem}" for problem in self.problems]
+        return lines
 
 
 def _week_index(origin: date, moments: pd.Series) -> np.ndarray:
@@ -102,16 +131,46 @@ def _weekly_po_units(lines: pd.DataFrame, origin: date, weeks: int) -> np.ndarra
     return units[max(first, 0):]
 
 
+def _amazon_expected(amazon_forecast: pd.DataFrame | None, origin: date, fallback: np.ndarray) -> np.ndarray:
+    """Amazon's own weekly forecast from the origin on (what it orders up to), its gaps and the weeks past it filled
+    from `fallback` (our forecast's mean)."""
+    expected = fallback.copy()
+    if amazon_forecast is None or amazon_forecast.empty:
+        return expected
+    index = (pd.to_datetime(amazon_forecast["week_start"]) - pd.Timestamp(origin)).dt.days.to_numpy() // 7
+    keep = (index >= 0) & (index < len(expected))
+    expected[index[keep]] = amazon_forecast["mean"].to_numpy(dtype=float)[keep]
+    return expected
+
+
 def sell_in_paths(sell_through: pd.DataFrame | None, position: AmazonPosition, po_history: np.ndarray, weeks: int,
-                  rng: np.random.Generator, samples: int = DEFAULT_SAMPLES,
+                  rng: np.random.Generator, amazon_forecast: pd.DataFrame | None = None, origin: date | None = None,
+                  method: str | None = None, samples: int = DEFAULT_SAMPLES,
                   correlation: float = DEFAULT_CORRELATION) -> tuple[np.ndarray, str]:
-    """Paths (samples x weeks) of Amazon's orders of one ASIN and the method used: the structural replay on the
-    sell-through forecast when there is one, else the direct draw from PO history."""
-    if sell_through is not None and not sell_through.empty:
-        mean, quantiles = _sell_through_matrix(sell_through, weeks)
-        demand = sample_paths(LEVELS, quantiles, samples, rng, correlation)
-        return replay_amazon_orders(demand, mean, position), METHOD_STRUCTURAL
-    return direct_paths(po_history, weeks, samples, rng), METHOD_DIRECT
+    """Paths (samples x weeks) of Amazon's orders of one ASIN and the method that made them. `method`: structural
+    (the replay on the sell-through forecast, Amazon ordering up to its own forecast when given, with `origin`;
+    no forecast: no orders), direct (the draw from PO history), blend (half the paths of each); by default
+    (None) the blend where both are possible, else whichever is."""
+    has_forecast = sell_through is not None and not sell_through.empty
+    has_history = len(po_history) > 0
+    if method is None:
+        method = (METHOD_BLEND if has_forecast and has_history else
+                  METHOD_STRUCTURAL if has_forecast else METHOD_DIRECT)
+    if method not in METHODS:
+        raise PlanningError(f"unknown sell-in method {method!r}; known: {', '.join(METHODS)}")
+    parts = []
+    if method in (METHOD_STRUCTURAL, METHOD_BLEND):
+        count = samples if method == METHOD_STRUCTURAL else samples // 2
+        if has_forecast:
+            mean, quantiles = _sell_through_matrix(sell_through, weeks)
+            demand = sample_paths(LEVELS, quantiles, count, rng, correlation)
+            expected = _amazon_expected(amazon_forecast, origin, mean) if origin is not None else mean
+            parts.append(replay_amazon_orders(demand, expected, position))
+        else:
+            parts.append(np.zeros((count, weeks)))
+    if method in (METHOD_DIRECT, METHOD_BLEND):
+        parts.append(direct_paths(po_history, weeks, samples - sum(len(p) for p in parts), rng))
+    return np.vstack(parts), method
 
 
 def _position(row: pd.Series | None, open_lines: pd.DataFrame, origin: date, weeks: int) -> AmazonPosition:
@@ -121,9 +180,10 @@ def _position(row: pd.Series | None, open_lines: pd.DataFrame, origin: date, wee
                   open_lines["units_to_deliver"].to_numpy(dtype=float))
     if row is None:
         return AmazonPosition(on_hand=0.0, lead_time_weeks=1, open_po_by_week=due)
+    cover = row.get("amazon_cover_weeks")
     return AmazonPosition(on_hand=float(row["amazon_on_hand_units"]),
-                          lead_time_weeks=int(row["amazon_lead_time_weeks"]),
-                          case_pack=int(row["case_pack"]), open_po_by_week=due)
+                          lead_time_weeks=int(row["amazon_lead_time_weeks"]), case_pack=int(row["case_pack"]),
+                          cover_weeks=None if cover is None or pd.isna(cover) else float(cover), open_po_by_week=due)
 
 
 def _fmt(units: float) -> str:
@@ -244,33 +304,68 @@ def _advise(key: tuple[str, str, str], vendor: pd.Series, open_lines: pd.DataFra
     return rows
 
 
+class _Grouped:
+    """The inputs split per series (account, marketplace, ASIN), once."""
+
+    def __init__(self, inputs: PlanningInputs) -> None:
+        def groups(frame: pd.DataFrame) -> dict[tuple, pd.DataFrame]:
+            return dict(tuple(frame.groupby(SERIES_KEY))) if not frame.empty else {}
+
+        lines = inputs.po_lines
+        self.inputs = inputs
+        self.empty_lines = lines.iloc[0:0]
+        self.sell_through = groups(inputs.sell_through)
+        self.lines = groups(lines)
+        self.open_lines = groups(lines[lines["is_open"].astype(bool)] if not lines.empty else lines)
+        self.amazon_forecast = groups(inputs.amazon_forecast)
+        self.positions = {tuple(r[k] for k in SERIES_KEY): r for _, r in inputs.amazon_position.iterrows()}
+        self.vendors = {tuple(r[k] for k in SERIES_KEY): r for _, r in inputs.vendor.iterrows()}
+
+    def open(self, key: tuple) -> pd.DataFrame:
+        return self.open_lines.get(key, self.empty_lines)
+
+    def sell_in(self, key: tuple, weeks: int, method: str | None) -> tuple[np.ndarray, str]:
+        origin = self.inputs.origin
+        position = _position(self.positions.get(key), self.open(key), origin, weeks)
+        history = _weekly_po_units(self.lines.get(key, self.empty_lines), origin, 52)
+        return sell_in_paths(self.sell_through.get(key), position, history, weeks,
+                             np.random.default_rng(_series_seed(key)), self.amazon_forecast.get(key), origin, method)
+
+
+def forecast_sell_in(inputs: PlanningInputs, weeks: int, method: str | None = None
+                     ) -> dict[tuple[str, str, str], tuple[np.ndarray, str]]:
+    """Paths (samples x weeks) of Amazon's orders per series of inputs.vendor, and the method that made them
+    (`method` as sell_in_paths takes it; None: each series' default)."""
+    grouped = _Grouped(inputs)
+    return {key: grouped.sell_in(key, weeks, method) for key in sorted(grouped.vendors)}
+
+
+def _source(vendor: pd.Series) -> tuple[str, int]:
+    """Where a vendor row's values came from: its file and row, or the config."""
+    if "lead_time_weeks" in vendor["defaults_used"].split(","):
+        return "config [planning]", 0
+    return str(vendor.get("input_file") or "inputs/supply"), int(vendor.get("input_row") or 0)
+
+
 def plan_supply(inputs: PlanningInputs, settings: PlanningSettings) -> PlanResult:
-    """The three tables for every ASIN with a sell-through forecast or PO history."""
+    """The three tables for every ASIN of inputs.vendor (every ASIN with a sell-through forecast or PO lines). An
+    ASIN whose lead time plus review does not fit in the plan's weeks is left out with an InputProblem."""
     problems = list(inputs.problems)
     origin = inputs.origin
-    lines = inputs.po_lines
-    open_lines = lines[lines["is_open"].astype(bool)] if not lines.empty else lines
-    forecast_groups = dict(tuple(inputs.sell_through.groupby(SERIES_KEY))) if not inputs.sell_through.empty else {}
-    line_groups = dict(tuple(lines.groupby(SERIES_KEY))) if not lines.empty else {}
-    open_groups = dict(tuple(open_lines.groupby(SERIES_KEY))) if not open_lines.empty else {}
-    positions = {tuple(r[k] for k in SERIES_KEY): r for _, r in inputs.amazon_position.iterrows()}
-    vendors = {tuple(r[k] for k in SERIES_KEY): r for _, r in inputs.vendor.iterrows()}
+    grouped = _Grouped(inputs)
     po_forecast, supply_plan, po_advice = [], [], []
-    for key in sorted(vendors):
-        vendor = vendors[key]
+    for key in sorted(grouped.vendors):
+        vendor = grouped.vendors[key]
         lead = int(vendor["lead_time_weeks"])
-        weeks = settings.horizon_weeks + lead + settings.review_weeks
         if lead + settings.review_weeks > settings.horizon_weeks:
+            file, row = _source(vendor)
             problems.append(InputProblem(
-                "inputs/supply", 0, "lead_time_weeks",
+                file, row, "lead_time_weeks",
                 f"{key[2]}: lead time {lead} + review {settings.review_weeks} weeks exceed the plan's "
                 f"{settings.horizon_weeks} weeks (planning.horizon_weeks): not planned; raise horizon_weeks"))
             continue
-        opened = open_groups.get(key, open_lines.iloc[0:0])
-        position = _position(positions.get(key), opened, origin, weeks)
-        history = _weekly_po_units(line_groups.get(key, lines.iloc[0:0]), origin, 52)
-        paths, method = sell_in_paths(forecast_groups.get(key), position, history, weeks,
-                                      np.random.default_rng(_series_seed(key)))
+        weeks = settings.horizon_weeks + lead + settings.review_weeks
+        paths, method = grouped.sell_in(key, weeks, None)
         mean, quantiles = summarize(paths[:, :settings.horizon_weeks])
         for week in range(settings.horizon_weeks):
             week_start = origin + timedelta(weeks=week)
@@ -279,17 +374,14 @@ def plan_supply(inputs: PlanningInputs, settings: PlanningSettings) -> PlanResul
                                 "mean": float(mean[week]),
                                 **{c: float(quantiles[week, i]) for i, c in enumerate(QUANTILE_COLUMNS)},
                                 "method": method})
+        opened = grouped.open(key)
         committed = float(opened["units_to_deliver"].sum()) if not opened.empty else 0.0
-        try:
-            supply_plan += _plan_series(key, vendor, paths, committed, settings, origin)
-        except PlanningError as exc:
-            problems.append(InputProblem("inputs/supply", 0, "lead_time_weeks", f"{key[2]}: {exc}"))
-            continue
+        supply_plan += _plan_series(key, vendor, paths, committed, settings, origin)
         po_advice += _advise(key, vendor, opened, origin, weeks)
     return PlanResult(pd.DataFrame(po_forecast, columns=list(PO_FORECAST_COLUMNS)),
                       pd.DataFrame(supply_plan, columns=list(SUPPLY_PLAN_COLUMNS)),
                       pd.DataFrame(po_advice, columns=list(PO_ADVICE_COLUMNS)), problems)
 
 
-__all__ = ["PO_ADVICE_COLUMNS", "PO_FORECAST_COLUMNS", "SUPPLY_PLAN_COLUMNS", "PlanResult", "plan_supply",
-           "sell_in_paths"]
+__all__ = ["PO_ADVICE_COLUMNS", "PO_FORECAST_COLUMNS", "SUPPLY_PLAN_COLUMNS", "PlanResult", "forecast_sell_in",
+           "plan_supply", "sell_in_paths"]
