@@ -76,11 +76,11 @@ def _more(total: int, listed: int, what: str) -> list[str]:
 
 def render_plan_digest(digest: PlanDigest) -> tuple[str, str]:
     """(subject, message) of the weekly plan digest."""
-    subject = (f"vendorcast plan {digest.origin}: start {_units(digest.units_to_start)} units on "
+    # The count below target before the figures SNS may cut (subjects end at 99 characters).
+    below = f"{len(digest.below_target)} below fill target; " if digest.below_target else ""
+    subject = (f"vendorcast plan {digest.origin}: {below}start {_units(digest.units_to_start)} units on "
                f"{digest.asins_to_start} ASINs, confirm {_units(digest.units_to_confirm)} of "
-               f"{_units(digest.units_ordered)} ordered")
-    if digest.below_target:
-        subject += f"; {len(digest.below_target)} below fill target"
+               f"{_units(digest.units_ordered)}")
     lines = [
         f"The vendorcast plan of forecast run {digest.run_id}, for the week starting {digest.origin}.",
         "",
