@@ -127,7 +127,7 @@ def test_the_plan_and_the_po_advice_are_in_the_summary_the_lake_and_the_dashboar
     assert plan["asins_planned"] == summary["forecast"]["items_forecast"]
     assert plan["units_to_start_this_week"] >= 0 and 0 <= plan["asins_below_target"] <= plan["asins_planned"]
     assert 0 <= plan["units_to_confirm"] <= plan["units_ordered"]
-    # The demo's supply file: two ASINs of three from the vendor, one row with a typo, reported, not raised.
+    # The demo's supply file: costs left to the defaults for one ASIN of three, one row with a typo, reported.
     assert plan["supply_inputs"]["key"] == SUPPLY_INPUTS_KEY and (output / "lake" / SUPPLY_INPUTS_KEY).is_file()
     assert plan["input_problems"] == 1
     assert 0 < plan["asins_on_config_defaults"] < plan["asins_planned"]

@@ -70,16 +70,16 @@ HORIZON = 12
 WORST_ASIN_MIN_UNITS = 50
 # The forecast workflow needs horizon x 3 backtest windows + 2 weeks of history before its origin.
 MIN_WEEKS = HORIZON * 3 + 4
-# The example supply file the demo drops into the lake, as a vendor uploads it (docs/operations.md): its own stock
-# and production terms for two ASINs of three (the rest plan on the config's [planning] defaults), and one row with
-# a typo, which the plan digest reports.
+# The example supply file the demo drops into the lake, as a vendor uploads it (docs/operations.md): its own stock,
+# production and costs for every ASIN Amazon orders, costs left out for one ASIN of three (the config's [planning]
+# defaults apply, and the plan says so), and one row with a typo, which the plan digest reports.
 SUPPLY_INPUTS_KEY = f"{r.SUPPLY_INPUTS_PREFIX}/demo-vendor-stock.csv"
 SUPPLY_LEAD_TIMES = (2, 3, 6)  # weeks, by ASIN in turn
-# Weeks of Amazon's recent orders the vendor holds, and its unit cost as a share of Amazon's cost price.
-SUPPLY_WEEKS_ON_HAND = 3
+# Weeks of Amazon's recent orders the vendor holds, the most it can start a week, and its unit cost as a share of
+# Amazon's cost price.
+SUPPLY_WEEKS_ON_HAND = 4
+SUPPLY_CAPACITY_WEEKS = 8
 SUPPLY_COST_SHARE = 0.6
-# The most the vendor can start a week, in weeks of Amazon's average order.
-SUPPLY_CAPACITY_WEEKS = 6
 # The simulated vendor deployed vendorcast this many weeks ago: the backfill ran then, the weekly schedules since.
 # Amazon's forecast report serves only the current forecast, so the comparison with it needs the snapshots those
 # weekly runs took before the last backtest window's origin (HORIZON weeks before the forecast's).
@@ -131,11 +131,11 @@ def _curated_table(pipeline: LocalPipeline, name: str) -> pa.Table:
 
 
 def write_example_supply_inputs(lake: LakeStorage, items: pa.Table, as_of: date) -> dict[str, Any]:
-    """The vendor's own supply file, made from what the lake shows of its ASINs (curated purchase_order_items):
-    on hand SUPPLY_WEEKS_ON_HAND weeks of Amazon's average weekly order of the last 8 weeks, a lead time from
-    SUPPLY_LEAD_TIMES, lots (and a minimum) of a case, a weekly capacity, a unit cost below Amazon's cost price and a
-    shortage cost of the lost margin plus a tenth of the price for chargebacks; for two ASINs of three, and one row
-    with a typo. Returns what was written."""
+    """The vendor's own supply file, made from what the lake shows of its ASINs (curated purchase_order_items): on
+    hand SUPPLY_WEEKS_ON_HAND weeks of Amazon's average weekly order of the last 8 weeks, a lot (a case) in
+    production ready next week, a lead time from SUPPLY_LEAD_TIMES, lots and a minimum of a case, a weekly capacity,
+    and for two ASINs of three a unit cost below Amazon's cost price, a holding cost rate and a shortage cost of the
+    lost margin plus a tenth of the price for chargebacks; one row has a typo. Returns what was written."""
     lines = items.to_pandas()
     lines["order_date"] = pd.to_datetime(lines["order_date"], utc=True)
     recent = lines[lines["order_date"] >= pd.Timestamp(as_of, tz="UTC") - pd.Timedelta(weeks=8)]
@@ -143,23 +143,23 @@ def write_example_supply_inputs(lake: LakeStorage, items: pa.Table, as_of: date)
     # Amazon's cost price (what the vendor is paid a unit) and case pack; 10 and 1 where the lines lack them.
     price = lines.groupby("asin")["net_cost"].median().fillna(10.0)
     case = lines.groupby("asin")["unit_size"].max().fillna(1)
-    asins = sorted(set(lines["asin"]))
     rows = []
-    for index, asin in enumerate(asins):
-        if index % 3 == 2:
-            continue
-        cost = round(SUPPLY_COST_SHARE * float(price[asin]), 2)
-        rows.append({
-            "asin": asin, "on_hand_units": round(SUPPLY_WEEKS_ON_HAND * float(weekly.get(asin, 0.0))),
-            "on_hand_as_of": as_of.isoformat(), "lead_time_weeks": str(SUPPLY_LEAD_TIMES[index % 3]),
-            "lot_size": int(case[asin]), "min_order_units": int(case[asin]),
-            "weekly_capacity_units": max(int(case[asin]), round(SUPPLY_CAPACITY_WEEKS * float(weekly.get(asin, 0.0)))),
-            "unit_cost": cost, "holding_cost_rate": 0.25,
-            "shortage_cost": round(float(price[asin]) * 1.1 - cost, 2)})
+    for index, asin in enumerate(sorted(set(lines["asin"]))):
+        lot, orders = int(case[asin]), float(weekly.get(asin, 0.0))
+        row = {"asin": asin, "on_hand_units": round(SUPPLY_WEEKS_ON_HAND * orders), "on_hand_as_of": as_of.isoformat(),
+               "in_production_units": lot, "in_production_ready": (as_of + timedelta(weeks=1)).isoformat(),
+               "lead_time_weeks": str(SUPPLY_LEAD_TIMES[index % 3]), "lot_size": lot, "min_order_units": lot,
+               "weekly_capacity_units": max(lot, round(SUPPLY_CAPACITY_WEEKS * orders)),
+               "unit_cost": "", "holding_cost_rate": "", "shortage_cost": ""}
+        if index % 3 != 2:
+            cost = round(SUPPLY_COST_SHARE * float(price[asin]), 2)
+            row |= {"unit_cost": cost, "holding_cost_rate": 0.25,
+                    "shortage_cost": round(float(price[asin]) * 1.1 - cost, 2)}
+        rows.append(row)
     if rows:
         rows[-1]["lead_time_weeks"] = "six"  # the typo
     lake.write_bytes(SUPPLY_INPUTS_KEY, pd.DataFrame(rows).to_csv(index=False).encode())
-    return {"key": SUPPLY_INPUTS_KEY, "rows": len(rows), "asins": len(asins)}
+    return {"key": SUPPLY_INPUTS_KEY, "rows": len(rows)}
 
 
 def _supply_plan_summary(plan: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:

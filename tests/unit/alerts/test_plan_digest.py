@@ -75,7 +75,7 @@ def test_the_digest_takes_the_decision_week_and_the_advice(result: PlanResult) -
     assert digest.problems == ["inputs/supply/stock.csv row 7: lead_time_weeks: 'abc' is not a number"]
     summary = plan_summary(digest)
     assert summary["asins_below_target"] == 2 and summary["input_problems"] == 1
-    assert summary["origin"] == "2026-11-29" and summary["below_target_asins"] == ["B0KETTLE01", "B0MUG00001"]
+    assert summary["origin"] == "2026-11-29" and summary["units_to_confirm"] == 144.0
     # Only the kettle is under a lower target.
     assert [b.asin for b in plan_digest(result, PlanningSettings(fill_rate_target=0.85), RUN).below_target] == [
         "B0KETTLE01"]
