@@ -48,7 +48,7 @@ INPUT_FIELDS = (*KEY_FIELDS, *STOCK_FIELDS, *DEFAULTED_FIELDS)
 PO_LINE_COLUMNS = ("account", "marketplace_id", "purchase_order_number", "item_sequence_number", "asin",
                    "vendor_sku", "ship_to", "order_date", "window_start", "window_end", "unit_size",
                    "confirmation_status", "ordered_units", "accepted_units", "received_units", "units_to_deliver",
-                   "is_open", "lead_time_days")
+                   "is_open", "lead_time_days", "last_receive_date")
 # PlanningInputs.amazon_position: Amazon's side of each ASIN at the origin.
 AMAZON_POSITION_COLUMNS = ("account", "marketplace_id", "asin", "amazon_on_hand_units", "amazon_open_po_units",
                            "amazon_lead_time_weeks", "case_pack", "amazon_cover_weeks")

@@ -49,7 +49,7 @@ SUPPLY_PLAN_COLUMNS = ("account", "marketplace_id", "asin", "vendor_sku", "week_
                        "defaults_used", "reason")
 PO_ADVICE_COLUMNS = ("account", "marketplace_id", "purchase_order_number", "asin", "vendor_sku", "ship_to_party_id",
                      "order_date", "window_start", "window_end", "ordered_units", "confirm_units", "available_units",
-                     "shortfall_units", "reason")
+                     "shortfall_units", "reason", "item_sequence_number")
 SERIES_KEY = ["account", "marketplace_id", "asin"]
 
 
@@ -190,9 +190,38 @@ def _fmt(units: float) -> str:
     return f"{units:,.0f}"
 
 
-def _reason(level: float, weeks: int, up_to: float, on_hand: float, in_production: float, committed: float,
+@dataclass(frozen=True)
+class VendorStock:
+    """The vendor's finished goods at the origin: its count, less what Amazon received between the count's date and
+    the origin (shipped from that stock since)."""
+
+    units: float
+    counted: float
+    as_of: date | None
+    shipped_since: float
+
+    def describe(self) -> str:
+        if not self.shipped_since:
+            return f"{_fmt(self.units)} on hand"
+        return (f"{_fmt(self.units)} on hand ({_fmt(self.counted)} counted on {self.as_of}, less "
+                f"{_fmt(self.shipped_since)} Amazon received since)")
+
+
+def vendor_stock(vendor: pd.Series, lines: pd.DataFrame, origin: date) -> VendorStock:
+    """The vendor's on hand at the origin (see VendorStock)."""
+    counted = float(vendor["on_hand_units"])
+    as_of = vendor["on_hand_as_of"]
+    if as_of is None or pd.isna(as_of) or pd.Timestamp(as_of) >= pd.Timestamp(origin) or lines.empty:
+        return VendorStock(counted, counted, None, 0.0)
+    received = pd.to_datetime(lines["last_receive_date"], utc=True).dt.tz_localize(None)
+    since = (received >= pd.Timestamp(as_of)) & (received < pd.Timestamp(origin))
+    shipped = float(lines.loc[since, "received_units"].fillna(0).sum())
+    return VendorStock(max(counted - shipped, 0.0), counted, pd.Timestamp(as_of).date(), shipped)
+
+
+def _reason(level: float, weeks: int, up_to: float, stock: VendorStock, in_production: float, committed: float,
             need: float, start: float, lot: float, minimum: float, capacity: float | None) -> str:
-    position = f"{_fmt(on_hand)} on hand, {_fmt(in_production)} in production"
+    position = f"{stock.describe()}, {_fmt(in_production)} in production"
     if committed:
         position += f", {_fmt(committed)} owed on open POs"
     text = f"Amazon's P{round(level * 100)} over the next {weeks} weeks is {_fmt(up_to)} units; {position}: "
@@ -219,15 +248,15 @@ def _arrival_week(vendor: pd.Series, origin: date, lead: int, weeks: int) -> int
     return int(min(max((pd.Timestamp(ready) - pd.Timestamp(origin)).days // 7, 0), weeks - 1))
 
 
-def _plan_series(key: tuple[str, str, str], vendor: pd.Series, paths: np.ndarray, committed: float,
-                 settings: PlanningSettings, origin: date) -> list[dict]:
+def _plan_series(key: tuple[str, str, str], vendor: pd.Series, stock: VendorStock, paths: np.ndarray,
+                 committed: float, settings: PlanningSettings, origin: date) -> list[dict]:
     horizon = settings.horizon_weeks
     lead = int(vendor["lead_time_weeks"])
     review = settings.review_weeks
     ratio = critical_ratio(vendor["shortage_cost"], vendor["unit_cost"], vendor["holding_cost_rate"])
     lot, minimum = float(vendor["lot_size"]), float(vendor["min_order_units"])
     capacity = None if pd.isna(vendor["weekly_capacity_units"]) else float(vendor["weekly_capacity_units"])
-    on_hand, in_production = float(vendor["on_hand_units"]), float(vendor["in_production_units"])
+    on_hand, in_production = stock.units, float(vendor["in_production_units"])
     span = paths.shape[1]
     arrivals = np.zeros(span + lead + 1)
     arrivals[_arrival_week(vendor, origin, lead, span)] += in_production
@@ -250,7 +279,7 @@ def _plan_series(key: tuple[str, str, str], vendor: pd.Series, paths: np.ndarray
         up_to, position_then, need = levels[week]
         week_start = origin + timedelta(weeks=week)
         if week == 0:
-            reason = _reason(ratio, lead + review, up_to, on_hand, in_production, committed, need, starts[0], lot,
+            reason = _reason(ratio, lead + review, up_to, stock, in_production, committed, need, starts[0], lot,
                              minimum, capacity)
         else:
             reason = (f"projection: start {_fmt(starts[week])} if Amazon orders as expected until then"
@@ -269,37 +298,45 @@ def _plan_series(key: tuple[str, str, str], vendor: pd.Series, paths: np.ndarray
     return rows
 
 
-def _advise(key: tuple[str, str, str], vendor: pd.Series, open_lines: pd.DataFrame, origin: date,
-            weeks: int) -> list[dict]:
+def _advise(key: tuple[str, str, str], vendor: pd.Series, stock: VendorStock, open_lines: pd.DataFrame,
+            origin: date, weeks: int) -> list[dict]:
     """Confirmations for the ASIN's open lines from the vendor's stock by each line's window: on hand now, plus
     production that is ready by then (units started now arrive only after the lead time)."""
     if open_lines.empty:
         return []
     lead = int(vendor["lead_time_weeks"])
     supply = np.zeros(weeks)
-    supply[0] = float(vendor["on_hand_units"])
+    supply[0] = stock.units
     supply[_arrival_week(vendor, origin, lead, weeks)] += float(vendor["in_production_units"])
     supply_by_week = np.cumsum(supply)
-    received = open_lines["received_units"].fillna(0).to_numpy(dtype=float)
+    # Units received before the origin are in; a receipt on or after it (a past origin) had not happened yet.
+    received_at = pd.to_datetime(open_lines["last_receive_date"], utc=True)
+    received = np.where((received_at < pd.Timestamp(origin, tz="UTC")).to_numpy(),
+                        open_lines["received_units"].fillna(0).to_numpy(dtype=float), 0.0)
     ordered = open_lines["ordered_units"].to_numpy(dtype=float)
+    case = open_lines["unit_size"].fillna(1).to_numpy(dtype=float)
     due = _week_index(origin, open_lines["window_end"])
-    confirm, available = allocate_confirmations(np.maximum(ordered - received, 0), due,
-                                                open_lines["unit_size"].fillna(1).to_numpy(dtype=float),
-                                                supply_by_week)
+    confirm, available = allocate_confirmations(np.maximum(ordered - received, 0), due, case, supply_by_week)
     rows = []
     for i, line in enumerate(open_lines.to_dict("records")):
         confirmed = received[i] + confirm[i]
         short = ordered[i] - confirmed
         by = pd.Timestamp(line["window_end"]).date().isoformat()
-        reason = (f"confirm all {_fmt(ordered[i])}: stock covers it by {by}" if short <= 0 else
-                  f"confirm {_fmt(confirmed)} of {_fmt(ordered[i])}: only {_fmt(available[i])} left for it by {by} "
-                  "after earlier windows")
+        if short <= 0:
+            reason = f"confirm all {_fmt(ordered[i])}: stock covers it by {by}"
+        elif available[i] <= 0:
+            reason = (f"confirm {_fmt(confirmed)} of {_fmt(ordered[i])}: no stock left for it by {by} "
+                      f"({_fmt(supply_by_week[min(due[i], weeks - 1)])} by then, earlier windows first)")
+        else:
+            reason = f"confirm {_fmt(confirmed)} of {_fmt(ordered[i])}: {_fmt(available[i])} left for it by {by}"
+            reason += f" (whole cases of {_fmt(case[i])})" if confirm[i] < available[i] else " after earlier windows"
         rows.append({
             "account": key[0], "marketplace_id": key[1], "purchase_order_number": line["purchase_order_number"],
             "asin": key[2], "vendor_sku": line["vendor_sku"], "ship_to_party_id": line["ship_to"],
             "order_date": pd.Timestamp(line["order_date"]).date(), "window_start": line["window_start"],
             "window_end": line["window_end"], "ordered_units": ordered[i], "confirm_units": confirmed,
             "available_units": float(available[i]), "shortfall_units": max(short, 0.0), "reason": reason,
+            "item_sequence_number": line["item_sequence_number"],
         })
     return rows
 
@@ -376,12 +413,13 @@ def plan_supply(inputs: PlanningInputs, settings: PlanningSettings) -> PlanResul
                                 "method": method})
         opened = grouped.open(key)
         committed = float(opened["units_to_deliver"].sum()) if not opened.empty else 0.0
-        supply_plan += _plan_series(key, vendor, paths, committed, settings, origin)
-        po_advice += _advise(key, vendor, opened, origin, weeks)
+        stock = vendor_stock(vendor, grouped.lines.get(key, grouped.empty_lines), origin)
+        supply_plan += _plan_series(key, vendor, stock, paths, committed, settings, origin)
+        po_advice += _advise(key, vendor, stock, opened, origin, weeks)
     return PlanResult(pd.DataFrame(po_forecast, columns=list(PO_FORECAST_COLUMNS)),
                       pd.DataFrame(supply_plan, columns=list(SUPPLY_PLAN_COLUMNS)),
                       pd.DataFrame(po_advice, columns=list(PO_ADVICE_COLUMNS)), problems)
 
 
-__all__ = ["PO_ADVICE_COLUMNS", "PO_FORECAST_COLUMNS", "SUPPLY_PLAN_COLUMNS", "PlanResult", "forecast_sell_in",
-           "plan_supply", "sell_in_paths"]
+__all__ = ["PO_ADVICE_COLUMNS", "PO_FORECAST_COLUMNS", "SUPPLY_PLAN_COLUMNS", "PlanResult", "VendorStock",
+           "forecast_sell_in", "plan_supply", "sell_in_paths", "vendor_stock"]
