@@ -134,7 +134,8 @@ def _plan_decisions(f: _Fields) -> Any:
 
 
 def _po_advice(f: _Fields) -> Any:
-    return _row_table(f, ["risk", "purchase_order_number", "asin", "account", "marketplace_id", "ship_to_party_id",
+    return _row_table(f, ["risk", "purchase_order_number", "item_sequence_number", "asin", "account",
+                          "marketplace_id", "ship_to_party_id",
                           "window_end", "days_left", "ordered_units", "confirm_units", "shortfall_units", "reason"],
                       sort_by="shortfall_units")
 

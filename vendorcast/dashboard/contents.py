@@ -128,7 +128,8 @@ _COLUMNS: dict[str, str] = {
                              "lead_time_weeks:INTEGER inventory_position_units:DECIMAL order_up_to_units:DECIMAL "
                              "expected_orders_units:DECIMAL expected_fill_rate:DECIMAL defaults_used:STRING "
                              "reason:STRING",
-    "po_advice": "account:STRING marketplace_id:STRING purchase_order_number:STRING asin:STRING "
+    "po_advice": "account:STRING marketplace_id:STRING purchase_order_number:STRING item_sequence_number:STRING "
+                 "asin:STRING "
                  "ship_to_party_id:STRING window_end:DATETIME days_left:INTEGER risk:STRING ordered_units:DECIMAL "
                  "confirm_units:DECIMAL shortfall_units:DECIMAL reason:STRING",
     "otif_weekly": "account:STRING marketplace_id:STRING week_start:DATETIME lines:INTEGER ordered_units:INTEGER "

@@ -263,14 +263,15 @@ def plan_decisions(rows: pd.DataFrame) -> list[list[str]]:
             for r in ordered.head(TABLE_ROWS).itertuples()]
 
 
-PO_ADVICE_COLUMNS = ("risk", "PO", "ASIN", "account", "marketplace", "ship to", "due", "days left", "ordered",
+PO_ADVICE_COLUMNS = ("risk", "PO", "line", "ASIN", "account", "marketplace", "ship to", "due", "days left", "ordered",
                      "confirm", "short", "why")
 
 
 def po_advice(rows: pd.DataFrame) -> list[list[str]]:
     """The advice for the open lines: the largest shortfall first, then the most urgent."""
     ordered = rows.sort_values(["shortfall_units", "days_left"], ascending=[False, True], na_position="last")
-    return [[_text(r.risk).replace("_", " "), r.purchase_order_number, r.asin, r.account, r.marketplace_id,
+    return [[_text(r.risk).replace("_", " "), r.purchase_order_number, r.item_sequence_number, r.asin, r.account,
+             r.marketplace_id,
              _text(r.ship_to_party_id), _minute(r.window_end), "" if pd.isna(r.days_left) else str(int(r.days_left)),
              _count(r.ordered_units), _count(r.confirm_units), _count(r.shortfall_units), _text(r.reason)]
             for r in ordered.head(TABLE_ROWS).itertuples()]

@@ -269,12 +269,13 @@ PO_ADVICE = ForecastTable(
     name="po_advice",
     description="What to confirm on each open purchase-order line: the units that can ship in full within the "
                 "line's window from the vendor's stock, and the shortfall.",
-    grain="one row per run, account, marketplace, purchase order and ASIN",
-    business_key=("run_id", "account", "marketplace_id", "purchase_order_number", "asin"),
+    grain="one row per run, account, marketplace and open purchase-order line",
+    business_key=("run_id", "account", "marketplace_id", "purchase_order_number", "item_sequence_number"),
     partition_columns=(_ORIGIN,),
     columns=(
         _RUN_ID, _GENERATED_AT, _ACCOUNT, _MARKETPLACE,
         Column("purchase_order_number", "string", "Amazon's purchase order number."),
+        Column("item_sequence_number", "string", "The line's number on the purchase order."),
         _ASIN, _VENDOR_SKU,
         Column("ship_to_party_id", "string", "The fulfilment center the line ships to."),
         Column("order_date", "date", "When Amazon placed the order."),

@@ -40,7 +40,8 @@ def _plan_row(asin: str, horizon: int, start: float, fill: float, defaults: str 
 
 
 def _advice(po: str, asin: str, ordered: float, confirm: float) -> dict:
-    return {"account": "acme-us", "marketplace_id": "ATVPDKIKX0DER", "purchase_order_number": po, "asin": asin,
+    return {"account": "acme-us", "marketplace_id": "ATVPDKIKX0DER", "purchase_order_number": po,
+            "item_sequence_number": "1" if asin == "B0KETTLE01" else "2", "asin": asin,
             "vendor_sku": None, "ship_to_party_id": "ABE8", "order_date": ORIGIN, "window_start": None,
             "window_end": None, "ordered_units": ordered, "confirm_units": confirm, "available_units": confirm,
             "shortfall_units": ordered - confirm, "reason": f"{confirm:.0f} can ship in full"}

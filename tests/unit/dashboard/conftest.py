@@ -268,11 +268,12 @@ def supply_plan_rows() -> list[dict[str, Any]]:
 
 def po_advice_rows() -> list[dict[str, Any]]:
     return [{"run_id": R2[0], "forecast_origin": week(R2[1]), "account": PO_ACCOUNT, "marketplace_id": PO_MARKET,
-             "purchase_order_number": po, "asin": asin, "ship_to_party_id": "FRA7", "ordered_units": ordered,
-             "confirm_units": confirm, "available_units": confirm, "shortfall_units": ordered - confirm,
-             "reason": f"confirm {confirm:.0f}"}
-            for po, asin, ordered, confirm in (("P0000001", TOASTER, 50.0, 50.0), ("P0000002", KETTLE, 60.0, 40.0),
-                                               ("P0000002", MUG, 30.0, 30.0))]
+             "purchase_order_number": po, "item_sequence_number": line, "asin": asin, "ship_to_party_id": "FRA7",
+             "ordered_units": ordered, "confirm_units": confirm, "available_units": confirm,
+             "shortfall_units": ordered - confirm, "reason": f"confirm {confirm:.0f}"}
+            for po, line, asin, ordered, confirm in (("P0000001", "2", TOASTER, 50.0, 50.0),
+                                                     ("P0000002", "1", KETTLE, 60.0, 40.0),
+                                                     ("P0000002", "2", MUG, 30.0, 30.0))]
 
 
 def build_fixture_lake(root: Path, purchase_orders: bool = True) -> Path:

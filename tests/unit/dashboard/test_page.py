@@ -143,8 +143,9 @@ def test_the_plan_section_shows_the_latest_plan_by_week_its_decisions_and_the_po
         (fx.KETTLE, "Electric Kettle 1.7 L", "600", str(fx.week(62)), "80.0%", ""),
         (fx.TOASTER, "", "0", str(fx.week(62)), "100.0%", "unit_cost")]
     # P1 closed since the plan: its advice is not shown; the largest shortfall first.
-    assert [(r[0], r[1], r[2], r[8], r[9], r[10]) for r in rows("po_advice")] == [
-        ("unconfirmed", "P0000002", fx.KETTLE, "60", "40", "20"), ("overdue", "P0000002", fx.MUG, "30", "30", "0")]
+    assert [(r[0], r[1], r[2], r[3], r[9], r[10], r[11]) for r in rows("po_advice")] == [
+        ("unconfirmed", "P0000002", "1", fx.KETTLE, "60", "40", "20"),
+        ("overdue", "P0000002", "2", fx.MUG, "30", "30", "0")]
     assert ("600 units", f"to start, plan of {fx.week(60)}") in re.findall(r"<li><b>(.*?)</b><span>(.*?)</span>", html)
 
 

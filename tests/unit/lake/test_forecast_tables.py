@@ -76,7 +76,8 @@ def test_the_plan_tables_hold_what_the_planner_makes_and_the_run(table: Forecast
 
 def test_planning_rows_type_each_column_and_refuse_a_missing_one() -> None:
     frame = pd.DataFrame([{"account": "acme-us", "marketplace_id": "ATVPDKIKX0DER", "purchase_order_number": "P1",
-                           "asin": "B0KETTLE01", "vendor_sku": None, "ship_to_party_id": "ABE8",
+                           "item_sequence_number": "1", "asin": "B0KETTLE01", "vendor_sku": None,
+                           "ship_to_party_id": "ABE8",
                            "order_date": pd.Timestamp("2026-11-30 09:00", tz="UTC"),
                            "window_start": "2026-12-03T07:00:00+00:00", "window_end": pd.Timestamp("2026-12-08 07:00"),
                            "ordered_units": 12, "confirm_units": 12.0, "available_units": 40.0,

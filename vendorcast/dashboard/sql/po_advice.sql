@@ -5,6 +5,7 @@ SELECT
     account,
     marketplace_id,
     purchase_order_number,
+    item_sequence_number,
     asin,
     ship_to_party_id,
     window_end,

@@ -1,8 +1,8 @@
--- How much of each open purchase order should we confirm? The PO advice of the latest planned run (the run
--- v_supply_plan_latest shows), for the lines still open now (v_open_purchase_orders: lines confirmed, shipped or
--- closed since the plan drop out): units ordered, to confirm (what can ship in full within the window) and short,
--- with the line's units still to deliver, days left and risk as of the latest status read. One row per account,
--- marketplace, purchase order and ASIN (several lines of one ASIN on a PO are summed; the worst risk is shown).
+-- How much of each open purchase-order line should we confirm? The PO advice of the latest planned run (the run
+-- v_supply_plan_latest shows), for the lines still open now (v_open_purchase_orders: lines received or closed
+-- since the plan drop out): units ordered, to confirm (what can ship in full within the window) and short, with the
+-- line's units still to deliver, confirmation status, days left and risk as of the latest status read. One row per
+-- account, marketplace and open purchase-order line.
 CREATE OR REPLACE VIEW v_po_advice_open AS
 WITH planned_runs AS (
     SELECT DISTINCT p.run_id, p.forecast_origin, p.generated_at
@@ -16,20 +16,6 @@ latest_run AS (
     FROM planned_runs
     ORDER BY forecast_origin DESC, generated_at DESC, run_id DESC
     LIMIT 1
-),
-open_lines AS (
-    SELECT
-        account,
-        marketplace_id,
-        purchase_order_number,
-        asin,
-        sum(units_to_deliver) AS units_to_deliver,
-        min(days_left) AS days_left,
-        min(CASE risk WHEN 'overdue' THEN 1 WHEN 'unconfirmed' THEN 2 WHEN 'due_soon' THEN 3 ELSE 4 END)
-            AS risk_rank,
-        max(as_of) AS as_of
-    FROM v_open_purchase_orders
-    GROUP BY account, marketplace_id, purchase_order_number, asin
 )
 SELECT
     a.run_id,
@@ -38,6 +24,7 @@ SELECT
     a.account,
     a.marketplace_id,
     a.purchase_order_number,
+    a.item_sequence_number,
     a.asin,
     a.vendor_sku,
     a.ship_to_party_id,
@@ -50,16 +37,16 @@ SELECT
     a.shortfall_units,
     a.confirm_units < a.ordered_units AS confirm_short,
     a.reason,
+    o.confirmation_status,
     o.units_to_deliver,
     o.days_left,
-    CASE o.risk_rank WHEN 1 THEN 'overdue' WHEN 2 THEN 'unconfirmed' WHEN 3 THEN 'due_soon' ELSE 'on_track' END
-        AS risk,
+    o.risk,
     o.as_of
 FROM po_advice AS a
 JOIN latest_run AS l
     ON l.run_id = a.run_id
-JOIN open_lines AS o
+JOIN v_open_purchase_orders AS o
     ON o.account = a.account
     AND o.marketplace_id = a.marketplace_id
     AND o.purchase_order_number = a.purchase_order_number
-    AND o.asin = a.asin
+    AND o.item_sequence_number = a.item_sequence_number

@@ -58,10 +58,11 @@ def _plan_rows(run: tuple, asin: str, start_units: float) -> list[dict]:
     } for h in range(1, HORIZON + 1)]
 
 
-def _advice(run: tuple, po: str, asin: str, ordered: float, confirm: float) -> dict:
+def _advice(run: tuple, po: str, line: str, asin: str, ordered: float, confirm: float) -> dict:
     run_id, origin, started = run[:3]
     return {"run_id": run_id, "generated_at": started, "forecast_origin": origin, "account": "acme-us",
-            "marketplace_id": "ATVPDKIKX0DER", "purchase_order_number": po, "asin": asin, "vendor_sku": f"SKU-{asin}",
+            "marketplace_id": "ATVPDKIKX0DER", "purchase_order_number": po, "item_sequence_number": line,
+            "asin": asin, "vendor_sku": f"SKU-{asin}",
             "ship_to_party_id": "ABE8", "order_date": date(2025, 6, 16), "ordered_units": ordered,
             "confirm_units": confirm, "available_units": confirm, "shortfall_units": ordered - confirm,
             "reason": f"{confirm:.0f} of {ordered:.0f}"}
@@ -87,13 +88,14 @@ def lake(purchase_order_lake: Path, tmp_path_factory: pytest.TempPathFactory, fx
         *_plan_rows(DIGEST_FAILED, po.KETTLE, 777.0),
     ])
     fx.write_table(root, PO_ADVICE, [
-        _advice(OLDER, "D0000004", po.KETTLE, 48.0, 0.0),
-        _advice(LATEST, "A0000001", po.KETTLE, 120.0, 120.0),  # PO A closed since: not shown
-        _advice(LATEST, "B0000002", po.MUG, 24.0, 24.0),
-        _advice(LATEST, "C0000003", po.TOASTER, 40.0, 30.0),
-        _advice(LATEST, "C0000003", po.KETTLE, 36.0, 36.0),
-        _advice(LATEST, "D0000004", po.KETTLE, 48.0, 48.0),
-        _advice(DIGEST_FAILED, "C0000003", po.TOASTER, 40.0, 1.0),
+        _advice(OLDER, "D0000004", "1", po.KETTLE, 48.0, 0.0),
+        _advice(LATEST, "A0000001", "1", po.KETTLE, 120.0, 120.0),  # PO A closed since: not shown
+        _advice(LATEST, "B0000002", "1", po.KETTLE, 60.0, 60.0),  # line B1 received in full since: not shown
+        _advice(LATEST, "B0000002", "2", po.MUG, 24.0, 24.0),
+        _advice(LATEST, "C0000003", "1", po.TOASTER, 40.0, 30.0),
+        _advice(LATEST, "C0000003", "2", po.KETTLE, 36.0, 36.0),
+        _advice(LATEST, "D0000004", "1", po.KETTLE, 48.0, 48.0),
+        _advice(DIGEST_FAILED, "C0000003", "1", po.TOASTER, 40.0, 1.0),
     ])
     fx.write_table(root, CATALOG_ITEMS, [{"account": "acme-us", "marketplace_id": "ATVPDKIKX0DER",
                                           "asin": po.KETTLE, "item_name": "Electric Kettle 1.7 L"}])
@@ -118,18 +120,19 @@ def test_the_plan_shown_is_the_latest_succeeded_run_that_planned(lake: LocalLake
 
 
 def test_the_advice_shown_is_the_latest_plans_for_lines_still_open(lake: LocalLake, po: ModuleType) -> None:
-    rows = {(r["purchase_order_number"], r["asin"]): r for r in select(lake, "SELECT * FROM v_po_advice_open")}
+    rows = {(r["purchase_order_number"], r["item_sequence_number"]): r
+            for r in select(lake, "SELECT * FROM v_po_advice_open")}
     assert {r["run_id"] for r in rows.values()} == {LATEST[0]}
-    # PO A closed since the plan: its advice is not shown. The open lines' risk and units come from
-    # v_open_purchase_orders as of 06-20 20:00.
-    assert {k: (r["ordered_units"], r["confirm_units"], r["shortfall_units"], r["confirm_short"],
+    # PO A closed and line B1 received since the plan: their advice is not shown. The open lines' risk and units
+    # come from v_open_purchase_orders as of 06-20 20:00.
+    assert {k: (r["asin"], r["ordered_units"], r["confirm_units"], r["shortfall_units"], r["confirm_short"],
                 r["units_to_deliver"], r["risk"]) for k, r in rows.items()} == {
-        ("B0000002", po.MUG): (24.0, 24.0, 0.0, False, 24, "overdue"),
-        ("C0000003", po.TOASTER): (40.0, 30.0, 10.0, True, 40, "unconfirmed"),
-        ("C0000003", po.KETTLE): (36.0, 36.0, 0.0, False, 36, "due_soon"),
-        ("D0000004", po.KETTLE): (48.0, 48.0, 0.0, False, 48, "on_track"),
+        ("B0000002", "2"): (po.MUG, 24.0, 24.0, 0.0, False, 24, "overdue"),
+        ("C0000003", "1"): (po.TOASTER, 40.0, 30.0, 10.0, True, 40, "unconfirmed"),
+        ("C0000003", "2"): (po.KETTLE, 36.0, 36.0, 0.0, False, 36, "due_soon"),
+        ("D0000004", "1"): (po.KETTLE, 48.0, 48.0, 0.0, False, 48, "on_track"),
     }
-    assert rows[("D0000004", po.KETTLE)]["days_left"] == 10
+    assert rows[("D0000004", "1")]["days_left"] == 10
 
 
 def test_a_run_that_failed_in_plan_keeps_its_forecast_in_v_forecast_latest(lake: LocalLake) -> None:
