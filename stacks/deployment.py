@@ -122,6 +122,7 @@ def add_vendorcast_stacks(app: App, config: VendorcastConfig, prefix: str = DEFA
     catalog = CatalogStack(app, f"{prefix}-Catalog", config=config, lake=lake, alerts=alerts, ingestion=ingestion,
                            env=env, description="vendorcast catalog watch: catalog change and data-condition alerts")
     forecasting = ForecastingStack(app, f"{prefix}-Forecast", config=config, lake=lake, alerts=alerts, env=env,
+                                   deployment_config=ingestion.deployment_config.parameter,
                                    description="vendorcast forecast: the Step Functions forecast workflow and its "
                                                "weekly start")
     monitoring = MonitoringStack(app, f"{prefix}-Monitoring", ingestion=ingestion, publishing=publishing,

@@ -1,4 +1,4 @@
-"""The forecast workflow: its five functions, container images built from one Dockerfile
+"""The forecast workflow: its six functions, container images built from one Dockerfile
 (lambdas/forecast/Dockerfile, one CMD per function), and the Step Functions state machine that runs them
 from stepfunctions/forecast.asl.json, with its logs (encrypted, kept three months) and X-Ray traces.
 
@@ -17,6 +17,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -27,9 +28,13 @@ from stacks.grants import (
     grant_list_lake,
     grant_publish_forecast_catalog,
     grant_publish_forecast_notices,
+    grant_publish_planning_catalog,
+    grant_read_deployment_config,
     grant_read_lake_zones,
+    grant_read_planning_inputs,
     grant_replace_lake_zones,
     grant_run_distributed_map,
+    grant_write_planning_tables,
 )
 from stacks.lake_storage import lake_bucket_name
 from stacks.lambda_function import (
@@ -43,6 +48,7 @@ from stacks.nag import acknowledge
 from stacks.packaging import LAMBDA_ARCHITECTURE, REPO_ROOT
 from vendorcast.resources import (
     CURATED_PREFIX,
+    ENV_CONFIG_PARAMETER,
     ENV_GLUE_DATABASE,
     ENV_LAKE_BUCKET,
     FORECAST_ALERT_TOPIC_PLACEHOLDER,
@@ -65,6 +71,9 @@ class WorkflowFunctionSpec:
     # What each step needs from the lake: the curated zone to read, the Glue catalog to publish to.
     reads_curated: bool = False
     publishes_catalog: bool = False
+    # The Plan step: reads the planning inputs and the config's [planning] section, writes only the plan's tables
+    # (not the forecast zone's working files).
+    plans: bool = False
 
 
 # Sized for the largest catalogue vendorcast plans for (docs/scale.md: 50,000 ASINs x 4 years x 5 marketplaces,
@@ -80,6 +89,9 @@ WORKFLOW_FUNCTIONS: dict[str, WorkflowFunctionSpec] = {
     "forecast_shard": WorkflowFunctionSpec(4096, Duration.minutes(15)),
     # Concatenates the shards' outputs into the three forecast tables and registers their partitions.
     "forecast_publish": WorkflowFunctionSpec(3008, Duration.minutes(10), publishes_catalog=True),
+    # The run's forecast, the PO lines and the vendor's inputs in memory (pandas), Monte Carlo paths of Amazon's
+    # orders per ASIN (a few thousand x the plan's weeks at a time); one vCPU-sized share of memory.
+    "forecast_plan": WorkflowFunctionSpec(3008, Duration.minutes(10), plans=True),
     # Writes the failed run's forecast_runs row and words the e-mail.
     "forecast_record_failure": WorkflowFunctionSpec(1024, Duration.minutes(2), publishes_catalog=True),
 }
@@ -144,17 +156,26 @@ class WorkflowFunction(Construct):
 
 class ForecastWorkflow(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, prefix: str, lake_key: kms.IKey, database: str,
-                 alert_topic: sns.ITopic, alerts_key: kms.IKey, logs_key: kms.Key) -> None:
+                 alert_topic: sns.ITopic, alerts_key: kms.IKey, logs_key: kms.Key,
+                 deployment_config: ssm.IStringParameter) -> None:
         super().__init__(scope, construct_id)
         environment = {ENV_LAKE_BUCKET: lake_bucket_name(prefix), ENV_GLUE_DATABASE: database}
         self.functions: dict[str, WorkflowFunction] = {
-            function: WorkflowFunction(self, _construct_id(function), function=function, spec=spec,
-                                       environment=environment, key=logs_key)
+            function: WorkflowFunction(
+                self, _construct_id(function), function=function, spec=spec, key=logs_key,
+                environment={**environment, **({ENV_CONFIG_PARAMETER: deployment_config.parameter_name}
+                                               if spec.plans else {})})
             for function, spec in WORKFLOW_FUNCTIONS.items()
         }
         for function, spec in WORKFLOW_FUNCTIONS.items():
             grantee = self.functions[function].function
             grant_list_lake(grantee, prefix)
+            if spec.plans:
+                grant_read_planning_inputs(grantee, prefix, lake_key)
+                grant_write_planning_tables(grantee, prefix, lake_key)
+                grant_publish_planning_catalog(grantee, database)
+                grant_read_deployment_config(grantee, deployment_config)
+                continue
             grant_replace_lake_zones(
                 grantee, prefix, lake_key, [FORECAST_PREFIX],
                 writer="The forecast workflow writes each run's shards, models and tables under {zone}/")

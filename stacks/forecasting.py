@@ -1,12 +1,14 @@
-"""Forecast: the Step Functions workflow that forecasts demand from the curated lake (its five functions,
-container images) and the small function that starts it on the weekly schedule, one run per tick. Its own
-stack: the image changes with every release of the forecasting code, the lake and alert stacks almost never."""
+"""Forecast: the Step Functions workflow that forecasts demand from the curated lake and plans supply from it (its
+six functions, container images) and the small function that starts it on the weekly schedule, one run per tick.
+Its own stack: the image changes with every release of the forecasting code, the lake and alert stacks almost
+never. The Plan step reads the deployment config's [planning] section from the ingestion stack's parameter."""
 
 from __future__ import annotations
 
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from stacks.alerts import AlertsStack
@@ -28,7 +30,7 @@ SCHEDULED_INPUT = {"trigger": "scheduled"}
 
 class ForecastingStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: VendorcastConfig, lake: LakeStorageStack,
-                 alerts: AlertsStack, **kwargs: object) -> None:
+                 alerts: AlertsStack, deployment_config: ssm.IStringParameter, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
         # The lake bucket is named, not referenced (see lake_bucket_name): deploy after its stack.
         self.add_stack_dependency(lake)
@@ -37,6 +39,7 @@ class ForecastingStack(Stack):
         self.workflow = ForecastWorkflow(
             self, "Workflow", prefix=lake.prefix, lake_key=lake.key, database=lake.database_name,
             alert_topic=alerts.alert_topic, alerts_key=alerts.key, logs_key=self.key,
+            deployment_config=deployment_config,
         )
         machine = self.workflow.state_machine
 

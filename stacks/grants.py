@@ -22,7 +22,14 @@ from stacks.encryption import grant_key_via
 from stacks.lake_storage import lake_bucket_arn, lake_object_arn, lake_objects_arn
 from stacks.ledger import IngestionTables
 from stacks.nag import acknowledge, acknowledge_wildcard_resource
-from vendorcast.resources import FORECAST_TABLE_NAMES
+from vendorcast.resources import (
+    FORECAST_PREFIX,
+    FORECAST_TABLE_NAMES,
+    LAKE_TABLE_FOLDERS,
+    PLANNING_READS,
+    PLANNING_TABLE_NAMES,
+    SUPPLY_INPUTS_PREFIX,
+)
 
 
 def _allow(grantee: iam.IGrantable, actions: Iterable[str], resources: Iterable[str]) -> None:
@@ -215,9 +222,42 @@ def grant_publish_lake_catalog(grantee: iam.IGrantable, database: str) -> None:
 def grant_publish_forecast_catalog(grantee: iam.IGrantable, database: str) -> None:
     """Create and update the forecast tables of `database` (resources.FORECAST_TABLE_NAMES, by name) and their
     partitions; the curated tables stay out of reach."""
+    _grant_publish_tables(grantee, database, FORECAST_TABLE_NAMES)
+
+
+def grant_publish_planning_catalog(grantee: iam.IGrantable, database: str) -> None:
+    """Create and update the plan's tables of `database` (resources.PLANNING_TABLE_NAMES, by name) and their
+    partitions, and no other table."""
+    _grant_publish_tables(grantee, database, PLANNING_TABLE_NAMES)
+
+
+def _grant_publish_tables(grantee: iam.IGrantable, database: str, tables: Iterable[str]) -> None:
     base = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
     _allow(grantee, PUBLISH_CATALOG_ACTIONS, [f"{base}:catalog", f"{base}:database/{database}",
-                                              *(f"{base}:table/{database}/{table}" for table in FORECAST_TABLE_NAMES)])
+                                              *(f"{base}:table/{database}/{table}" for table in tables)])
+
+
+def planning_table_folders() -> list[str]:
+    """The lake folders of the plan's tables (forecast/po_forecast, ...)."""
+    return [f"{FORECAST_PREFIX}/{table}" for table in PLANNING_TABLE_NAMES]
+
+
+def grant_read_planning_inputs(grantee: iam.IGrantable, prefix: str, key: kms.IKey) -> None:
+    """Read what a plan reads (resources.PLANNING_READS: the curated purchase orders and inventory, the forecast and
+    its runs) and the vendor's files under inputs/supply/; and look up the other tables' folders, each one key that
+    is never an object, which the local query engine probes before listing (resources.LAKE_TABLE_FOLDERS)."""
+    reads = [f"{zone}/{table}" for zone, tables in PLANNING_READS.items() for table in tables]
+    grant_read_lake_zones(grantee, prefix, key, [*reads, SUPPLY_INPUTS_PREFIX],
+                          reader="The Plan step reads the files under {zone}/")
+    probed = [f"{zone}/{table}" for zone, tables in LAKE_TABLE_FOLDERS.items() for table in tables]
+    _allow(grantee, ["s3:GetObject"], [lake_object_arn(prefix, folder) for folder in probed
+                                       if folder not in reads and folder not in planning_table_folders()])
+
+
+def grant_write_planning_tables(grantee: iam.IGrantable, prefix: str, key: kms.IKey) -> None:
+    """Write (and rewrite, on a re-run) the run's files of the plan's tables, and no other table's."""
+    grant_replace_lake_zones(grantee, prefix, key, planning_table_folders(),
+                             writer="The Plan step writes one file per run under {zone}/")
 
 
 def grant_invoke_functions(grantee: iam.IGrantable, functions: Iterable[lambda_.IFunction]) -> None:

@@ -121,6 +121,25 @@ def _stockout_risk_table(f: _Fields) -> Any:
                           "p90_demand_units", "shortfall_units", "stockout_risk"], sort_by="shortfall_units")
 
 
+def _plan_by_week(f: _Fields) -> Any:
+    return _line_chart(f, f.week("week_start"), [f.total(c) for c in (
+        "start_units", "expected_orders_units", "projected_on_hand_units")])
+
+
+def _plan_decisions(f: _Fields) -> Any:
+    return _row_table(f, ["asin", "item_name", "account", "marketplace_id", "start_units", "arrival_week_start",
+                          "lead_time_weeks", "inventory_position_units", "order_up_to_units",
+                          "expected_orders_units", "expected_fill_rate", "defaults_used", "reason"],
+                      sort_by="start_units")
+
+
+def _po_advice(f: _Fields) -> Any:
+    return _row_table(f, ["risk", "purchase_order_number", "item_sequence_number", "asin", "account",
+                          "marketplace_id", "ship_to_party_id",
+                          "window_end", "days_left", "ordered_units", "confirm_units", "shortfall_units", "reason"],
+                      sort_by="shortfall_units")
+
+
 def _otif_by_week(f: _Fields) -> Any:
     return _line_chart(f, f.week("week_start"), [f.total("otif_rate", "AVERAGE"), f.total("fill_rate", "AVERAGE")])
 
@@ -194,6 +213,9 @@ VISUAL_BUILDERS: dict[str, Callable[[_Fields], Any]] = {
     "fan_chart": _fan_chart,
     "stockout_risk_counts": _stockout_risk_counts,
     "stockout_risk_table": _stockout_risk_table,
+    "plan_by_week": _plan_by_week,
+    "plan_decisions": _plan_decisions,
+    "po_advice": _po_advice,
     "otif_by_week": _otif_by_week,
     "otif_worst_asins": _otif_worst_asins,
     "open_po_risk": _open_po_risk,

@@ -156,9 +156,24 @@ FORECAST_FUNCTION_PLACEHOLDERS = {
     "forecast_train": "TrainFunctionArn",
     "forecast_shard": "ForecastShardFunctionArn",
     "forecast_publish": "PublishFunctionArn",
+    "forecast_plan": "PlanFunctionArn",
     "forecast_record_failure": "RecordFailureFunctionArn",
 }
 FORECAST_ALERT_TOPIC_PLACEHOLDER = "AlertTopicArn"
 ENV_FORECAST_STATE_MACHINE_ARN = "VENDORCAST_FORECAST_STATE_MACHINE_ARN"  # what the scheduled starter starts
-# The Glue tables the workflow publishes (vendorcast.lake.forecast_tables): its only grant in the catalog.
+# The Glue tables the workflow publishes (vendorcast.lake.forecast_tables): Publish's and RecordFailure's only grant
+# in the catalog; Plan's tables are Plan's only grant.
 FORECAST_TABLE_NAMES = ("forecast", "forecast_accuracy", "forecast_runs")
+PLANNING_TABLE_NAMES = ("po_forecast", "supply_plan", "po_advice")
+# What the Plan step reads (vendorcast.lake.planning_inputs), by zone: its only read grants in the lake, besides the
+# vendor's files under SUPPLY_INPUTS_PREFIX.
+PLANNING_READS = {CURATED_PREFIX: ("purchase_order_items", "purchase_orders", "vendor_inventory"),
+                  FORECAST_PREFIX: ("forecast", "forecast_runs")}
+# Every table folder of the lake's contracts (vendorcast.lake.tables, vendorcast.lake.forecast_tables), by zone: the
+# local query engine the Plan step reads through (vendorcast.lake.query) looks each folder up as an object before
+# listing it, and S3 answers that lookup only to a caller that may read the key.
+LAKE_TABLE_FOLDERS = {
+    CURATED_PREFIX: ("vendor_sales", "vendor_traffic", "vendor_inventory", "vendor_net_ppm", "amazon_forecast",
+                     "catalog_items", "catalog_changes", "demand_weekly", "purchase_orders", "purchase_order_items"),
+    FORECAST_PREFIX: (*FORECAST_TABLE_NAMES, *PLANNING_TABLE_NAMES),
+}

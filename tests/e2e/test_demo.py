@@ -1,6 +1,7 @@
 """`vendorcast demo` end to end at a small size with heavy faults: every window lands and reconciles with the
 emulator's truth, the lake is published, the catalog watch mails its alerts, the forecast workflow runs from its
-ASL, and the outputs (vendorcast.duckdb, dashboard.html, outbox/*.eml, summary.json) answer what the summary says."""
+ASL with its Plan step (on the demo's supply file), and the outputs (vendorcast.duckdb, dashboard.html, outbox/*.eml,
+summary.json) answer what the summary says."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import duckdb
 import pytest
 
 from vendorcast.config import default_reports
-from vendorcast.local.demo import DEMO_EMAIL, DEPLOYED_WEEKS, EXAMPLE_QUERIES
+from vendorcast.local.demo import DEMO_EMAIL, DEPLOYED_WEEKS, EXAMPLE_QUERIES, SUPPLY_INPUTS_KEY
 from vendorcast.reports.windows import plan_report_windows
 from vendorcast.vocabulary.report_catalogue import ReportPeriod
 
@@ -77,7 +78,8 @@ def test_the_example_queries_answer_on_vendorcast_duckdb(demo) -> None:
 def test_the_summary_holds_the_forecast_accuracy(demo) -> None:
     _, summary, stdout = demo
     forecast = summary["forecast"]
-    assert forecast["states"][-2:] == ["Publish", "NotifySuccess"]
+    assert forecast["states"][forecast["states"].index("Publish"):][:3] == ["Publish", "Plan", "NotifySuccess"]
+    assert forecast["states"][-1] == "Succeeded"
     assert forecast["wql_mean"] > 0 and forecast["seasonal_naive_wql_mean"] > 0
     assert 0 < forecast["coverage_p10_p90"] <= 1
     assert "vs seasonal naive" in stdout and "vs Amazon's forecast" in stdout
@@ -119,6 +121,32 @@ def test_the_outbox_has_the_alerts_and_the_forecast_summary(demo) -> None:
     assert len(emails) >= watch["digests"] + 1, "each catalog digest and the forecast summary mailed"
     if watch["changes_alerted"]:
         assert any("vendorcast forecast" not in s for s in subjects), "the catalog changes were mailed"
+
+
+def test_the_plan_and_the_po_advice_are_in_the_summary_the_lake_and_the_dashboard(demo) -> None:
+    output, summary, stdout = demo
+    plan = summary["supply_plan"]
+    assert plan["asins_planned"] == summary["forecast"]["items_forecast"]
+    assert plan["units_to_start_this_week"] >= 0 and 0 <= plan["asins_below_target"] <= plan["asins_planned"]
+    assert 0 <= plan["units_to_confirm"] <= plan["units_ordered"]
+    # The demo's supply file: costs left to the defaults for one ASIN of three, one row with a typo, reported.
+    assert plan["supply_inputs"]["key"] == SUPPLY_INPUTS_KEY and (output / "lake" / SUPPLY_INPUTS_KEY).is_file()
+    assert plan["input_problems"] == 1
+    assert 0 < plan["asins_on_config_defaults"] < plan["asins_planned"]
+    with duckdb.connect(str(output / "vendorcast.duckdb"), read_only=True) as db:
+        decisions = db.execute("SELECT count(*), sum(start_units) FROM v_supply_plan_latest "
+                               "WHERE horizon = 1").fetchone()
+        advice = db.execute("SELECT count(*) FROM po_advice").fetchone()[0]
+    assert decisions[0] == plan["asins_planned"] and decisions[1] == pytest.approx(plan["units_to_start_this_week"])
+    assert advice == plan["open_lines_advised"]
+    assert "Supply plan of" in stdout
+    page = (output / "dashboard.html").read_text()
+    assert 'id="plan_decisions"' in page and 'id="po_advice"' in page
+    digests = [m for m in (message_from_bytes(p.read_bytes(), policy=default_policy)
+                           for p in (output / "outbox").glob("*.eml"))
+               if str(m["Subject"]).startswith("vendorcast plan ")]
+    (digest,) = digests
+    assert "row" in digest.get_content() and SUPPLY_INPUTS_KEY in digest.get_content()
 
 
 def test_amazons_purchase_orders_land_and_reconcile_despite_heavy_faults(demo) -> None:

@@ -1,7 +1,8 @@
 """The forecast stack's template: the state machine from stepfunctions/forecast.asl.json with every placeholder
 filled by the right resource, bounded retries, a catch and a timeout on every task, the Map's concurrency and
-its distributed branch, five container-image functions from one image, the weekly start, what each role may
-do, the encrypted execution logs; and that the image needs no Docker until deploy."""
+its distributed branch, six container-image functions from one image, the weekly start, what each role may
+do (the Plan step: read its inputs, write its three tables), the encrypted execution logs; and that the image needs no
+Docker until deploy."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from stacks.forecasting import SCHEDULED_INPUT
 from stacks.packaging import LAMBDA_PYTHON_VERSION, REPO_ROOT
 from tests.infra.cfn_values import grants_of, render
 from vendorcast import resources as r
-from vendorcast.lake.forecast_tables import FORECAST_TABLES
+from vendorcast.lake.forecast_tables import FORECAST_TABLES, PLANNING_TABLES
+from vendorcast.lake.tables import CURATED_TABLES
 from vendorcast.local.aws import LocalAws
 
 if TYPE_CHECKING:
@@ -30,8 +32,9 @@ if TYPE_CHECKING:
 LAMBDA_SERVICE_ERRORS = {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
                          "Lambda.TooManyRequestsException"}
 # Steps whose failure the workflow records and mails; the failure path's own tasks end in RunFailed.
-WORK_STEPS = {"Prepare": "PrepareFailed", "Train": "TrainFailed", "Publish": "PublishFailed",
-              "NotifySuccess": "NotifySuccessFailed", "ForecastShards": "ForecastShardsFailed",
+WORK_STEPS = {"Prepare": "PrepareFailed", "Train": "TrainFailed", "Publish": "PublishFailed", "Plan": "PlanFailed",
+              "NotifySuccess": "NotifySuccessFailed", "NotifyPlanDigest": "NotifyPlanDigestFailed",
+              "NotifyBelowFillTarget": "NotifyBelowFillTargetFailed", "ForecastShards": "ForecastShardsFailed",
               "ForecastShardsDistributed": "ForecastShardsFailed"}
 
 
@@ -99,7 +102,7 @@ def test_the_definition_is_the_asl_file_with_every_placeholder_filled(synthesize
 def test_every_task_retries_boundedly_and_has_a_timeout(synthesized: Synthesized) -> None:
     definition = _definition(synthesized)
     tasks = {name: state for name, state in _states(definition["States"]) if state["Type"] == "Task"}
-    assert len(tasks) == 9  # the five functions (the shard function in both Maps), three e-mails
+    assert len(tasks) == 12  # the six functions (the shard function in both Maps), five e-mails
     for name, task in tasks.items():
         assert 0 < task["TimeoutSeconds"] <= 960, name
         assert task["Retry"], name
@@ -165,9 +168,9 @@ def test_shards_run_in_a_bounded_map_distributed_for_a_large_catalogue(synthesiz
 
 
 # ----------------------------------------------------------------------------------------- the functions
-def test_five_functions_run_one_arm64_image_each_with_its_handler(synthesized: Synthesized) -> None:
+def test_six_functions_run_one_arm64_image_each_with_its_handler(synthesized: Synthesized) -> None:
     images = {k: f for k, f in _functions(synthesized).items() if f.get("PackageType") == "Image"}
-    assert len(images) == len(WORKFLOW_FUNCTIONS) == 5
+    assert len(images) == len(WORKFLOW_FUNCTIONS) == 6
     commands = {f["ImageConfig"]["Command"][0]: f for f in images.values()}
     assert set(commands) == {f"lambdas.{name}.handler.handler" for name in WORKFLOW_FUNCTIONS}
     for name, spec in WORKFLOW_FUNCTIONS.items():
@@ -184,6 +187,12 @@ def test_five_functions_run_one_arm64_image_each_with_its_handler(synthesized: S
     assert len({json.dumps(f["Code"]["ImageUri"]) for f in images.values()}) == 1
     train = commands["lambdas.forecast_train.handler.handler"]
     assert (train["MemorySize"], train["Timeout"]) == (10240, 900)
+    # Only the Plan step reads the deployment config (its [planning] section), from the ingestion stack's parameter.
+    readers = [name for name in WORKFLOW_FUNCTIONS
+               if r.ENV_CONFIG_PARAMETER in commands[f"lambdas.{name}.handler.handler"]["Environment"]["Variables"]]
+    assert readers == ["forecast_plan"]
+    parameter = commands["lambdas.forecast_plan.handler.handler"]["Environment"]["Variables"][r.ENV_CONFIG_PARAMETER]
+    assert parameter["Fn::GetStackOutput"]["StackName"] == synthesized.stacks.ingestion.stack_name
 
 
 def _image_asset(synthesized: Synthesized) -> tuple[dict[str, Any], Path]:
@@ -287,7 +296,7 @@ def test_the_state_machine_invokes_exactly_its_functions_and_mails_the_alert_top
 LAKE = "arn:aws:s3:::vendorcast-lake-<account>-<region>"
 
 
-@pytest.mark.parametrize("function", list(WORKFLOW_FUNCTIONS))
+@pytest.mark.parametrize("function", [name for name, spec in WORKFLOW_FUNCTIONS.items() if not spec.plans])
 def test_workflow_functions_read_curated_write_forecast_and_publish_only_forecast_tables(
         synthesized: Synthesized, function: str) -> None:
     spec = WORKFLOW_FUNCTIONS[function]
@@ -306,8 +315,39 @@ def test_workflow_functions_read_curated_write_forecast_and_publish_only_forecas
                 if "glue:DeleteTable" in actions or "glue:DeleteDatabase" in actions]
 
 
+def test_the_plan_step_reads_its_inputs_and_writes_only_its_three_tables(synthesized: Synthesized) -> None:
+    workflow = synthesized.stacks.forecasting.workflow
+    grants = _grants(synthesized, workflow.functions["forecast_plan"].role)
+    read_write = {"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"}
+    objects = {resource.removeprefix(f"{LAKE}/"): actions for resource, actions in grants.items()
+               if resource.startswith(f"{LAKE}/")}
+    assert {key for key, actions in objects.items() if actions == read_write} >= {
+        "forecast/po_forecast/*", "forecast/supply_plan/*", "forecast/po_advice/*"}
+    written = {key for key, actions in objects.items() if "s3:PutObject" in actions}
+    assert all(key.startswith(("forecast/po_forecast", "forecast/supply_plan", "forecast/po_advice"))
+               or key in ("forecast", "forecast_$folder$") for key in written), written
+    reads = {key for key, actions in objects.items() if actions == {"s3:GetObject"} and key.endswith("/*")}
+    assert reads == {"curated/purchase_order_items/*", "curated/purchase_orders/*", "curated/vendor_inventory/*",
+                     "forecast/forecast/*", "forecast/forecast_runs/*", f"{r.SUPPLY_INPUTS_PREFIX}/*"}
+    # Other tables: their folder's own key only (looked up before listing), never their files.
+    assert objects["curated/demand_weekly"] == {"s3:GetObject"} and "curated/demand_weekly/*" not in objects
+    assert not [key for key in objects if key.startswith(("landing", "raw", "_state", "curated/*", "forecast/*"))]
+    glue = {resource for resource, actions in grants.items() if any(a.startswith("glue:") for a in actions)}
+    base = "arn:aws:glue:<region>:<account>"
+    assert glue == {f"{base}:catalog", f"{base}:database/vendorcast_lake",
+                    *(f"{base}:table/vendorcast_lake/{table}" for table in r.PLANNING_TABLE_NAMES)}
+    assert [actions for resource, actions in grants.items() if "ssm:GetParameter" in actions] == [{"ssm:GetParameter"}]
+
+
 def test_the_catalog_grant_names_the_tables_the_workflow_publishes() -> None:
-    assert set(r.FORECAST_TABLE_NAMES) == set(FORECAST_TABLES)
+    assert set(r.FORECAST_TABLE_NAMES) | set(r.PLANNING_TABLE_NAMES) == set(FORECAST_TABLES)
+    assert set(r.PLANNING_TABLE_NAMES) == set(PLANNING_TABLES)
+
+
+def test_the_lake_folders_the_plan_step_may_look_up_are_the_contracts_tables() -> None:
+    assert set(r.LAKE_TABLE_FOLDERS[r.CURATED_PREFIX]) == set(CURATED_TABLES)
+    assert set(r.LAKE_TABLE_FOLDERS[r.FORECAST_PREFIX]) == set(FORECAST_TABLES)
+    assert all(set(tables) <= set(r.LAKE_TABLE_FOLDERS[zone]) for zone, tables in r.PLANNING_READS.items())
 
 
 def test_execution_logs_are_encrypted_kept_and_complete_and_runs_traced(synthesized: Synthesized) -> None:

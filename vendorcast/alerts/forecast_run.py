@@ -61,16 +61,24 @@ def render_run_succeeded(summary: RunSummary) -> tuple[str, str]:
     return sns_subject(subject), "\n".join(lines)
 
 
-def render_run_failed(run_id: str, failed_state: str, error: str, cause: str) -> tuple[str, str]:
-    """(subject, message) of a run that failed in `failed_state`."""
+def render_run_failed(run_id: str, failed_state: str, error: str, cause: str,
+                      forecast_published: bool = False) -> tuple[str, str]:
+    """(subject, message) of a run that failed in `failed_state`; `forecast_published` when it failed after its
+    forecast was published (in Plan): the forecast stands, the plan does not."""
     subject = f"vendorcast forecast run FAILED in {failed_state}: {error}"
+    if forecast_published:
+        kept = ("The run is recorded in forecast_runs with status FAILED. Its forecast was published before the "
+                "failure and stays the one v_forecast_latest shows; no plan was written for it, so "
+                "v_supply_plan_latest and v_po_advice_open still show the previous plan.")
+    else:
+        kept = ("The run is recorded in forecast_runs with status FAILED; the previous successful forecast stays "
+                "the one v_forecast_latest shows.")
     message = "\n".join([
         f"The vendorcast forecast run {run_id} failed in the {failed_state} step.",
         "",
         f"Error: {error}",
         f"Cause: {cause}",
         "",
-        "The run is recorded in forecast_runs with status FAILED; the previous successful forecast stays the one "
-        "v_forecast_latest shows. Runbook: docs/operations.md, 'A forecast run failed'.",
+        f"{kept} Runbook: docs/operations.md, 'A forecast run failed'.",
     ])
     return sns_subject(subject), message

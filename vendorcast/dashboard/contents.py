@@ -120,6 +120,18 @@ _COLUMNS: dict[str, str] = {
                      "lead_time_source:STRING lead_time_weeks:INTEGER protection_weeks:INTEGER "
                      "forecast_origin:DATETIME forecast_weeks:INTEGER p50_demand_units:DECIMAL "
                      "p90_demand_units:DECIMAL shortfall_units:DECIMAL stockout_risk:STRING",
+    "supply_plan_weeks": "account:STRING marketplace_id:STRING week_start:DATETIME horizon:INTEGER asins:INTEGER "
+                         "start_units:DECIMAL expected_orders_units:DECIMAL projected_on_hand_units:DECIMAL "
+                         "lowest_expected_fill_rate:DECIMAL",
+    "supply_plan_decisions": "account:STRING marketplace_id:STRING asin:STRING item_name:STRING "
+                             "forecast_origin:DATETIME start_units:DECIMAL arrival_week_start:DATETIME "
+                             "lead_time_weeks:INTEGER inventory_position_units:DECIMAL order_up_to_units:DECIMAL "
+                             "expected_orders_units:DECIMAL expected_fill_rate:DECIMAL defaults_used:STRING "
+                             "reason:STRING",
+    "po_advice": "account:STRING marketplace_id:STRING purchase_order_number:STRING item_sequence_number:STRING "
+                 "asin:STRING "
+                 "ship_to_party_id:STRING window_end:DATETIME days_left:INTEGER risk:STRING ordered_units:DECIMAL "
+                 "confirm_units:DECIMAL shortfall_units:DECIMAL reason:STRING",
     "otif_weekly": "account:STRING marketplace_id:STRING week_start:DATETIME lines:INTEGER ordered_units:INTEGER "
                    "accepted_units:INTEGER received_units:INTEGER on_time_in_full_units:INTEGER otif_rate:DECIMAL "
                    "fill_rate:DECIMAL confirmation_rate:DECIMAL",
@@ -187,6 +199,13 @@ SECTIONS: tuple[Section, ...] = (
                "stockout_risk", VisualKind.BAR_CHART),
         Visual("stockout_risk_table", "Stockout risk by ASIN", "stockout_risk", VisualKind.TABLE),
     )),
+    Section("plan", "Supply plan", (
+        Visual("plan_by_week", "The plan by week: units to start, Amazon's expected orders, projected on hand",
+               "supply_plan_weeks", VisualKind.LINE_CHART),
+        Visual("plan_decisions", "This week's decisions by ASIN: what to start and why", "supply_plan_decisions",
+               VisualKind.TABLE),
+        Visual("po_advice", "What to confirm on Amazon's open purchase-order lines", "po_advice", VisualKind.TABLE),
+    ), empty_text="No plan yet: the forecast workflow's Plan step has not written one to this lake."),
     Section("otif", "Purchase orders and OTIF", (
         Visual("otif_by_week", "On time in full and fill rate by due week", "otif_weekly", VisualKind.LINE_CHART),
         Visual("otif_worst_asins", "Lowest OTIF over the last 8 weeks, by ASIN", "otif_worst_asins",

@@ -88,6 +88,10 @@ def _facts(frames: Mapping[str, pd.DataFrame], payload: Mapping[str, Any]) -> li
         latest = runs.sort_values(["forecast_origin", "started_at"]).iloc[-1]
         facts.append(("latest forecast run", f"{latest['forecast_origin']:%Y-%m-%d} {latest['status']}"))
     facts.append(("at stockout risk (P90 over lead time)", f"{int(risk['stockout_risk'].eq(AT_RISK).sum()):,}"))
+    decisions = frames["supply_plan_decisions"]
+    if not decisions.empty:
+        facts.append((f"to start, plan of {decisions['forecast_origin'].max():%Y-%m-%d}",
+                      f"{decisions['start_units'].sum():,.0f} units"))
     otif = frames["otif_weekly"]
     if not otif.empty:
         latest = otif[otif["week_start"] == otif["week_start"].max()]

@@ -2,8 +2,8 @@
 (vendorcast.synthetic_lake, purchase orders included) published into curated tables by the real publishing SQL,
 plus forecast tables written to their contract by two plain stand-in forecasters (seasonal naive, an 8-week
 moving average, and their mean as the selected "ensemble"), each run scored by a rolling-origin backtest next to
-Amazon's snapshots. The stand-ins only give the page realistic shapes; the forecast workflow writes the real
-forecasts."""
+Amazon's snapshots, and the latest run's plan made by the real planner (vendorcast.planning, on the config's
+defaults). The stand-ins only give the page realistic shapes; the forecast workflow writes the real forecasts."""
 
 from __future__ import annotations
 
@@ -17,22 +17,29 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from vendorcast.lake.forecast_rows import planning_rows
 from vendorcast.lake.forecast_tables import (
     AMAZON_MODEL,
     FORECAST,
     FORECAST_ACCURACY,
     FORECAST_QUANTILES,
     FORECAST_RUNS,
+    PO_ADVICE,
+    PO_FORECAST,
     RUN_STATUS_FAILED,
     RUN_STATUS_SUCCEEDED,
     RUN_TRIGGER_SCHEDULED,
     SEGMENT_ALL,
+    SUPPLY_PLAN,
     ForecastTable,
 )
+from vendorcast.lake.planning_inputs import read_planning_inputs
 from vendorcast.lake.publish import publish_lake_local
 from vendorcast.lake.query import LocalLake
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.lake.tables import DEMAND_SELLING_PROGRAM, arrow_schema
+from vendorcast.planning.plan import plan_supply
+from vendorcast.planning.settings import PlanningSettings
 from vendorcast.synthetic_lake import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
 
 SEASONAL_NAIVE, MOVING_AVERAGE, ENSEMBLE = "seasonal_naive", "moving_average", "ensemble"
@@ -78,7 +85,23 @@ def build_sample_lake(directory: Path, spec: SampleLake | None = None) -> Path:
             f"p70_forecast_units, p80_forecast_units, p90_forecast_units FROM amazon_forecast "
             f"WHERE selling_program = '{DEMAND_SELLING_PROGRAM}'").to_pandas()
     write_sample_forecasts(storage, demand, amazon, spec)
+    write_sample_plan(storage)
     return directory
+
+
+def write_sample_plan(storage: LakeStorage) -> list[str]:
+    """The plan of the latest SUCCEEDED run, as the workflow's Plan step writes it; returns the keys."""
+    settings = PlanningSettings()
+    inputs = read_planning_inputs(storage, settings)
+    result = plan_supply(inputs, settings)
+    run_id, started = str(inputs.run_id), datetime.combine(inputs.origin, time(7), tzinfo=UTC)
+    keys = []
+    for table, frame in ((PO_FORECAST, result.po_forecast), (PO_ADVICE, result.po_advice),
+                         (SUPPLY_PLAN, result.supply_plan)):
+        key = f"{table.prefix}/forecast_origin={inputs.origin}/{run_id}.parquet"
+        storage.write_parquet(key, planning_rows(table, frame, run_id, started), "zstd")
+        keys.append(key)
+    return keys
 
 
 def _forecasts(demand: pd.DataFrame, origin: date, horizon: int) -> list[dict[str, Any]]:
@@ -215,4 +238,4 @@ def _write(storage: LakeStorage, table: ForecastTable, origin: date, run_id: str
     return key
 
 
-__all__ = ["SampleLake", "build_sample_lake", "write_sample_forecasts"]
+__all__ = ["SampleLake", "build_sample_lake", "write_sample_forecasts", "write_sample_plan"]

@@ -170,6 +170,10 @@ def _count(value: Any) -> str:
     return "" if value is None or pd.isna(value) else f"{round(float(value)):,}"
 
 
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
 def _day(value: Any) -> str:
     return "" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
@@ -212,6 +216,64 @@ def stockout_risk_table(risk: pd.DataFrame) -> list[list[str]]:
              _count(r.open_purchase_order_units), r.open_purchase_order_units_source or "",
              str(int(r.lead_time_weeks)), _count(r.p90_demand_units),
              _count(r.shortfall_units) if r.at_risk else "", r.stockout_risk]
+            for r in ordered.head(TABLE_ROWS).itertuples()]
+
+
+# --- the supply plan -----------------------------------------------------------------------------------------
+
+def plan_by_week(rows: pd.DataFrame) -> dict[str, Any]:
+    """Per plan week of each account and marketplace: units to start (bars), Amazon's expected orders and the
+    projected vendor on hand (lines)."""
+    traces = []
+    groups = rows.sort_values("week_start").groupby(["account", "marketplace_id"], sort=True)
+    several = groups.ngroups > 1
+    for (account, marketplace_id), group in groups:
+        suffix = f" ({account} {marketplace_id})" if several else ""
+        weeks = _values(group["week_start"])
+        traces += [
+            go.Bar(x=weeks, y=_values(group["start_units"]), name=f"units to start{suffix}",
+                   marker={"color": OURS if not several else None},
+                   customdata=_values(group["asins"]),
+                   hovertemplate="start %{y:,.0f} units (%{customdata} ASINs planned)<extra></extra>"),
+            go.Scatter(x=weeks, y=_values(group["expected_orders_units"]), name=f"Amazon's expected orders{suffix}",
+                       mode="lines+markers", line={"color": AMAZON if not several else None},
+                       hovertemplate="Amazon orders %{y:,.0f} units (mean)<extra></extra>"),
+            go.Scatter(x=weeks, y=_values(group["projected_on_hand_units"]), name=f"projected on hand{suffix}",
+                       mode="lines", line={"color": ACTUAL if not several else None, "dash": "dot"},
+                       customdata=_values(group["lowest_expected_fill_rate"]),
+                       hovertemplate="on hand %{y:,.0f} at the week's end; lowest expected fill "
+                                     "%{customdata:.0%}<extra></extra>"),
+        ]
+    return _figure(traces, hovermode="x unified", xaxis={"title": {"text": "plan week"}},
+                   yaxis={"title": {"text": "units"}, "rangemode": "tozero"})
+
+
+PLAN_DECISION_COLUMNS = ("ASIN", "item", "account", "marketplace", "start", "available from", "lead time (weeks)",
+                         "position", "order up to", "Amazon orders (week)", "expected fill", "defaults used",
+                         "why")
+
+
+def plan_decisions(rows: pd.DataFrame) -> list[list[str]]:
+    """This week's decisions: the lowest expected fill first, then the largest starts."""
+    ordered = rows.sort_values(["expected_fill_rate", "start_units"], ascending=[True, False], na_position="last")
+    return [[r.asin, _text(r.item_name), r.account, r.marketplace_id, _count(r.start_units),
+             _day(r.arrival_week_start), str(int(r.lead_time_weeks)), _count(r.inventory_position_units),
+             _count(r.order_up_to_units), _count(r.expected_orders_units), _percent(r.expected_fill_rate),
+             _text(r.defaults_used), _text(r.reason)]
+            for r in ordered.head(TABLE_ROWS).itertuples()]
+
+
+PO_ADVICE_COLUMNS = ("risk", "PO", "line", "ASIN", "account", "marketplace", "ship to", "due", "days left", "ordered",
+                     "confirm", "short", "why")
+
+
+def po_advice(rows: pd.DataFrame) -> list[list[str]]:
+    """The advice for the open lines: the largest shortfall first, then the most urgent."""
+    ordered = rows.sort_values(["shortfall_units", "days_left"], ascending=[False, True], na_position="last")
+    return [[_text(r.risk).replace("_", " "), r.purchase_order_number, r.item_sequence_number, r.asin, r.account,
+             r.marketplace_id,
+             _text(r.ship_to_party_id), _minute(r.window_end), "" if pd.isna(r.days_left) else str(int(r.days_left)),
+             _count(r.ordered_units), _count(r.confirm_units), _count(r.shortfall_units), _text(r.reason)]
             for r in ordered.head(TABLE_ROWS).itertuples()]
 
 
@@ -399,6 +461,7 @@ def ingestion_table(rows: pd.DataFrame) -> list[list[str]]:
 # The figure builders and table builders by visual id (the fan chart is built per ASIN, above).
 FIGURES: dict[str, Callable[[pd.DataFrame], dict[str, Any]]] = {
     "stockout_risk_counts": stockout_risk_counts,
+    "plan_by_week": plan_by_week,
     "otif_by_week": otif_by_week,
     "model_accuracy": model_accuracy,
     "accuracy_vs_amazon": accuracy_vs_amazon,
@@ -409,6 +472,8 @@ FIGURES: dict[str, Callable[[pd.DataFrame], dict[str, Any]]] = {
 }
 TABLES: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], list[list[str]]]]] = {
     "stockout_risk_table": (STOCKOUT_COLUMNS, stockout_risk_table),
+    "plan_decisions": (PLAN_DECISION_COLUMNS, plan_decisions),
+    "po_advice": (PO_ADVICE_COLUMNS, po_advice),
     "otif_worst_asins": (WORST_ASIN_COLUMNS, otif_worst_asins),
     "open_po_risk": (OPEN_PO_COLUMNS, open_po_risk),
     "run_table": (RUN_COLUMNS, run_table),

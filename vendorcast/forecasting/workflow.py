@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from vendorcast import resources as r
@@ -63,7 +64,8 @@ class ShardInput(BaseModel):
     shard: dict[str, int] = Field(description="{'shard': index, 'items': count}")
 
 
-def _storage() -> LakeStorage:
+def workflow_storage() -> LakeStorage:
+    """The lake bucket the stacks name (ENV_LAKE_BUCKET), as every step reads and writes it."""
     bucket = os.environ.get(r.ENV_LAKE_BUCKET)
     if not bucket:
         raise ForecastInputError(f"environment variable {r.ENV_LAKE_BUCKET} (the lake bucket) is not set")
@@ -100,7 +102,7 @@ def calendar_warnings(run: Run, marketplace_ids: list[str]) -> list[str]:
 def prepare_run(event: dict[str, Any]) -> dict[str, Any]:
     """Read the weeks before the origin from the curated lake, split the series into shards, write them."""
     request = validated(RunRequest, event, "Prepare")
-    storage = _storage()
+    storage = workflow_storage()
     inputs = read_forecast_inputs(storage, request.origin, request.horizon)
     try:
         request.settings().check_history_length(inputs.demand[WEEK].nunique(),
@@ -134,7 +136,7 @@ def train_models(event: dict[str, Any]) -> dict[str, Any]:
     random sample of POOLED_MAX_SERIES of them in a larger catalogue, chosen while reading, so memory stays
     bounded)."""
     run = validated(Run, event.get("run"), "Train")
-    files = RunFiles(_storage(), run.run_id)
+    files = RunFiles(workflow_storage(), run.run_id)
     share = min(1.0, POOLED_MAX_SERIES / max(run.series_count, 1))
     rng = np.random.default_rng(0)
     parts: dict[str, list[pd.DataFrame]] = {"demand": [], "amazon": [], "promotions": [], "series": []}
@@ -153,7 +155,7 @@ def forecast_shard(event: dict[str, Any]) -> dict[str, Any]:
     """Run the engine on one shard with the trained pooled models; write its forecast rows and accuracy sums."""
     step = validated(ShardInput, event, "ForecastShard")
     run, shard = step.run, step.shard.get("shard", -1)
-    files = RunFiles(_storage(), run.run_id)
+    files = RunFiles(workflow_storage(), run.run_id)
     amazon = files.read_shard(shard, "amazon").to_pandas()
     series = files.read_shard(shard, "series").to_pandas()
     panel = _panel(run, files.read_shard(shard, "demand").to_pandas(), amazon,
@@ -181,7 +183,7 @@ def publish_run(event: dict[str, Any]) -> dict[str, Any]:
     and return the summary the workflow e-mails."""
     run = validated(Run, event.get("run"), "Publish")
     shard_results = event.get("shards") or []
-    storage = _storage()
+    storage = workflow_storage()
     files = RunFiles(storage, run.run_id)
     shards = [s["shard"] for s in run.shards]
     series = files.read_shards(shards, "series").to_pandas()
@@ -207,7 +209,8 @@ def publish_run(event: dict[str, Any]) -> dict[str, Any]:
         input_notes=tuple(run.input_notes), warnings=tuple(warnings))
     write_run_partition(storage, catalog, FORECAST_RUNS, run.origin, run.run_id, run_row(
         run_id=run.run_id, run_trigger=run.trigger, started_at=utc(run.started_at), finished_at=datetime.now(UTC),
-        status=RUN_STATUS_SUCCEEDED, horizon=run.horizon, quantiles=",".join(f"{q:g}" for q in DEFAULT_LEVELS),
+        status=RUN_STATUS_SUCCEEDED, forecast_published=True, horizon=run.horizon,
+        quantiles=",".join(f"{q:g}" for q in DEFAULT_LEVELS),
         models=_models(run.settings()), backtest_windows=run.backtest_windows, series_count=run.series_count,
         items_forecast=summary.items_forecast, items_cold_start=summary.items_cold_start, shards=len(run.shards),
         wql_mean=summary.wql_mean, seasonal_naive_wql_mean=summary.seasonal_naive_wql_mean,
@@ -219,24 +222,44 @@ def publish_run(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_failed_run(event: dict[str, Any]) -> dict[str, Any]:
-    """Write the failed run's forecast_runs row and return the failure notice (subject and message)."""
+    """Write the failed run's forecast_runs row and return the failure notice (subject and message). A run that
+    failed after Publish (in Plan) already has its SUCCEEDED row: the FAILED row replaces it in place, keeping its
+    forecast figures and `forecast_published`, so its forecast stays the one the views show."""
     failed_state = str(event.get("failed_state") or "unknown state")
     failure = event.get("failure") or {}
     error, cause = str(failure.get("Error", "unknown error")), str(failure.get("Cause", ""))
     run_id = str(event.get("run_id") or "unknown-run")
     started_at = utc(event.get("started_at") or datetime.now(UTC))
     run_input = event.get("input") if isinstance(event.get("input"), dict) else {}
-    horizon = run_input.get("horizon")
-    storage = _storage()
-    write_run_partition(storage, GlueCatalog.from_environment(storage), FORECAST_RUNS,
-                        _failed_run_origin(run_input.get("origin"), started_at.date()), run_id, run_row(
-        run_id=run_id, run_trigger=str(run_input.get("trigger", "manual")), started_at=started_at,
-        finished_at=datetime.now(UTC), status=RUN_STATUS_FAILED, failed_state=failed_state,
-        error=f"{error}: {cause}"[:2000], horizon=horizon if isinstance(horizon, int) else None,
-        quantiles=",".join(f"{q:g}" for q in DEFAULT_LEVELS), models=_models(ForecastSettings())))
-    subject, message = render_run_failed(run_id, failed_state, error, cause)
+    storage = workflow_storage()
+    published = _published_run_row(storage, run_id)
+    failed = {"status": RUN_STATUS_FAILED, "failed_state": failed_state, "error": f"{error}: {cause}"[:2000],
+              "finished_at": datetime.now(UTC)}
+    if published is not None:
+        origin, row = published
+        row = run_row(**{**row, **failed})
+    else:
+        horizon = run_input.get("horizon")
+        origin = _failed_run_origin(run_input.get("origin"), started_at.date())
+        row = run_row(run_id=run_id, run_trigger=str(run_input.get("trigger", "manual")), started_at=started_at,
+                      forecast_published=False, horizon=horizon if isinstance(horizon, int) else None,
+                      quantiles=",".join(f"{q:g}" for q in DEFAULT_LEVELS), models=_models(ForecastSettings()),
+                      **failed)
+    write_run_partition(storage, GlueCatalog.from_environment(storage), FORECAST_RUNS, origin, run_id, row)
+    subject, message = render_run_failed(run_id, failed_state, error, cause,
+                                         forecast_published=published is not None)
     return {"run_id": run_id, "status": RUN_STATUS_FAILED, "failed_state": failed_state, "subject": subject,
             "message": message}
+
+
+def _published_run_row(storage: LakeStorage, run_id: str) -> tuple[date, dict[str, Any]] | None:
+    """The origin and forecast_runs row Publish wrote for `run_id` (its forecast was published), or None."""
+    for stored in storage.list(FORECAST_RUNS.prefix, suffix=f"/{run_id}.parquet"):
+        rows = (storage.read_parquet(stored.key) or pa.table({})).to_pylist()
+        if rows and (rows[0].get("forecast_published") or rows[0].get("status") == RUN_STATUS_SUCCEEDED):
+            partition = stored.key.removeprefix(f"{FORECAST_RUNS.prefix}/").split("/", 1)[0]
+            return date.fromisoformat(partition.removeprefix("forecast_origin=")), rows[0]
+    return None
 
 
 def _failed_run_origin(text: Any, started: date) -> date:

@@ -15,7 +15,7 @@ from vendorcast.lake.forecast_tables import (
     RUN_STATUS_SUCCEEDED,
     ForecastTable,
 )
-from vendorcast.resources import FORECAST_PREFIX, GLUE_DATABASE
+from vendorcast.resources import FORECAST_PREFIX, GLUE_DATABASE, SUPPLY_INPUTS_PREFIX
 
 FORECAST_SECTION_HEADING = "# Forecast tables"
 
@@ -32,8 +32,13 @@ the curated tables.
   account and marketplace from one origin and writes one partition per table. A re-run of an origin adds files
   beside the earlier run's; `run_id` tells them apart, nothing is overwritten.
 - **`selected`** marks the forecast to plan with (the ensemble, or the model the backtest chose for the ASIN's
-  segment); other models' rows are kept for comparison. The analyst views read selected rows of
-  `{RUN_STATUS_SUCCEEDED}` runs only.
+  segment); other models' rows are kept for comparison. The analyst views read selected rows of runs whose
+  forecast was published (`forecast_runs.forecast_published`: `{RUN_STATUS_SUCCEEDED}` runs, and runs that failed
+  later, in Plan).
+- **The plan** (`po_forecast`, `supply_plan`, `po_advice`) is written by the Plan step after Publish, from the
+  run's selected forecast, the curated purchase orders and inventory, and the vendor's own files under
+  `{SUPPLY_INPUTS_PREFIX}/` (docs/planning.md); a re-run of the same run rewrites the same objects. Views:
+  `v_supply_plan_latest`, `v_po_advice_open`.
 - **Horizons** count weeks ahead from 1, the week starting on `forecast_origin`. Weeks run Sunday to Saturday.
 - **forecast_accuracy is long**: one metric per row, so a new metric needs no schema change. Null in `account`,
   `marketplace_id`, `asin`, `backtest_window` or `horizon` means pooled over all of them. Amazon's own forecast is

@@ -1,6 +1,6 @@
 """The rows of the forecast tables (vendorcast.lake.forecast_tables) from the engine's results: forecasts and
 accuracy per account, marketplace and ASIN (joined from the run's series table, never parsed from the series id),
-and the run's own row."""
+the run's own row, and the plan's tables."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from vendorcast.lake.forecast_inputs import SERIES_ID
-from vendorcast.lake.forecast_tables import FORECAST, FORECAST_ACCURACY, FORECAST_RUNS
+from vendorcast.lake.forecast_tables import FORECAST, FORECAST_ACCURACY, FORECAST_RUNS, ForecastTable
 from vendorcast.lake.tables import UNITS_SOURCE_ORDERED
 
 
@@ -63,3 +63,18 @@ def run_row(**values: Any) -> pa.Table:
     if unknown:
         raise ValueError(f"forecast_runs has no column(s) {', '.join(sorted(unknown))}")
     return pa.Table.from_pylist([row], schema=FORECAST_RUNS.data_schema)
+
+
+def planning_rows(table: ForecastTable, frame: pd.DataFrame, run_id: str, generated_at: datetime) -> pa.Table:
+    """A plan table's rows (vendorcast.planning.plan_supply's frame, without the run's columns) with the run's id and
+    start, each column as the contract types it: dates as dates, timestamps in UTC."""
+    frame = frame.assign(run_id=run_id, generated_at=utc(generated_at))
+    for column in table.columns:
+        if column.name not in frame:
+            raise ValueError(f"{table.name} rows lack column {column.name}")
+        values = frame[column.name]
+        if column.type == "date":
+            frame[column.name] = pd.to_datetime(values).dt.date
+        elif column.type == "timestamp":
+            frame[column.name] = pd.to_datetime(values, utc=True)
+    return pa.Table.from_pandas(frame[list(table.column_names)], schema=table.data_schema, preserve_index=False)

@@ -1,6 +1,7 @@
 """The forecast table contract: the tables the forecast workflow publishes under forecast/ (forecast,
-forecast_accuracy, forecast_runs), in the same terms as the curated contract in vendorcast.lake.tables. The
-Athena views, the local query engine and docs/data-dictionary.md ("Forecast tables") follow this list.
+forecast_accuracy, forecast_runs from Publish; po_forecast, supply_plan, po_advice from Plan), in the same terms as
+the curated contract in vendorcast.lake.tables. The Athena views, the local query engine and
+docs/data-dictionary.md ("Forecast tables") follow this list.
 
 Decisions, for whoever changes this:
 - All three tables are partitioned by `forecast_origin` only (in the object key, never in the files, as for
@@ -11,6 +12,10 @@ Decisions, for whoever changes this:
   the backtest chose for the ASIN's segment). The views read only selected rows of SUCCEEDED runs.
 - forecast_accuracy is long (one metric per row), so a new metric needs no schema change; null in `account`,
   `marketplace_id`, `asin`, `backtest_window` or `horizon` means "pooled over all of them".
+- A run that fails after Publish (in Plan) is FAILED in forecast_runs, yet its forecast was published and is
+  sound: `forecast_published` says so, and the forecast views read the runs whose forecast was published (older
+  rows without the column: the SUCCEEDED ones). The planning tables of a run exist only when Plan finished; their
+  views read SUCCEEDED runs.
 """
 
 from __future__ import annotations
@@ -170,6 +175,9 @@ FORECAST_RUNS = ForecastTable(
         Column("finished_at", "timestamp", "When the run ended (UTC)."),
         Column("status", "string", " or ".join(RUN_STATUSES) + "."),
         Column("failed_state", "string", "The state that failed (null when SUCCEEDED)."),
+        Column("forecast_published", "boolean",
+               "True when the run wrote its forecast tables: a SUCCEEDED run, or one that failed after Publish (in "
+               "Plan), whose forecast stays in v_forecast_latest; false when it failed before."),
         Column("error", "string", "The failure's error and cause (null when SUCCEEDED)."),
         Column("horizon", "bigint", "Weeks forecast."),
         Column("quantiles", "string", "Quantile levels forecast, comma-separated, e.g. 0.1,0.5,0.7,0.8,0.9."),
@@ -192,7 +200,104 @@ FORECAST_RUNS = ForecastTable(
     written_by="the forecast workflow's publish step, or its Catch path for a failed run",
 )
 
-FORECAST_TABLES: dict[str, ForecastTable] = {t.name: t for t in (FORECAST, FORECAST_ACCURACY, FORECAST_RUNS)}
+_ASIN = Column("asin", "string", "Amazon Standard Identification Number.")
+_VENDOR_SKU = Column("vendor_sku", "string", "The vendor's SKU for the ASIN (from its PO lines or inputs); may be "
+                                             "null.")
+_WEEK_START = Column("week_start", "date", "Sunday the plan week starts on.")
+_WEEK_END = Column("week_end", "date", "Saturday the plan week ends on.")
+_HORIZON = Column("horizon", "bigint", "Weeks ahead: 1 for the week starting on forecast_origin.")
+_PLANNED_BY = "the forecast workflow's Plan step (stepfunctions/forecast.asl.json), after Publish"
+
+PO_FORECAST = ForecastTable(
+    name="po_forecast",
+    description="Sell-in forecast: the units Amazon will order on its purchase orders per ASIN and week, with "
+                "quantiles (docs/planning.md says how they are made).",
+    grain="one row per run, account, marketplace, ASIN and forecast week",
+    business_key=("run_id", "account", "marketplace_id", "asin", "week_start"),
+    partition_columns=(_ORIGIN,),
+    columns=(
+        _RUN_ID, _GENERATED_AT, _ACCOUNT, _MARKETPLACE, _ASIN,
+        Column("week_start", "date", "Sunday the order week starts on."),
+        Column("week_end", "date", "Saturday the order week ends on."),
+        _HORIZON,
+        Column("mean", "double", "Mean forecast of the units Amazon orders in the week."),
+        Column("p10", "double", "10th percentile of ordered units; p10 <= p50 <= ... <= p90, all >= 0."),
+        Column("p50", "double", "Median of ordered units (P50)."),
+        Column("p70", "double", "70th percentile of ordered units (P70)."),
+        Column("p80", "double", "80th percentile of ordered units (P80)."),
+        Column("p90", "double", "90th percentile of ordered units (P90)."),
+        Column("method", "string",
+               "How the week was forecast, e.g. structural (Amazon's order-up-to replayed on the sell-through "
+               "forecast), direct (on PO history) or moving_average."),
+    ),
+    written_by=_PLANNED_BY,
+)
+
+SUPPLY_PLAN = ForecastTable(
+    name="supply_plan",
+    description="The supply plan: per ASIN and plan week, the units to start (produce or order from the vendor's "
+                "supplier) and the projection behind them; week 1 is the decision to act on now, later weeks are "
+                "the projection.",
+    grain="one row per run, account, marketplace, ASIN and plan week",
+    business_key=("run_id", "account", "marketplace_id", "asin", "week_start"),
+    partition_columns=(_ORIGIN,),
+    columns=(
+        _RUN_ID, _GENERATED_AT, _ACCOUNT, _MARKETPLACE, _ASIN, _VENDOR_SKU, _WEEK_START, _WEEK_END, _HORIZON,
+        Column("start_units", "double",
+               "Units to start producing or ordering this week, honouring lot size, minimum order and capacity."),
+        Column("arrival_week_start", "date", "When the started units become available: week_start + lead time."),
+        Column("lead_time_weeks", "bigint", "The vendor's production or procurement lead time used, in weeks."),
+        Column("order_up_to_units", "double",
+               "Base-stock level: the critical-ratio quantile of Amazon's orders over lead time plus a review week."),
+        Column("inventory_position_units", "double",
+               "Vendor on hand + in production - units committed to Amazon, before this week's start."),
+        Column("projected_on_hand_units", "double", "Expected vendor on hand at the week's end."),
+        Column("expected_orders_units", "double", "Mean of the units Amazon orders in the week (po_forecast)."),
+        Column("expected_fill_rate", "double",
+               "Expected share of the week's ordered units the vendor can ship (0..1); the alert fires below "
+               "[planning] fill_rate_target."),
+        Column("critical_ratio", "double", "shortage_cost / (shortage_cost + holding cost per unit and week)."),
+        Column("unit_cost", "double", "Unit cost used."),
+        Column("holding_cost_rate", "double", "Holding cost rate used, per year, as a share of unit cost."),
+        Column("shortage_cost", "double", "Shortage cost used, per unit short (lost margin, chargebacks)."),
+        Column("defaults_used", "string",
+               "Comma-separated vendor input fields that fell back to the config's [planning] defaults; empty when "
+               "none."),
+        Column("reason", "string", "The decision in a planner's words."),
+    ),
+    written_by=_PLANNED_BY,
+)
+
+PO_ADVICE = ForecastTable(
+    name="po_advice",
+    description="What to confirm on each open purchase-order line: the units that can ship in full within the "
+                "line's window from the vendor's stock, and the shortfall.",
+    grain="one row per run, account, marketplace and open purchase-order line",
+    business_key=("run_id", "account", "marketplace_id", "purchase_order_number", "item_sequence_number"),
+    partition_columns=(_ORIGIN,),
+    columns=(
+        _RUN_ID, _GENERATED_AT, _ACCOUNT, _MARKETPLACE,
+        Column("purchase_order_number", "string", "Amazon's purchase order number."),
+        Column("item_sequence_number", "string", "The line's number on the purchase order."),
+        _ASIN, _VENDOR_SKU,
+        Column("ship_to_party_id", "string", "The fulfilment center the line ships to."),
+        Column("order_date", "date", "When Amazon placed the order."),
+        Column("window_start", "timestamp", "Start of the line's ship or delivery window (UTC)."),
+        Column("window_end", "timestamp", "End of the line's ship or delivery window (UTC)."),
+        Column("ordered_units", "double", "Units Amazon ordered on the line."),
+        Column("confirm_units", "double",
+               "Units to confirm, so that what is confirmed ships in full within the window."),
+        Column("available_units", "double", "Vendor stock allocated to this line by its window."),
+        Column("shortfall_units", "double", "ordered_units - confirm_units."),
+        Column("reason", "string", "The advice in a planner's words."),
+    ),
+    written_by=_PLANNED_BY,
+)
+
+# The Plan step's tables, in the order it writes them.
+PLANNING_TABLES: dict[str, ForecastTable] = {t.name: t for t in (PO_FORECAST, SUPPLY_PLAN, PO_ADVICE)}
+FORECAST_TABLES: dict[str, ForecastTable] = {
+    **{t.name: t for t in (FORECAST, FORECAST_ACCURACY, FORECAST_RUNS)}, **PLANNING_TABLES}
 
 
 def write_run_partition(storage: LakeStorage, catalog: GlueCatalog, table: ForecastTable, origin: date,
@@ -223,6 +328,9 @@ __all__ = [
     "FORECAST_QUANTILES",
     "FORECAST_RUNS",
     "FORECAST_TABLES",
+    "PLANNING_TABLES",
+    "PO_ADVICE",
+    "PO_FORECAST",
     "RUN_STATUSES",
     "RUN_STATUS_FAILED",
     "RUN_STATUS_SUCCEEDED",
@@ -231,6 +339,7 @@ __all__ = [
     "SEGMENT_ALL",
     "SEGMENT_ASIN",
     "SEGMENT_VS_AMAZON",
+    "SUPPLY_PLAN",
     "ForecastTable",
     "forecast_table",
     "write_run_partition",

@@ -2,8 +2,8 @@
 behind the SP-API emulator, the AWS emulator holding the lake, the functions driven as the schedules would drive
 them: the backfill on the day the vendor deployed (DEPLOYED_WEEKS ago), the weekly runs since (new weeks, Amazon's
 restatements, a snapshot of Amazon's forecast each week), the publishing job, the catalog watch's baseline and the
-day after it, the forecast workflow; then the outputs (a DuckDB database, the dashboard, the e-mails, a summary)
-and what they show."""
+day after it, the vendor's supply file under inputs/supply/, the forecast workflow with its Plan step; then the
+outputs (a DuckDB database, the dashboard, the e-mails, a summary) and what they show."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from datetime import time as day_time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.fs as pafs
@@ -52,6 +53,10 @@ EXAMPLE_QUERIES = (
     "SELECT asin, weeks_of_cover, stockout_risk FROM v_inventory_health ORDER BY weeks_of_cover LIMIT 10",
     "SELECT week_start, sum(ordered_units) AS ordered, round(sum(on_time_in_full_units) / sum(ordered_units), 3) "
     "AS otif FROM v_otif_weekly GROUP BY week_start ORDER BY week_start DESC LIMIT 8",
+    "SELECT asin, start_units, arrival_week_start, round(expected_fill_rate, 3) AS fill, reason "
+    "FROM v_supply_plan_latest WHERE horizon = 1 ORDER BY start_units DESC LIMIT 10",
+    "SELECT purchase_order_number, asin, ordered_units, confirm_units, risk FROM v_po_advice_open "
+    "ORDER BY shortfall_units DESC LIMIT 10",
 )
 DEMO_EMAIL = "planning@demo-vendor.example"
 # The catalog notifications of a subscribed app arrive on this (local) partner bus.
@@ -65,6 +70,16 @@ HORIZON = 12
 WORST_ASIN_MIN_UNITS = 50
 # The forecast workflow needs horizon x 3 backtest windows + 2 weeks of history before its origin.
 MIN_WEEKS = HORIZON * 3 + 4
+# The example supply file the demo drops into the lake, as a vendor uploads it (docs/operations.md): its own stock,
+# production and costs for every ASIN Amazon orders, costs left out for one ASIN of three (the config's [planning]
+# defaults apply, and the plan says so), and one row with a typo, which the plan digest reports.
+SUPPLY_INPUTS_KEY = f"{r.SUPPLY_INPUTS_PREFIX}/demo-vendor-stock.csv"
+SUPPLY_LEAD_TIMES = (2, 3, 6)  # weeks, by ASIN in turn
+# Weeks of Amazon's recent orders the vendor holds, the most it can start a week, and its unit cost as a share of
+# Amazon's cost price.
+SUPPLY_WEEKS_ON_HAND = 4
+SUPPLY_CAPACITY_WEEKS = 8
+SUPPLY_COST_SHARE = 0.6
 # The simulated vendor deployed vendorcast this many weeks ago: the backfill ran then, the weekly schedules since.
 # Amazon's forecast report serves only the current forecast, so the comparison with it needs the snapshots those
 # weekly runs took before the last backtest window's origin (HORIZON weeks before the forecast's).
@@ -135,6 +150,49 @@ def _curated_table(pipeline: LocalPipeline, name: str) -> pa.Table:
     lake = LakeStorage.s3(r.LAKE_BUCKET, endpoint_url=pipeline.aws.endpoint_url)
     files = [lake.path(o.key) for o in lake.list(f"{r.CURATED_PREFIX}/{name}/", ".parquet")]
     return pads.dataset(files, filesystem=lake.filesystem, format="parquet").to_table()
+
+
+def write_example_supply_inputs(lake: LakeStorage, items: pa.Table, as_of: date) -> dict[str, Any]:
+    """The vendor's own supply file, made from what the lake shows of its ASINs (curated purchase_order_items): on
+    hand SUPPLY_WEEKS_ON_HAND weeks of Amazon's average weekly order of the last 8 weeks, a lot (a case) in
+    production ready next week, a lead time from SUPPLY_LEAD_TIMES, lots and a minimum of a case, a weekly capacity,
+    and for two ASINs of three a unit cost below Amazon's cost price, a holding cost rate and a shortage cost of the
+    lost margin plus a tenth of the price for chargebacks; one row has a typo. Returns what was written."""
+    lines = items.to_pandas()
+    lines["order_date"] = pd.to_datetime(lines["order_date"], utc=True)
+    recent = lines[lines["order_date"] >= pd.Timestamp(as_of, tz="UTC") - pd.Timedelta(weeks=8)]
+    weekly = recent.groupby("asin")["ordered_units"].sum() / 8
+    # Amazon's cost price (what the vendor is paid a unit) and case pack; 10 and 1 where the lines lack them.
+    price = lines.groupby("asin")["net_cost"].median().fillna(10.0)
+    case = lines.groupby("asin")["unit_size"].max().fillna(1)
+    rows = []
+    for index, asin in enumerate(sorted(set(lines["asin"]))):
+        lot, orders = int(case[asin]), float(weekly.get(asin, 0.0))
+        row = {"asin": asin, "on_hand_units": round(SUPPLY_WEEKS_ON_HAND * orders), "on_hand_as_of": as_of.isoformat(),
+               "in_production_units": lot, "in_production_ready": (as_of + timedelta(weeks=1)).isoformat(),
+               "lead_time_weeks": str(SUPPLY_LEAD_TIMES[index % 3]), "lot_size": lot, "min_order_units": lot,
+               "weekly_capacity_units": max(lot, round(SUPPLY_CAPACITY_WEEKS * orders)),
+               "unit_cost": "", "holding_cost_rate": "", "shortage_cost": ""}
+        if index % 3 != 2:
+            cost = round(SUPPLY_COST_SHARE * float(price[asin]), 2)
+            row |= {"unit_cost": cost, "holding_cost_rate": 0.25,
+                    "shortage_cost": round(float(price[asin]) * 1.1 - cost, 2)}
+        rows.append(row)
+    if rows:
+        rows[-1]["lead_time_weeks"] = "six"  # the typo
+    lake.write_bytes(SUPPLY_INPUTS_KEY, pd.DataFrame(rows).to_csv(index=False).encode())
+    return {"key": SUPPLY_INPUTS_KEY, "rows": len(rows)}
+
+
+def _supply_plan_summary(plan: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    """The demo summary's `supply_plan`: the plan's figures (vendorcast.forecasting.plan_step.plan_summary) and
+    the supply file the demo dropped."""
+    return {"asins_planned": plan["asins_planned"], "units_to_start_this_week": plan["units_to_start"],
+            "asins_to_start": plan["asins_to_start"], "asins_below_target": plan["asins_below_target"],
+            "fill_rate_target": plan["fill_rate_target"], "open_lines_advised": plan["open_lines_advised"],
+            "units_to_confirm": plan["units_to_confirm"], "units_ordered": plan["units_ordered"],
+            "asins_on_config_defaults": plan["asins_defaulted"], "input_problems": plan["input_problems"],
+            "supply_inputs": inputs}
 
 
 def _purchase_order_summary(runs: list[dict[str, Any]], reconciliation: PurchaseOrderReconciliation,
@@ -325,17 +383,22 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
                                    for name in ("catalog_items", "catalog_changes") if name in catalog_tables}
         stage_seconds["catalog_watch"] = time.monotonic() - started - sum(stage_seconds.values())
 
-        # The vendor uploads its promotion plan (past promotions and the next weeks'), which the forecast reads.
+        # The vendor uploads its promotion plan (past promotions and the next weeks'), which the forecast reads, and
+        # its supply file (stock, production, lead times, lots, costs), which the plan reads.
         assert pipeline.aws is not None
-        write_promotion_plan(LakeStorage.s3(r.LAKE_BUCKET, endpoint_url=pipeline.aws.endpoint_url),
-                             pipeline.sandbox.simulator, DEMO_ACCOUNT,
+        lake = LakeStorage.s3(r.LAKE_BUCKET, endpoint_url=pipeline.aws.endpoint_url)
+        write_promotion_plan(lake, pipeline.sandbox.simulator, DEMO_ACCOUNT,
                              clock.now().date() + timedelta(weeks=PROMOTION_PLAN_WEEKS))
-        task = bar.add_task("5 forecast workflow (ASL)", total=1, detail="Prepare, Train, Forecast shards, Publish")
+        task = bar.add_task("5 forecast workflow (ASL)", total=1,
+                            detail="Prepare, Train, Forecast shards, Publish, Plan")
+        supply_inputs = write_example_supply_inputs(lake, _curated_table(pipeline, "purchase_order_items"),
+                                                    clock.now().date())
         outcome = pipeline.run_forecast({"trigger": "manual", "horizon": HORIZON})
         if not outcome.succeeded:
             raise RuntimeError(f"the forecast workflow failed in {outcome.failed_state}: {outcome.error} "
                                f"{outcome.cause}")
-        forecast = {k: v for k, v in outcome.output.items() if k not in ("subject", "message")}
+        forecast = {k: v for k, v in outcome.output["forecast"].items() if k not in ("subject", "message")}
+        supply_plan = _supply_plan_summary(outcome.output["plan"], supply_inputs)
         bar.update(task, completed=1, detail=" > ".join(outcome.states))
         stage_seconds["forecast"] = time.monotonic() - started - sum(stage_seconds.values())
 
@@ -425,7 +488,17 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
     snapshots = sum(s.get("LANDED", 0) for name, s in streams.items() if name.startswith(ReportType.FORECASTING))
     console.print(f"Amazon's forecast: {snapshots} weekly snapshot(s) since deployment on {deployed.date()}; the "
                   "comparison scores the one each backtest window's origin could have read.")
-    console.print(f"E-mails sent to {DEMO_EMAIL} (alerts, the forecast summary): {len(all_emails)}")
+    console.print(
+        f"Supply plan of {forecast['origin']} (Plan step, docs/planning.md): {supply_plan['asins_planned']} ASINs "
+        f"planned, start {supply_plan['units_to_start_this_week']:,.0f} units this week on "
+        f"{supply_plan['asins_to_start']} of them; {supply_plan['asins_below_target']} below the "
+        f"{supply_plan['fill_rate_target']:.0%} fill target; {supply_plan['open_lines_advised']} open PO lines "
+        f"advised: confirm {supply_plan['units_to_confirm']:,.0f} of {supply_plan['units_ordered']:,.0f} units "
+        f"ordered. Vendor inputs: {supply_inputs['rows']} rows in {supply_inputs['key']} "
+        f"({supply_plan['input_problems']} problem(s), in the plan digest); "
+        f"{supply_plan['asins_on_config_defaults']} ASINs used some config default.")
+    console.print(f"E-mails sent to {DEMO_EMAIL} (alerts, the forecast summary, the plan digest): "
+                  f"{len(all_emails)}")
     console.print(f"Simulated {timedelta(seconds=round(simulated.total_seconds()))} of Amazon's time for the "
                   f"backfill on deployment day ({timedelta(seconds=round(idle_skipped))} of it idle, jumped over; "
                   "Amazon's createReport quota is about one a minute: the same backfill takes about that long for "
@@ -442,6 +515,7 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
                            "rows": reconciliation.rows, "mismatches": reconciliation.mismatches},
         "publish": published.summary(), "catalog_watch": catalog, "purchase_orders": purchase_orders,
         "forecast": {"execution": outcome.name, "states": outcome.states, **forecast},
+        "supply_plan": supply_plan,
         "emails": [str(e.path) for e in all_emails],
         "outputs": {"database": str(output / "vendorcast.duckdb"), "dashboard": str(output / "dashboard.html"),
                     "outbox": str(output / "outbox"), "lake": str(output / "lake"), "lake_files": files},
@@ -453,7 +527,7 @@ def run_demo(*, asins: int, weeks: int, seed: int, faults: str, time_scale: floa
                         ("the dashboard (open in a browser, works offline)", "dashboard.html"),
                         ("the e-mails SNS would have sent", "outbox/"),
                         ("this summary as JSON", "summary.json"),
-                        ("the lake as on S3: landing/, raw/, curated/, forecast/", "lake/")):
+                        ("the lake as on S3: landing/, raw/, curated/, forecast/, inputs/", "lake/")):
         console.print(f"  [bold]{output / path}[/]  {label}")
     database = output / "vendorcast.duckdb"
     console.print(f"Try these on {database} with DuckDB (its CLI, or duckdb.connect(path).sql(...) in Python); "

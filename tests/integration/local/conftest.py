@@ -67,18 +67,20 @@ def transient() -> Exception:
 
 
 class TinyWorkflow:
-    """The five workflow functions as small handlers that record each event and answer with the shapes the
+    """The six workflow functions as small handlers that record each event and answer with the shapes the
     definition passes on. `fail[function]` lists what its successive calls raise (None: answer normally)."""
 
-    def __init__(self, shards: int = 3, distributed: bool = False) -> None:
+    def __init__(self, shards: int = 3, distributed: bool = False, below_target: int = 0) -> None:
         self.shards = shards
         self.distributed = distributed
+        self.below_target = below_target
         self.calls: dict[str, list[Any]] = defaultdict(list)
         self.fail: dict[str, list[Exception | None]] = {}
 
     def handlers(self) -> dict[str, Any]:
         answers = {"forecast_prepare": self.prepare, "forecast_train": self.train, "forecast_shard": self.shard,
-                   "forecast_publish": self.publish, "forecast_record_failure": self.record_failure}
+                   "forecast_publish": self.publish, "forecast_plan": self.plan,
+                   "forecast_record_failure": self.record_failure}
         return {function: self._handler(function, answer) for function, answer in answers.items()}
 
     def _handler(self, function: str, answer: Any) -> Any:
@@ -105,6 +107,14 @@ class TinyWorkflow:
         items = sum(shard["items"] for shard in event["shards"])
         return {"subject": f"vendorcast forecast {event['run']['run_id']}: {items} items",
                 "message": f"{items} items forecast from {event['run']['origin']}", "items": items}
+
+    def plan(self, event: dict[str, Any]) -> dict[str, Any]:
+        run_id = event["run"]["run_id"]
+        alert = {"subject": f"vendorcast plan {run_id}: {self.below_target} below target",
+                 "message": f"{self.below_target} ASINs below the fill target"} if self.below_target else None
+        return {"summary": {"asins_planned": 12, "below_target": self.below_target},
+                "digest": {"subject": f"vendorcast plan {run_id}", "message": "start 100 units"},
+                "alert": alert, "below_target": self.below_target}
 
     def record_failure(self, event: dict[str, Any]) -> dict[str, Any]:
         return {"subject": f"vendorcast forecast failed in {event['failed_state']}",

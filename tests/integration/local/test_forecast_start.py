@@ -60,7 +60,7 @@ def test_the_scheduled_starter_starts_one_run_per_weekly_tick(
     again = starter.handler(tick, LocalLambdaContext("forecast_start"))
     assert again["already_started"] and again["execution_arn"] == first["execution_arn"]
     assert len(workflow.calls["forecast_prepare"]) == 1
-    assert len(alert_inbox.messages()) == 1
+    assert len(alert_inbox.messages()) == 2  # the run's summary and its plan digest
 
 
 def test_a_bad_manual_request_starts_nothing(deployed: tuple[str, TinyWorkflow], local_aws: LocalAws) -> None:
@@ -99,6 +99,6 @@ def test_the_local_runtime_runs_the_weeks_forecast(tiny_workflow: type[TinyWorkf
         again = pipeline.run_forecast({"trigger": "scheduled"}, timeout=120)
 
     assert outcome.succeeded and outcome.name == "weekly-2026-11-15"
-    assert outcome.output["subject"] == "vendorcast forecast weekly-2026-11-15: 8 items"
+    assert outcome.output["forecast"]["subject"] == "vendorcast forecast weekly-2026-11-15: 8 items"
     assert again.succeeded and not again.started
     assert len(workflow.calls["forecast_prepare"]) == 1

@@ -1,6 +1,7 @@
-"""stepfunctions/forecast.asl.json executed for real by moto's interpreter, its five Lambda tasks answered by
-tiny stand-ins for the workflow functions: the events each step receives, the success e-mail, retries of
-transient errors, the failure path that names the failed step, and runs that start once per name."""
+"""stepfunctions/forecast.asl.json executed for real by moto's interpreter, its six Lambda tasks answered by
+tiny stand-ins for the workflow functions: the events each step receives, the success e-mail, the plan digest and
+the fill-rate alert, retries of transient errors, the failure path that names the failed step (Plan's too), and
+runs that start once per name."""
 
 from __future__ import annotations
 
@@ -47,12 +48,44 @@ def test_each_step_gets_its_event_and_the_summary_is_mailed(
     (publish,) = workflow.calls["forecast_publish"]
     # The Map keeps the order of the shards in its result list.
     assert publish == {"run": run_dict, "train": train_result, "shards": [workflow.shard(e) for e in shards]}
+    (plan,) = workflow.calls["forecast_plan"]
+    assert plan == {"run": run_dict}
     assert workflow.calls["forecast_record_failure"] == []
 
-    summary = workflow.publish(publish)
-    assert outcome.output == summary
-    assert outcome.states[-2:] == ["Publish", "NotifySuccess"] and "ForecastShards" in outcome.states
-    assert alert_inbox.messages() == [{"subject": summary["subject"], "message": summary["message"]}]
+    summary, planned = workflow.publish(publish), workflow.plan(plan)
+    assert outcome.output == {"forecast": summary, "plan": planned["summary"]}
+    assert outcome.states[-6:] == ["Publish", "Plan", "NotifySuccess", "NotifyPlanDigest", "BelowFillTarget",
+                                   "Succeeded"] and "ForecastShards" in outcome.states
+    # Nothing below the fill target: no alert.
+    assert alert_inbox.messages() == [{"subject": summary["subject"], "message": summary["message"]},
+                                      planned["digest"]]
+
+
+def test_asins_below_the_fill_target_send_the_alert_after_the_digest(
+        step_functions, local_aws, alert_inbox, tiny_workflow) -> None:
+    workflow = tiny_workflow(below_target=2)
+    outcome = run(step_functions, workflow, local_aws.alert_topic_arn)
+
+    assert outcome.succeeded, (outcome.error, outcome.cause)
+    assert outcome.states[-3:] == ["BelowFillTarget", "NotifyBelowFillTarget", "Succeeded"]
+    planned = workflow.plan(workflow.calls["forecast_plan"][0])
+    assert alert_inbox.messages()[1:] == [planned["digest"], planned["alert"]]
+
+
+def test_a_failing_plan_step_is_retried_then_recorded_and_mailed(
+        step_functions, local_aws, alert_inbox, tiny_workflow, transient_error) -> None:
+    workflow = tiny_workflow()
+    workflow.fail["forecast_plan"] = [transient_error] * 5
+    outcome = run(step_functions, workflow, local_aws.alert_topic_arn)
+
+    # Retried twice (the bound for transient errors), after Publish wrote the forecast; no summary went out.
+    assert len(workflow.calls["forecast_plan"]) == 3 and len(workflow.calls["forecast_publish"]) == 1
+    assert (outcome.status, outcome.error, outcome.failed_state) == ("FAILED", "ReadTimeoutError", "Plan")
+    (record,) = workflow.calls["forecast_record_failure"]
+    assert record["failed_state"] == "Plan" and record["run_id"] == "run-1"
+    assert outcome.states[-3:] == ["RecordFailure", "NotifyFailure", "RunFailed"]
+    assert alert_inbox.messages() == [{"subject": "vendorcast forecast failed in Plan",
+                                       "message": "run-1: ReadTimeoutError"}]
 
 
 def test_a_large_catalogue_runs_its_shards_in_a_distributed_map(
@@ -64,7 +97,7 @@ def test_a_large_catalogue_runs_its_shards_in_a_distributed_map(
     assert "ForecastShardsDistributed" in outcome.states and "ForecastShards" not in outcome.states
     assert sorted(e["shard"]["index"] for e in workflow.calls["forecast_shard"]) == [0, 1, 2, 3]
     assert workflow.calls["forecast_publish"][0]["shards"] == [{"index": i, "items": 4} for i in range(4)]
-    assert len(alert_inbox.messages()) == 1
+    assert len(alert_inbox.messages()) == 2
 
 
 def test_a_transient_error_is_retried_and_the_run_succeeds(
@@ -76,7 +109,8 @@ def test_a_transient_error_is_retried_and_the_run_succeeds(
     assert outcome.succeeded, (outcome.error, outcome.cause)
     assert len(workflow.calls["forecast_publish"]) == 2
     assert workflow.calls["forecast_record_failure"] == []
-    assert [m["subject"] for m in alert_inbox.messages()] == ["vendorcast forecast run-1: 12 items"]
+    assert [m["subject"] for m in alert_inbox.messages()] == ["vendorcast forecast run-1: 12 items",
+                                                              "vendorcast plan run-1"]
 
 
 def test_a_step_that_keeps_failing_is_recorded_and_mailed_naming_the_step(
@@ -153,7 +187,7 @@ def test_an_execution_name_runs_once(step_functions, local_aws, alert_inbox, tin
     assert first.succeeded and first.started
     assert again.succeeded and not again.started and again.execution_arn == first.execution_arn
     assert len(workflow.calls["forecast_prepare"]) == 1
-    assert len(alert_inbox.messages()) == 1
+    assert len(alert_inbox.messages()) == 2
     with pytest.raises(ExecutionNameTaken, match="weekly-2026-11-15"):
         step_functions.run(machine, "weekly-2026-11-15", {**INPUT, "horizon": 12}, timeout=120)
     with pytest.raises(ValueError, match="needs a name"):

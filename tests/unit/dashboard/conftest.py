@@ -16,6 +16,10 @@ number the page shows can be worked out by hand.
 - Purchase orders of another account (acme-de), read last on Friday of week 59 (as of then): P1 (closed) was due
   in week 58: 100 kettles received on time and in full, 40 of 50 toasters received late (OTIF 100 of 150).
   P2 is open: 60 kettles not yet acknowledged, 30 mugs overdue.
+- R2's plan (R1's is older: never shown): start 600 kettles in week 60 (available week 62), none later; nothing for
+  the toaster. Amazon is expected to order 160 kettles and 12 toasters a week; projected on hand falls by those
+  from 400 and 100. The kettle's expected fill in week 60 is 80 %. Advice on P2: confirm 40 of the 60 kettles,
+  all 30 mugs; P1's line (closed since) is not shown.
 """
 
 from __future__ import annotations
@@ -35,8 +39,10 @@ from vendorcast.lake.forecast_tables import (
     FORECAST,
     FORECAST_ACCURACY,
     FORECAST_RUNS,
+    PO_ADVICE,
     RUN_STATUS_FAILED,
     RUN_STATUS_SUCCEEDED,
+    SUPPLY_PLAN,
     ForecastTable,
 )
 from vendorcast.lake.query import query_schema
@@ -240,6 +246,36 @@ def purchase_order_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return headers, items
 
 
+# The plans: (run, asin) -> units to start in week 1, Amazon's expected orders a week, on hand at the start, fill.
+PLANS = {(R1, KETTLE): (999.0, 150.0, 300.0, 0.5),
+         (R2, KETTLE): (600.0, 160.0, 400.0, 0.8), (R2, TOASTER): (0.0, 12.0, 100.0, 1.0)}
+
+
+def supply_plan_rows() -> list[dict[str, Any]]:
+    rows = []
+    for ((run_id, origin, _), asin), (start, orders, on_hand, fill) in PLANS.items():
+        for h in range(1, HORIZON + 1):
+            rows.append({
+                "run_id": run_id, "forecast_origin": week(origin), "account": ACCOUNT, "marketplace_id": MARKET,
+                "asin": asin, "week_start": week(origin + h - 1), "week_end": week(origin + h - 1) + timedelta(days=6),
+                "horizon": h, "start_units": start if h == 1 else 0.0, "arrival_week_start": week(origin + h + 1),
+                "lead_time_weeks": 2, "order_up_to_units": 1000.0, "inventory_position_units": on_hand,
+                "projected_on_hand_units": on_hand - orders * h, "expected_orders_units": orders,
+                "expected_fill_rate": fill if h == 1 else 1.0, "defaults_used": "unit_cost" if asin == TOASTER else "",
+                "reason": f"start {start:.0f}"})
+    return rows
+
+
+def po_advice_rows() -> list[dict[str, Any]]:
+    return [{"run_id": R2[0], "forecast_origin": week(R2[1]), "account": PO_ACCOUNT, "marketplace_id": PO_MARKET,
+             "purchase_order_number": po, "item_sequence_number": line, "asin": asin, "ship_to_party_id": "FRA7",
+             "ordered_units": ordered, "confirm_units": confirm, "available_units": confirm,
+             "shortfall_units": ordered - confirm, "reason": f"confirm {confirm:.0f}"}
+            for po, line, asin, ordered, confirm in (("P0000001", "2", TOASTER, 50.0, 50.0),
+                                                     ("P0000002", "1", KETTLE, 60.0, 40.0),
+                                                     ("P0000002", "2", MUG, 30.0, 30.0))]
+
+
 def build_fixture_lake(root: Path, purchase_orders: bool = True) -> Path:
     write_table(root, DEMAND_WEEKLY, demand_rows())
     write_table(root, VENDOR_INVENTORY, inventory_rows())
@@ -254,6 +290,8 @@ def build_fixture_lake(root: Path, purchase_orders: bool = True) -> Path:
         headers, items = purchase_order_rows()
         write_table(root, PURCHASE_ORDERS, headers)
         write_table(root, PURCHASE_ORDER_ITEMS, items)
+        write_table(root, SUPPLY_PLAN, supply_plan_rows())
+        write_table(root, PO_ADVICE, po_advice_rows())
     return root
 
 

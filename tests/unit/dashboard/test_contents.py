@@ -90,5 +90,5 @@ def test_every_visual_reads_a_dataset_and_has_a_builder() -> None:
         elif visual.kind is not VisualKind.FAN_CHART:
             assert visual.id in FIGURES
     assert set(FIGURES) | set(TABLES) | {"fan_chart"} == set(ids)
-    assert [section.id for section in SECTIONS] == ["forecast", "inventory", "otif", "accuracy", "sales", "catalog",
-                                                    "ingestion"]
+    assert [section.id for section in SECTIONS] == ["forecast", "inventory", "plan", "otif", "accuracy", "sales",
+                                                    "catalog", "ingestion"]

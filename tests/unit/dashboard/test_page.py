@@ -124,6 +124,31 @@ def test_the_otif_section_shows_otif_by_week_worst_asins_and_lines_at_risk(page:
         ("overdue", "P0000002", fx.MUG, "-4", "30"), ("unconfirmed", "P0000002", fx.KETTLE, "11", "60")]
 
 
+def test_the_plan_section_shows_the_latest_plan_by_week_its_decisions_and_the_po_advice(
+        page: tuple[str, dict], fx: ModuleType) -> None:
+    html, payload = page
+    traces = {t["name"]: t for t in payload["figures"]["plan_by_week"]["data"]}
+    # R2's plan (not R1's): 600 kettles to start in week 60, nothing later; orders 160 + 12 a week.
+    assert traces["units to start"]["x"] == [str(fx.week(k)) for k in range(60, 64)]
+    assert traces["units to start"]["y"] == [600.0, 0.0, 0.0, 0.0]
+    assert traces["Amazon's expected orders"]["y"] == [172.0] * 4
+    assert traces["projected on hand"]["y"] == [500 - 172.0 * h for h in range(1, 5)]
+
+    def rows(visual: str) -> list[list[str]]:
+        body = re.search(rf'id="{visual}".*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+        return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+    # The lowest expected fill first.
+    assert [(r[0], r[1], r[4], r[5], r[10], r[11]) for r in rows("plan_decisions")] == [
+        (fx.KETTLE, "Electric Kettle 1.7 L", "600", str(fx.week(62)), "80.0%", ""),
+        (fx.TOASTER, "", "0", str(fx.week(62)), "100.0%", "unit_cost")]
+    # P1 closed since the plan: its advice is not shown; the largest shortfall first.
+    assert [(r[0], r[1], r[2], r[3], r[9], r[10], r[11]) for r in rows("po_advice")] == [
+        ("unconfirmed", "P0000002", "1", fx.KETTLE, "60", "40", "20"),
+        ("overdue", "P0000002", "2", fx.MUG, "30", "30", "0")]
+    assert ("600 units", f"to start, plan of {fx.week(60)}") in re.findall(r"<li><b>(.*?)</b><span>(.*?)</span>", html)
+
+
 def test_an_older_lake_without_purchase_orders_says_there_are_none_yet(tmp_path: Path, fx: ModuleType) -> None:
     lake = fx.build_fixture_lake(tmp_path / "lake", purchase_orders=False)
     output = tmp_path / "dashboard.html"
@@ -225,9 +250,10 @@ def test_a_lake_without_data_gives_a_page_that_says_so(tmp_path: Path) -> None:
     html = output.read_text(encoding="utf-8")
     payload = embedded_payload(html)
     assert result.asins == 0 and payload["figures"] == {} and payload["fan"]["choices"] == []
-    otif = next(section for section in SECTIONS if section.id == "otif")
-    assert html.count("Nothing to show yet") == len(visuals()) - len(otif.visuals)
+    otif, plan = (next(section for section in SECTIONS if section.id == name) for name in ("otif", "plan"))
+    assert html.count("Nothing to show yet") == len(visuals()) - len(otif.visuals) - len(plan.visuals)
     assert html.count("No purchase orders yet") == len(otif.visuals)
+    assert html.count("No plan yet") == len(plan.visuals)
 
 
 def test_history_weeks_limits_the_fan_charts_history(fixture_lake: Path, tmp_path: Path, fx: ModuleType) -> None:

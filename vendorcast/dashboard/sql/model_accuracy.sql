@@ -1,10 +1,10 @@
--- How accurate is each model? The backtest metrics of the latest successful forecast run, pooled over every
+-- How accurate is each model? The backtest metrics of the latest published forecast run, pooled over every
 -- account, marketplace, ASIN, window and horizon (forecast_accuracy rows with those columns null), one row per
 -- model and metric. Amazon's own forecast is the model 'amazon', scored on the same weeks (mean, P70, P80, P90).
 WITH latest_run AS (
     SELECT run_id
     FROM forecast_runs
-    WHERE status = 'SUCCEEDED'
+    WHERE coalesce(forecast_published, status = 'SUCCEEDED')
     ORDER BY forecast_origin DESC, started_at DESC, run_id DESC
     LIMIT 1
 )

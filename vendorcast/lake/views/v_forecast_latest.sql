@@ -1,6 +1,7 @@
--- What should we plan with? Per ASIN, the forecast of the latest successful run that forecast it (latest
--- origin first, then latest start, so a later backfill of an older origin does not win), the selected model's
--- rows only: mean and P10/P50/P70/P80/P90 for each week ahead.
+-- What should we plan with? Per ASIN, the forecast of the latest run that published one (SUCCEEDED, or failed
+-- after publishing, in Plan: forecast_runs.forecast_published, null on rows older than the column; latest origin
+-- first, then latest start, so a later backfill of an older origin does not win), the selected model's rows only:
+-- mean and P10/P50/P70/P80/P90 for each week ahead.
 CREATE OR REPLACE VIEW v_forecast_latest AS
 WITH published AS (
     SELECT
@@ -29,7 +30,7 @@ WITH published AS (
     FROM forecast AS f
     JOIN forecast_runs AS r
         ON r.run_id = f.run_id
-        AND r.status = 'SUCCEEDED'
+        AND coalesce(r.forecast_published, r.status = 'SUCCEEDED')
     WHERE f.selected
 )
 SELECT

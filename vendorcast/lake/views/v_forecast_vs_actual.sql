@@ -1,4 +1,4 @@
--- How good were our forecasts? Every successful run's selected forecast next to the units actually sold in the
+-- How good were our forecasts? Every published run's selected forecast next to the units actually sold in the
 -- week (demand_weekly, null until the week is reported), with the error of the mean, whether the actual fell
 -- within [P10, P90], and the pinball loss at each quantile: wQL at a quantile over any slice is
 -- 2 * sum(pinball_pXX) / sum(abs(actual_units)). Weeks censored by stockouts are flagged: their actuals
@@ -36,7 +36,7 @@ SELECT
 FROM forecast AS f
 JOIN forecast_runs AS r
     ON r.run_id = f.run_id
-    AND r.status = 'SUCCEEDED'
+    AND coalesce(r.forecast_published, r.status = 'SUCCEEDED')
 LEFT JOIN demand_weekly AS d
     ON d.account = f.account
     AND d.marketplace_id = f.marketplace_id

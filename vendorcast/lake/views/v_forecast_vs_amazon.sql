@@ -1,4 +1,4 @@
--- Do we beat Amazon's own forecast? Every successful run's selected forecast next to Amazon's forecast for the
+-- Do we beat Amazon's own forecast? Every published run's selected forecast next to Amazon's forecast for the
 -- same ASIN and target week, from the latest RETAIL snapshot Amazon generated on or before the run's origin (so
 -- both forecasts knew the same history), with the units actually sold once known and the pinball losses of both
 -- at P70, P80 and P90: wQL over any slice is 2 * sum(pinball) / sum(abs(actual_units)). Horizons count weeks
@@ -22,7 +22,7 @@ WITH ours AS (
     FROM forecast AS f
     JOIN forecast_runs AS r
         ON r.run_id = f.run_id
-        AND r.status = 'SUCCEEDED'
+        AND coalesce(r.forecast_published, r.status = 'SUCCEEDED')
     WHERE f.selected
 ),
 snapshot AS (

@@ -99,8 +99,8 @@ def test_publish_views_wants_the_tables_defined_first(athena: Any) -> None:
     catalog = GlueCatalog(boto3.client("glue"), DATABASE, LakeStorage.s3("vendorcast-lake"))
     for table in CURATED_TABLES.values():
         catalog.ensure_table(table)
-    assert missing_view_tables(target) == ["forecast", "forecast_runs"]
-    with pytest.raises(AthenaQueryError, match="does not define forecast, forecast_runs"):
+    assert missing_view_tables(target) == ["forecast", "forecast_runs", "po_advice", "supply_plan"]
+    with pytest.raises(AthenaQueryError, match="does not define forecast, forecast_runs, po_advice, supply_plan"):
         publish_views(target)
     assert executions(athena) == []  # no view half-published
 

@@ -53,6 +53,8 @@ def lake(published: Path, fx: ModuleType) -> Iterator[LocalLake]:
 
 def test_every_view_runs_on_the_published_lake(lake: LocalLake) -> None:
     for view in analyst_views():
+        if view.tables & {"supply_plan", "po_advice"}:
+            continue  # this lake has no plan: test_planning_views.py and the workflow's emulator test run those
         assert lake.query(f"SELECT count(*) AS n FROM {view.name}").to_pylist()[0]["n"] > 0, view.name
     assert lake.query("SELECT count(*) AS n FROM v_demand_weekly").to_pylist() == \
         lake.query("SELECT count(*) AS n FROM demand_weekly").to_pylist()

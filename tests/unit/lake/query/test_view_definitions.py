@@ -21,7 +21,7 @@ from vendorcast.lake.query import LAKE_TABLES, LocalLake
 
 EXPECTED_VIEWS = {"v_demand_weekly", "v_sales_trend", "v_inventory_health", "v_forecast_latest",
                   "v_forecast_vs_actual", "v_forecast_vs_amazon", "v_purchase_order_lines", "v_otif_weekly",
-                  "v_open_purchase_orders"}
+                  "v_open_purchase_orders", "v_supply_plan_latest", "v_po_advice_open"}
 SQL_TYPES = {"string": "VARCHAR", "bigint": "BIGINT", "double": "DOUBLE", "date": "DATE", "boolean": "BOOLEAN",
              "timestamp": "TIMESTAMP"}
 CONTRACT_SCHEMA = {name: {c.name: SQL_TYPES[c.type] for c in table.all_columns} for name, table in LAKE_TABLES.items()}

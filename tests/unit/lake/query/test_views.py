@@ -305,4 +305,5 @@ def test_views_run_on_a_lake_without_forecasts(tmp_path: Path, fx: ModuleType) -
         counts = {view.name: one(lake, f"SELECT count(*) AS n FROM {view.name}")["n"] for view in analyst_views()}
     assert counts == {"v_demand_weekly": 2, "v_sales_trend": 2, "v_inventory_health": 1, "v_forecast_latest": 0,
                       "v_forecast_vs_actual": 0, "v_forecast_vs_amazon": 0, "v_purchase_order_lines": 0,
-                      "v_otif_weekly": 0, "v_open_purchase_orders": 0}
+                      "v_otif_weekly": 0, "v_open_purchase_orders": 0, "v_supply_plan_latest": 0,
+                      "v_po_advice_open": 0}
