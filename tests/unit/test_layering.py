@@ -19,13 +19,13 @@ FLOORS: tuple[frozenset[str], ...] = tuple(frozenset(floor) for floor in (
     {"resources", "vocabulary"},  # names shared by everything: environment keys, catalog fields, report catalogue
     {"clock", "redaction", "dead_letters"},
     {"config"},
-    {"reports", "sandbox"},  # the sandbox also imports no pipeline code at all (test_sandbox_independence)
+    {"reports", "sandbox", "planning"},  # the sandbox also imports no pipeline code at all (test_sandbox_independence)
     {"spapi", "lake"},
     {"alerts"},  # what an alert says and the one way to publish it: the workflow's run e-mail uses it
     {"function_environment", "forecasting", "synthetic_lake"},
     {"ingestion"},
     {"catalog", "orders"},
-    {"operations", "dashboard"},
+    {"operations", "dashboard", "supply_sim"},
     {"local"},
     {"cli"},
 ))
