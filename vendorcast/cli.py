@@ -135,6 +135,47 @@ def query(sql: str, lake: str | None, athena: bool, workgroup: str | None, datab
               output_path=output_path, dialect=dialect)
 
 
+@cli.command("plan-supply")
+@click.option("--lake", default="demo-output/lake", show_default=True, help="lake folder, or s3://bucket")
+@click.option("--origin", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="plan from the latest SUCCEEDED forecast run of this origin (default: the latest run)")
+@click.option("--run-id", help="plan from this forecast run")
+@click.option("--config", "config_path", help="config file for [planning] (default: vendorcast.toml, else the example)")
+@click.option("--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="folder for po_forecast.parquet, supply_plan.parquet and po_advice.parquet")
+@click.option("--format", "output_format", type=click.Choice(["summary", "json"]), default="summary",
+              show_default=True, help="json: print the three tables as JSON instead of the summary")
+def plan_supply_command(lake: str, origin: datetime | None, run_id: str | None, config_path: str | None,
+                        output_dir: Path | None, output_format: str) -> None:
+    """Plan supply from a lake's latest forecast: Amazon's orders forecast, what to start, what to confirm."""
+    from vendorcast.config import load_config
+    from vendorcast.lake.planning_inputs import read_planning_inputs
+    from vendorcast.lake.query import lake_storage
+    from vendorcast.planning.plan import plan_supply
+    from vendorcast.planning.settings import PlanningSettings
+
+    settings = PlanningSettings.from_config(load_config(_config_path(config_path)))
+    inputs = read_planning_inputs(lake_storage(lake), settings, origin.date() if origin else None, run_id)
+    result = plan_supply(inputs, settings)
+    if output_dir is not None:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for name, table in result.tables.items():
+            table.to_parquet(output_dir / f"{name}.parquet", index=False)
+    if output_format == "json":
+        # Missing values as null, dates as YYYY-MM-DD and timestamps in ISO 8601.
+        tables = {name: table.astype(object).where(table.notna(), None).to_dict("records")
+                  for name, table in result.tables.items()}
+        click.echo(json.dumps({"origin": inputs.origin.isoformat(), "run_id": inputs.run_id, **tables,
+                               "problems": [str(p) for p in result.problems]}, indent=2,
+                              default=lambda value: value.isoformat()))
+        return
+    click.echo(f"Supply plan from forecast run {inputs.run_id} (origin {inputs.origin}):")
+    for line in result.summary(settings.fill_rate_target):
+        click.echo(line)
+    if output_dir is not None:
+        click.echo(f"tables written to {output_dir}/ (po_forecast, supply_plan, po_advice .parquet)")
+
+
 @cli.command("dashboard")
 @click.option("--lake", default="demo-output/lake", show_default=True, help="lake folder, or s3://bucket")
 @click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),

@@ -441,6 +441,43 @@ class LocalConfig(BaseModel):
     time_scale: Annotated[float, Field(gt=0, le=100_000)] = 600.0
 
 
+class PlanningConfig(BaseModel):
+    """From forecast to plan: the supply plan's horizon and review period, the fill-rate target of its alert, and the
+    defaults of the vendor's own inputs (inputs/supply/ in the lake) for ASINs or fields the vendor leaves out."""
+
+    model_config = _Strict
+
+    # Weeks planned ahead (week 1 is the decision to act on now, later weeks are the projection).
+    horizon_weeks: Annotated[int, Field(ge=1, le=52)] = 12
+    # Weeks between two plans: the plan covers Amazon's orders over lead time plus this.
+    review_weeks: Annotated[int, Field(ge=1, le=8)] = 1
+    # The alert and the digest name ASINs whose expected fill rate in the decision week falls below this.
+    fill_rate_target: Annotated[float, Field(gt=0, le=1)] = 0.95
+    # Defaults of the vendor inputs: production or procurement lead time in weeks.
+    lead_time_weeks: Annotated[int, Field(ge=0, le=52)] = 4
+    # Units are started in multiples of this (a batch, a pallet, a supplier's case).
+    lot_size: Annotated[int, Field(ge=1)] = 1
+    # Nothing is started below this many units (0: no minimum).
+    min_order_units: Annotated[int, Field(ge=0)] = 0
+    # Units that can be started per week and ASIN at most (unset: unbounded).
+    weekly_capacity_units: Annotated[float, Field(gt=0)] | None = None
+    # Cost of one unit to the vendor (money of the vendor's choice, the same in every input).
+    unit_cost: Annotated[float, Field(gt=0)] = 10.0
+    # Cost of holding a unit for a year, as a share of its unit cost.
+    holding_cost_rate: Annotated[float, Field(gt=0, le=5)] = 0.25
+    # Cost of a unit Amazon ordered that the vendor could not ship: lost margin and Amazon's chargebacks.
+    shortage_cost: Annotated[float, Field(gt=0)] = 5.0
+
+    @model_validator(mode="after")
+    def _lead_time_within_horizon(self) -> PlanningConfig:
+        if self.lead_time_weeks + self.review_weeks > self.horizon_weeks:
+            raise ValueError(
+                f"lead_time_weeks ({self.lead_time_weeks}) + review_weeks ({self.review_weeks}) exceed horizon_weeks "
+                f"({self.horizon_weeks}): the plan must see Amazon's orders over the whole lead time; raise "
+                "horizon_weeks")
+        return self
+
+
 class VendorcastConfig(BaseModel):
     model_config = _Strict
 
@@ -449,6 +486,7 @@ class VendorcastConfig(BaseModel):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     local: LocalConfig = Field(default_factory=LocalConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
+    planning: PlanningConfig = Field(default_factory=PlanningConfig)
 
     @model_validator(mode="after")
     def _unique_accounts(self) -> VendorcastConfig:

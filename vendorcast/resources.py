@@ -129,6 +129,10 @@ LANDING_PREFIX = "landing"
 RAW_PREFIX = "raw"
 CURATED_PREFIX = "curated"
 FORECAST_PREFIX = "forecast"
+# What only the vendor knows, as its own CSV or Parquet files (validated when read); supply: its stock, lead times,
+# lot sizes, capacity and costs, per ASIN or vendor SKU (docs/planning.md).
+INPUTS_PREFIX = "inputs"
+SUPPLY_INPUTS_PREFIX = f"{INPUTS_PREFIX}/supply"
 
 # --- the forecast workflow: stepfunctions/forecast.asl.json, its functions, its topic and its starter ---
 FORECAST_DEFINITION = "stepfunctions/forecast.asl.json"  # relative to the repository root
