@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from vendorcast.config import ConfigError, load_config, parse_config
+from vendorcast.planning.settings import PlanningSettings
 
 EXAMPLE = Path(__file__).parents[2] / "vendorcast.example.toml"
 
@@ -140,3 +141,15 @@ def test_catalog_alerts_default_to_the_detail_page_content() -> None:
     source = "aws.partner/sellingpartnerapi.amazon.com/123456789012/amzn1.sellerapps.app.0a1b-2c3d"
     data["alerts"]["catalog"] = {"partner_event_source": source}
     assert parse_config(data).alerts.catalog.partner_event_source == source
+
+
+def test_planning_settings_come_from_the_config_and_a_lead_time_must_fit_the_plan() -> None:
+    data = example()
+    data["planning"] = {"horizon_weeks": 10, "lead_time_weeks": 6, "lot_size": 300, "weekly_capacity_units": 900}
+    settings = PlanningSettings.from_config(parse_config(data))
+    assert (settings.horizon_weeks, settings.lead_time_weeks, settings.lot_size) == (10, 6, 300)
+    assert settings.weekly_capacity_units == 900 and settings.review_weeks == 1 and settings.fill_rate_target == 0.95
+    data["planning"]["lead_time_weeks"] = 10
+    with pytest.raises(ConfigError, match=r"planning: lead_time_weeks \(10\) \+ review_weeks \(1\) exceed "
+                                          r"horizon_weeks \(10\).*raise horizon_weeks"):
+        parse_config(data)

@@ -172,11 +172,11 @@ def read_planning_inputs(storage: LakeStorage, settings: PlanningSettings, origi
     sell_through["week_start"] = pd.to_datetime(sell_through["week_start"]).dt.date
     sku_to_asin = dict(zip(lines["vendor_sku"], lines["asin"], strict=True)) if not lines.empty else {}
     valid, problems = read_supply_files(storage, {k: v for k, v in sku_to_asin.items() if k})
-    key = ["account", "marketplace_id", "asin"]
-    skus = lines.dropna(subset=["vendor_sku"]).groupby(key)["vendor_sku"].last() if not lines.empty else None
-    asins = pd.concat([sell_through[key], lines[key]]).drop_duplicates().sort_values(key, ignore_index=True)
+    skus = lines.dropna(subset=["vendor_sku"]).groupby(SERIES)["vendor_sku"].last() if not lines.empty else None
+    # Planned: every ASIN forecast, and every ASIN Amazon ordered in the weeks the plan learns from.
+    asins = pd.concat([sell_through[SERIES], recent[SERIES]]).drop_duplicates().sort_values(SERIES, ignore_index=True)
     if skus is not None:
-        asins = asins.merge(skus.reset_index(), on=key, how="left")
+        asins = asins.merge(skus.reset_index(), on=SERIES, how="left")
     else:
         asins["vendor_sku"] = None
     vendor, duplicates = apply_defaults(valid, asins, settings)

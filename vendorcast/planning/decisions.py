@@ -9,7 +9,7 @@ Signatures (all quantities in units, weeks as integer counts):
 - `quantile_of_sum(paths, first, weeks, level) -> float`: a quantile of the demand summed over weeks.
 - `order_up_to(paths, lead_time_weeks, review_weeks, ratio, first=0) -> float`: the base-stock level.
 - `start_quantity(need, lot_size, min_order_units, capacity_units) -> float`: a need as a feasible start.
-- `project_supply(paths, on_hand, arrivals, starts, lead_time_weeks) -> SupplyProjection`: on hand and fill.
+- `project_supply(paths, on_hand, arrivals[weeks]) -> SupplyProjection`: expected on hand, shipped and fill per week.
 - `allocate_confirmations(needed, due_week, case_size, supply_by_week) -> (confirm, allocated)`.
 """
 

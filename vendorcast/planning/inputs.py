@@ -48,7 +48,7 @@ INPUT_FIELDS = (*KEY_FIELDS, *STOCK_FIELDS, *DEFAULTED_FIELDS)
 PO_LINE_COLUMNS = ("account", "marketplace_id", "purchase_order_number", "item_sequence_number", "asin",
                    "vendor_sku", "ship_to", "order_date", "window_start", "window_end", "unit_size",
                    "confirmation_status", "ordered_units", "accepted_units", "received_units", "units_to_deliver",
-                   "is_open", "lead_time_days")
+                   "is_open", "lead_time_days", "last_receive_date")
 # PlanningInputs.amazon_position: Amazon's side of each ASIN at the origin.
 AMAZON_POSITION_COLUMNS = ("account", "marketplace_id", "asin", "amazon_on_hand_units", "amazon_open_po_units",
                            "amazon_lead_time_weeks", "case_pack", "amazon_cover_weeks")
@@ -58,7 +58,8 @@ AMAZON_FORECAST_COLUMNS = ("account", "marketplace_id", "asin", "week_start", "m
 SELL_THROUGH_COLUMNS = ("account", "marketplace_id", "asin", "week_start", "mean", "p10", "p50", "p70", "p80", "p90")
 # The vendor frame of PlanningInputs: one row per account, marketplace and ASIN planned.
 VENDOR_COLUMNS = ("account", "marketplace_id", "asin", "vendor_sku", "on_hand_units", "on_hand_as_of",
-                  "in_production_units", "in_production_ready", *DEFAULTED_FIELDS, "defaults_used")
+                  "in_production_units", "in_production_ready", *DEFAULTED_FIELDS, "defaults_used", "input_file",
+                  "input_row")
 
 
 @dataclass
@@ -212,6 +213,7 @@ def apply_defaults(valid: pd.DataFrame, asins: pd.DataFrame, settings: PlanningS
             row[name] = None if value is None else float(value)
         row["lead_time_weeks"] = int(row["lead_time_weeks"])
         row["defaults_used"] = ",".join(used)
+        row["input_file"], row["input_row"] = (None, None) if given is None else (given["file"], int(given["row"]))
         out.append(row)
     return pd.DataFrame(out, columns=list(VENDOR_COLUMNS)), problems
 

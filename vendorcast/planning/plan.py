@@ -28,8 +28,10 @@ from vendorcast.planning.decisions import (
 )
 from vendorcast.planning.inputs import InputProblem, PlanningInputs
 from vendorcast.planning.sell_in import (
+    METHOD_BLEND,
     METHOD_DIRECT,
     METHOD_STRUCTURAL,
+    METHODS,
     AmazonPosition,
     direct_paths,
     replay_amazon_orders,
@@ -143,16 +145,32 @@ def _amazon_expected(amazon_forecast: pd.DataFrame | None, origin: date, fallbac
 
 def sell_in_paths(sell_through: pd.DataFrame | None, position: AmazonPosition, po_history: np.ndarray, weeks: int,
                   rng: np.random.Generator, amazon_forecast: pd.DataFrame | None = None, origin: date | None = None,
-                  samples: int = DEFAULT_SAMPLES, correlation: float = DEFAULT_CORRELATION) -> tuple[np.ndarray, str]:
-    """Paths (samples x weeks) of Amazon's orders of one ASIN and the method used: the structural replay on the
-    sell-through forecast when there is one (Amazon ordering up to its own forecast when given, with `origin`),
-    else the direct draw from PO history."""
-    if sell_through is not None and not sell_through.empty:
-        mean, quantiles = _sell_through_matrix(sell_through, weeks)
-        demand = sample_paths(LEVELS, quantiles, samples, rng, correlation)
-        expected = _amazon_expected(amazon_forecast, origin, mean) if origin is not None else mean
-        return replay_amazon_orders(demand, expected, position), METHOD_STRUCTURAL
-    return direct_paths(po_history, weeks, samples, rng), METHOD_DIRECT
+                  method: str | None = None, samples: int = DEFAULT_SAMPLES,
+                  correlation: float = DEFAULT_CORRELATION) -> tuple[np.ndarray, str]:
+    """Paths (samples x weeks) of Amazon's orders of one ASIN and the method that made them. `method`: structural
+    (the replay on the sell-through forecast, Amazon ordering up to its own forecast when given, with `origin`;
+    no forecast: no orders), direct (the draw from PO history), blend (half the paths of each); by default
+    (None) the blend where both are possible, else whichever is."""
+    has_forecast = sell_through is not None and not sell_through.empty
+    has_history = len(po_history) > 0
+    if method is None:
+        method = (METHOD_BLEND if has_forecast and has_history else
+                  METHOD_STRUCTURAL if has_forecast else METHOD_DIRECT)
+    if method not in METHODS:
+        raise PlanningError(f"unknown sell-in method {method!r}; known: {', '.join(METHODS)}")
+    parts = []
+    if method in (METHOD_STRUCTURAL, METHOD_BLEND):
+        count = samples if method == METHOD_STRUCTURAL else samples // 2
+        if has_forecast:
+            mean, quantiles = _sell_through_matrix(sell_through, weeks)
+            demand = sample_paths(LEVELS, quantiles, count, rng, correlation)
+            expected = _amazon_expected(amazon_forecast, origin, mean) if origin is not None else mean
+            parts.append(replay_amazon_orders(demand, expected, position))
+        else:
+            parts.append(np.zeros((count, weeks)))
+    if method in (METHOD_DIRECT, METHOD_BLEND):
+        parts.append(direct_paths(po_history, weeks, samples - sum(len(p) for p in parts), rng))
+    return np.vstack(parts), method
 
 
 def _position(row: pd.Series | None, open_lines: pd.DataFrame, origin: date, weeks: int) -> AmazonPosition:
@@ -172,9 +190,38 @@ def _fmt(units: float) -> str:
     return f"{units:,.0f}"
 
 
-def _reason(level: float, weeks: int, up_to: float, on_hand: float, in_production: float, committed: float,
+@dataclass(frozen=True)
+class VendorStock:
+    """The vendor's finished goods at the origin: its count, less what Amazon received between the count's date and
+    the origin (shipped from that stock since)."""
+
+    units: float
+    counted: float
+    as_of: date | None
+    shipped_since: float
+
+    def describe(self) -> str:
+        if not self.shipped_since:
+            return f"{_fmt(self.units)} on hand"
+        return (f"{_fmt(self.units)} on hand ({_fmt(self.counted)} counted on {self.as_of}, less "
+                f"{_fmt(self.shipped_since)} Amazon received since)")
+
+
+def vendor_stock(vendor: pd.Series, lines: pd.DataFrame, origin: date) -> VendorStock:
+    """The vendor's on hand at the origin (see VendorStock)."""
+    counted = float(vendor["on_hand_units"])
+    as_of = vendor["on_hand_as_of"]
+    if as_of is None or pd.isna(as_of) or pd.Timestamp(as_of) >= pd.Timestamp(origin) or lines.empty:
+        return VendorStock(counted, counted, None, 0.0)
+    received = pd.to_datetime(lines["last_receive_date"], utc=True).dt.tz_localize(None)
+    since = (received >= pd.Timestamp(as_of)) & (received < pd.Timestamp(origin))
+    shipped = float(lines.loc[since, "received_units"].fillna(0).sum())
+    return VendorStock(max(counted - shipped, 0.0), counted, pd.Timestamp(as_of).date(), shipped)
+
+
+def _reason(level: float, weeks: int, up_to: float, stock: VendorStock, in_production: float, committed: float,
             need: float, start: float, lot: float, minimum: float, capacity: float | None) -> str:
-    position = f"{_fmt(on_hand)} on hand, {_fmt(in_production)} in production"
+    position = f"{stock.describe()}, {_fmt(in_production)} in production"
     if committed:
         position += f", {_fmt(committed)} owed on open POs"
     text = f"Amazon's P{round(level * 100)} over the next {weeks} weeks is {_fmt(up_to)} units; {position}: "
@@ -201,15 +248,15 @@ def _arrival_week(vendor: pd.Series, origin: date, lead: int, weeks: int) -> int
     return int(min(max((pd.Timestamp(ready) - pd.Timestamp(origin)).days // 7, 0), weeks - 1))
 
 
-def _plan_series(key: tuple[str, str, str], vendor: pd.Series, paths: np.ndarray, committed: float,
-                 settings: PlanningSettings, origin: date) -> list[dict]:
+def _plan_series(key: tuple[str, str, str], vendor: pd.Series, stock: VendorStock, paths: np.ndarray,
+                 committed: float, settings: PlanningSettings, origin: date) -> list[dict]:
     horizon = settings.horizon_weeks
     lead = int(vendor["lead_time_weeks"])
     review = settings.review_weeks
     ratio = critical_ratio(vendor["shortage_cost"], vendor["unit_cost"], vendor["holding_cost_rate"])
     lot, minimum = float(vendor["lot_size"]), float(vendor["min_order_units"])
     capacity = None if pd.isna(vendor["weekly_capacity_units"]) else float(vendor["weekly_capacity_units"])
-    on_hand, in_production = float(vendor["on_hand_units"]), float(vendor["in_production_units"])
+    on_hand, in_production = stock.units, float(vendor["in_production_units"])
     span = paths.shape[1]
     arrivals = np.zeros(span + lead + 1)
     arrivals[_arrival_week(vendor, origin, lead, span)] += in_production
@@ -232,7 +279,7 @@ def _plan_series(key: tuple[str, str, str], vendor: pd.Series, paths: np.ndarray
         up_to, position_then, need = levels[week]
         week_start = origin + timedelta(weeks=week)
         if week == 0:
-            reason = _reason(ratio, lead + review, up_to, on_hand, in_production, committed, need, starts[0], lot,
+            reason = _reason(ratio, lead + review, up_to, stock, in_production, committed, need, starts[0], lot,
                              minimum, capacity)
         else:
             reason = (f"projection: start {_fmt(starts[week])} if Amazon orders as expected until then"
@@ -251,31 +298,38 @@ def _plan_series(key: tuple[str, str, str], vendor: pd.Series, paths: np.ndarray
     return rows
 
 
-def _advise(key: tuple[str, str, str], vendor: pd.Series, open_lines: pd.DataFrame, origin: date,
-            weeks: int) -> list[dict]:
+def _advise(key: tuple[str, str, str], vendor: pd.Series, stock: VendorStock, open_lines: pd.DataFrame,
+            origin: date, weeks: int) -> list[dict]:
     """Confirmations for the ASIN's open lines from the vendor's stock by each line's window: on hand now, plus
     production that is ready by then (units started now arrive only after the lead time)."""
     if open_lines.empty:
         return []
     lead = int(vendor["lead_time_weeks"])
     supply = np.zeros(weeks)
-    supply[0] = float(vendor["on_hand_units"])
+    supply[0] = stock.units
     supply[_arrival_week(vendor, origin, lead, weeks)] += float(vendor["in_production_units"])
     supply_by_week = np.cumsum(supply)
-    received = open_lines["received_units"].fillna(0).to_numpy(dtype=float)
+    # Units received before the origin are in; a receipt on or after it (a past origin) had not happened yet.
+    received_at = pd.to_datetime(open_lines["last_receive_date"], utc=True)
+    received = np.where((received_at < pd.Timestamp(origin, tz="UTC")).to_numpy(),
+                        open_lines["received_units"].fillna(0).to_numpy(dtype=float), 0.0)
     ordered = open_lines["ordered_units"].to_numpy(dtype=float)
+    case = open_lines["unit_size"].fillna(1).to_numpy(dtype=float)
     due = _week_index(origin, open_lines["window_end"])
-    confirm, available = allocate_confirmations(np.maximum(ordered - received, 0), due,
-                                                open_lines["unit_size"].fillna(1).to_numpy(dtype=float),
-                                                supply_by_week)
+    confirm, available = allocate_confirmations(np.maximum(ordered - received, 0), due, case, supply_by_week)
     rows = []
     for i, line in enumerate(open_lines.to_dict("records")):
         confirmed = received[i] + confirm[i]
         short = ordered[i] - confirmed
         by = pd.Timestamp(line["window_end"]).date().isoformat()
-        reason = (f"confirm all {_fmt(ordered[i])}: stock covers it by {by}" if short <= 0 else
-                  f"confirm {_fmt(confirmed)} of {_fmt(ordered[i])}: only {_fmt(available[i])} left for it by {by} "
-                  "after earlier windows")
+        if short <= 0:
+            reason = f"confirm all {_fmt(ordered[i])}: stock covers it by {by}"
+        elif available[i] <= 0:
+            reason = (f"confirm {_fmt(confirmed)} of {_fmt(ordered[i])}: no stock left for it by {by} "
+                      f"({_fmt(supply_by_week[min(due[i], weeks - 1)])} by then, earlier windows first)")
+        else:
+            reason = f"confirm {_fmt(confirmed)} of {_fmt(ordered[i])}: {_fmt(available[i])} left for it by {by}"
+            reason += f" (whole cases of {_fmt(case[i])})" if confirm[i] < available[i] else " after earlier windows"
         rows.append({
             "account": key[0], "marketplace_id": key[1], "purchase_order_number": line["purchase_order_number"],
             "asin": key[2], "vendor_sku": line["vendor_sku"], "ship_to_party_id": line["ship_to"],
@@ -286,35 +340,68 @@ def _advise(key: tuple[str, str, str], vendor: pd.Series, open_lines: pd.DataFra
     return rows
 
 
+class _Grouped:
+    """The inputs split per series (account, marketplace, ASIN), once."""
+
+    def __init__(self, inputs: PlanningInputs) -> None:
+        def groups(frame: pd.DataFrame) -> dict[tuple, pd.DataFrame]:
+            return dict(tuple(frame.groupby(SERIES_KEY))) if not frame.empty else {}
+
+        lines = inputs.po_lines
+        self.inputs = inputs
+        self.empty_lines = lines.iloc[0:0]
+        self.sell_through = groups(inputs.sell_through)
+        self.lines = groups(lines)
+        self.open_lines = groups(lines[lines["is_open"].astype(bool)] if not lines.empty else lines)
+        self.amazon_forecast = groups(inputs.amazon_forecast)
+        self.positions = {tuple(r[k] for k in SERIES_KEY): r for _, r in inputs.amazon_position.iterrows()}
+        self.vendors = {tuple(r[k] for k in SERIES_KEY): r for _, r in inputs.vendor.iterrows()}
+
+    def open(self, key: tuple) -> pd.DataFrame:
+        return self.open_lines.get(key, self.empty_lines)
+
+    def sell_in(self, key: tuple, weeks: int, method: str | None) -> tuple[np.ndarray, str]:
+        origin = self.inputs.origin
+        position = _position(self.positions.get(key), self.open(key), origin, weeks)
+        history = _weekly_po_units(self.lines.get(key, self.empty_lines), origin, 52)
+        return sell_in_paths(self.sell_through.get(key), position, history, weeks,
+                             np.random.default_rng(_series_seed(key)), self.amazon_forecast.get(key), origin, method)
+
+
+def forecast_sell_in(inputs: PlanningInputs, weeks: int, method: str | None = None
+                     ) -> dict[tuple[str, str, str], tuple[np.ndarray, str]]:
+    """Paths (samples x weeks) of Amazon's orders per series of inputs.vendor, and the method that made them
+    (`method` as sell_in_paths takes it; None: each series' default)."""
+    grouped = _Grouped(inputs)
+    return {key: grouped.sell_in(key, weeks, method) for key in sorted(grouped.vendors)}
+
+
+def _source(vendor: pd.Series) -> tuple[str, int]:
+    """Where a vendor row's values came from: its file and row, or the config."""
+    if "lead_time_weeks" in vendor["defaults_used"].split(","):
+        return "config [planning]", 0
+    return str(vendor.get("input_file") or "inputs/supply"), int(vendor.get("input_row") or 0)
+
+
 def plan_supply(inputs: PlanningInputs, settings: PlanningSettings) -> PlanResult:
-    """The three tables for every ASIN with a sell-through forecast or PO history."""
+    """The three tables for every ASIN of inputs.vendor (every ASIN with a sell-through forecast or PO lines). An
+    ASIN whose lead time plus review does not fit in the plan's weeks is left out with an InputProblem."""
     problems = list(inputs.problems)
     origin = inputs.origin
-    lines = inputs.po_lines
-    open_lines = lines[lines["is_open"].astype(bool)] if not lines.empty else lines
-    forecast_groups = dict(tuple(inputs.sell_through.groupby(SERIES_KEY))) if not inputs.sell_through.empty else {}
-    line_groups = dict(tuple(lines.groupby(SERIES_KEY))) if not lines.empty else {}
-    open_groups = dict(tuple(open_lines.groupby(SERIES_KEY))) if not open_lines.empty else {}
-    positions = {tuple(r[k] for k in SERIES_KEY): r for _, r in inputs.amazon_position.iterrows()}
-    vendors = {tuple(r[k] for k in SERIES_KEY): r for _, r in inputs.vendor.iterrows()}
-    amazon_groups = (dict(tuple(inputs.amazon_forecast.groupby(SERIES_KEY))) if not inputs.amazon_forecast.empty
-                     else {})
+    grouped = _Grouped(inputs)
     po_forecast, supply_plan, po_advice = [], [], []
-    for key in sorted(vendors):
-        vendor = vendors[key]
+    for key in sorted(grouped.vendors):
+        vendor = grouped.vendors[key]
         lead = int(vendor["lead_time_weeks"])
-        weeks = settings.horizon_weeks + lead + settings.review_weeks
         if lead + settings.review_weeks > settings.horizon_weeks:
+            file, row = _source(vendor)
             problems.append(InputProblem(
-                "inputs/supply", 0, "lead_time_weeks",
+                file, row, "lead_time_weeks",
                 f"{key[2]}: lead time {lead} + review {settings.review_weeks} weeks exceed the plan's "
                 f"{settings.horizon_weeks} weeks (planning.horizon_weeks): not planned; raise horizon_weeks"))
             continue
-        opened = open_groups.get(key, open_lines.iloc[0:0])
-        position = _position(positions.get(key), opened, origin, weeks)
-        history = _weekly_po_units(line_groups.get(key, lines.iloc[0:0]), origin, 52)
-        paths, method = sell_in_paths(forecast_groups.get(key), position, history, weeks,
-                                      np.random.default_rng(_series_seed(key)), amazon_groups.get(key), origin)
+        weeks = settings.horizon_weeks + lead + settings.review_weeks
+        paths, method = grouped.sell_in(key, weeks, None)
         mean, quantiles = summarize(paths[:, :settings.horizon_weeks])
         for week in range(settings.horizon_weeks):
             week_start = origin + timedelta(weeks=week)
@@ -323,17 +410,15 @@ def plan_supply(inputs: PlanningInputs, settings: PlanningSettings) -> PlanResul
                                 "mean": float(mean[week]),
                                 **{c: float(quantiles[week, i]) for i, c in enumerate(QUANTILE_COLUMNS)},
                                 "method": method})
+        opened = grouped.open(key)
         committed = float(opened["units_to_deliver"].sum()) if not opened.empty else 0.0
-        try:
-            supply_plan += _plan_series(key, vendor, paths, committed, settings, origin)
-        except PlanningError as exc:
-            problems.append(InputProblem("inputs/supply", 0, "lead_time_weeks", f"{key[2]}: {exc}"))
-            continue
-        po_advice += _advise(key, vendor, opened, origin, weeks)
+        stock = vendor_stock(vendor, grouped.lines.get(key, grouped.empty_lines), origin)
+        supply_plan += _plan_series(key, vendor, stock, paths, committed, settings, origin)
+        po_advice += _advise(key, vendor, stock, opened, origin, weeks)
     return PlanResult(pd.DataFrame(po_forecast, columns=list(PO_FORECAST_COLUMNS)),
                       pd.DataFrame(supply_plan, columns=list(SUPPLY_PLAN_COLUMNS)),
                       pd.DataFrame(po_advice, columns=list(PO_ADVICE_COLUMNS)), problems)
 
 
-__all__ = ["PO_ADVICE_COLUMNS", "PO_FORECAST_COLUMNS", "SUPPLY_PLAN_COLUMNS", "PlanResult", "plan_supply",
-           "sell_in_paths"]
+__all__ = ["PO_ADVICE_COLUMNS", "PO_FORECAST_COLUMNS", "SUPPLY_PLAN_COLUMNS", "PlanResult", "VendorStock",
+           "forecast_sell_in", "plan_supply", "sell_in_paths", "vendor_stock"]

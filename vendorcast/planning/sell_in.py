@@ -7,6 +7,7 @@ no I/O.
   shoppers' demand draws its stock down.
 - direct: the ASIN's own weekly PO units of the recent weeks, as an empirical distribution (the plain baseline
   that needs no model of Amazon).
+- structural+direct: half the paths of each (the default where both are possible).
 
 Signatures:
 - `replay_amazon_orders(paths, expected_demand, position) -> ndarray[samples, weeks]` of ordered units.
@@ -27,6 +28,11 @@ from vendorcast.planning.decisions import LEVELS
 
 METHOD_STRUCTURAL = "structural"
 METHOD_DIRECT = "direct"
+# Half the paths of each: the structural replay knows Amazon's rule and position, the direct draw the noise of its
+# real orders (splits across fulfilment centers, rejections ordered again, forecast updates); measured in
+# docs/benchmarks.md ("Amazon's orders forecast").
+METHOD_BLEND = "structural+direct"
+METHODS = (METHOD_STRUCTURAL, METHOD_DIRECT, METHOD_BLEND)
 # Weeks of PO history the direct method draws from.
 DIRECT_WEEKS = 8
 # Amazon's cover beyond its lead time when nothing better was learned: the week until its next order.
@@ -157,6 +163,8 @@ def summarize(paths: np.ndarray, levels: tuple[float, ...] = LEVELS) -> tuple[np
 __all__ = [
     "AMAZON_REVIEW_WEEKS",
     "DIRECT_WEEKS",
+    "METHODS",
+    "METHOD_BLEND",
     "METHOD_DIRECT",
     "METHOD_STRUCTURAL",
     "AmazonPosition",
