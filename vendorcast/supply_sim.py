@@ -16,12 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vendorcast.forecasting.forecaster import forecast_panel, prepare_panel
-from vendorcast.forecasting.metrics import HEADLINE_QUANTILES, coverage, quantile_name, weighted_quantile_loss
-from vendorcast.forecasting.panel import attach_snapshots
+from vendorcast.forecasting.ensemble import ENSEMBLE
+from vendorcast.forecasting.forecaster import forecast_origins, forecast_panel, prepare_panel
+from vendorcast.forecasting.metrics import HEADLINE_QUANTILES, coverage, weighted_quantile_loss
+from vendorcast.forecasting.models import ForecastModel, model_factories
+from vendorcast.forecasting.panel import DensePanel, attach_snapshots
 from vendorcast.forecasting.settings import ForecastSettings
 from vendorcast.planning.decisions import DEFAULT_SAMPLES, LEVELS
-from vendorcast.planning.sell_in import direct_paths, summarize
+from vendorcast.planning.sell_in import direct_paths, learn_cover_weeks, summarize
 from vendorcast.planning.simulation import (
     SCORED_HORIZON,
     ForecastCover,
@@ -50,6 +52,8 @@ LEAD_WEEKS = (2, 6)
 LOT_CASES = (1, 4)
 # Weeks simulated before the scored ones, so that every policy's own stock replaces the common start.
 WARMUP_WEEKS = LEAD_WEEKS[1] + 4
+# Weeks of Amazon's orders before the simulated ones that the plan learns Amazon's cover from.
+COVER_HISTORY_WEEKS = 26
 TARGET_FILL_RATE = 0.95
 # Weeks of vendorcast's sell-through forecast each simulated week reads (lead time plus review at most).
 SELL_THROUGH_HORIZON = 8
@@ -167,34 +171,40 @@ class SupplyWorld:
                 out[week] = source[generation, :horizon].T * self.sim.forecast_active[generation][:, None]
         return out
 
-    def amazon_cover_weeks(self) -> float:
-        """The weeks of its own forecast Amazon orders up to, as a vendor learns it from the half year before the
-        simulated weeks: the median, over ASINs and order days, of Amazon's inventory position after the order
-        (on hand plus open POs, its inventory report) over its weekly forecast (its forecasting report)."""
+    def amazon_cover_weeks(self) -> np.ndarray:
+        """Per ASIN, the weeks of its own forecast Amazon orders up to, learned as the plan learns it
+        (vendorcast.planning.sell_in.learn_cover_weeks) from the half year before the simulated weeks: Amazon's
+        orders, its positions at each week's end (its inventory report) and its forecasts."""
         sim = self.sim
-        mondays = np.arange(self.first_day - 26 * 7 + 1, self.first_day, 7)
-        ratios = []
-        for monday in mondays:
-            generation = sim.generation_index(sim.day(monday))
-            if generation is None:
-                continue
-            weekly = sim.forecast_mean[generation, 0]
-            position = sim.sellable_on_hand[monday] + sim.open_po_units[monday]
-            ordered = (sim.requested_units[monday] > 0) & (weekly > 0)
-            ratios.append(position[ordered] / weekly[ordered])
-        values = np.concatenate(ratios) if ratios else np.zeros(0)
-        if not len(values):
-            raise ValueError("no order in the half year before the simulated weeks to learn Amazon's cover from")
-        return float(np.median(values))
+        first, weeks = self.first_day - COVER_HISTORY_WEEKS * 7, COVER_HISTORY_WEEKS
+        week_starts = [sim.day(first + 7 * k) for k in range(weeks)]
+        key = {"account": "simulated", "marketplace_id": sim.marketplace_id}
 
-    def amazon_snapshots(self) -> pd.DataFrame:
-        """Amazon's forecasts as the forecasting engine reads them (panel.SNAPSHOT_COLUMNS), every generation up
-        to the last simulated week."""
+        def frame(values: dict[str, np.ndarray]) -> pd.DataFrame:
+            return pd.DataFrame({**key, "asin": np.tile(sim.asins, weeks),
+                                 "week_start": np.repeat(pd.to_datetime(week_starts), sim.n_asins),
+                                 **{name: v.ravel() for name, v in values.items()}})
+
+        days = slice(first, self.first_day)
+        ordered = sim.requested_units[days].reshape(weeks, 7, -1).sum(axis=1)
+        saturday = np.arange(first + 6, self.first_day, 7)
+        orders = frame({"ordered_units": ordered})
+        positions = frame({"on_hand": sim.sellable_on_hand[saturday], "open_po_units": sim.open_po_units[saturday]})
+        snapshots = self.amazon_snapshots(first, self.first_day)
+        learned = learn_cover_weeks(orders[orders["ordered_units"] > 0], positions,
+                                    snapshots.rename(columns={"item_id": "asin"}).assign(**key))
+        cover = learned.set_index("asin")["cover_weeks"].reindex(sim.asins)
+        # ASINs with no order to learn from (not on sale yet) take the median of the others.
+        return cover.fillna(cover.median()).to_numpy(dtype=float)
+
+    def amazon_snapshots(self, first_day: int, end_day: int) -> pd.DataFrame:
+        """Amazon's forecasts generated from `first_day` until before `end_day` (day indices), as the forecasting
+        engine reads them (panel.SNAPSHOT_COLUMNS)."""
         sim = self.sim
-        last = sim.generation_index(sim.day(self.first_day + 7 * self.total_weeks)) or 0
         frames = []
-        for generation in range(last + 1):
-            made = sim.generation_dates[generation]
+        for generation, made in enumerate(sim.generation_dates):
+            if not first_day <= sim.day_index(made) < end_day:
+                continue
             active = sim.forecast_active[generation]
             horizon = sim.forecast_mean.shape[1]
             frames.append(pd.DataFrame({
@@ -245,40 +255,52 @@ def build_world(seed: int, n_asins: int, weeks: int, warmup: int = WARMUP_WEEKS)
     return SupplyWorld(sim, amazon, vendor, first_day, weeks, warmup)
 
 
-def sell_through_forecasts(world: SupplyWorld, refit_weeks: int, horizon: int,
-                           settings: ForecastSettings | None = None) -> dict[str, np.ndarray]:
-    """vendorcast's sell-through forecast as of each simulated Sunday (weeks x ASINs x horizon per statistic:
-    mean, p10 ... p90), from the sales before it only. The engine runs every `refit_weeks` weeks; in between, a
-    week reads the last run's forecast from its later horizons. Amazon's forecasts inform it as they inform the
-    forecast workflow's."""
+def sell_through_forecasts(world: SupplyWorld, refit_weeks: int, horizon: int = SELL_THROUGH_HORIZON,
+                           settings: ForecastSettings | None = None) -> np.ndarray:
+    """vendorcast's sell-through forecast (the ensemble) as of each simulated Sunday, from the sales and Amazon's
+    forecasts before it only: weeks x ASINs x horizon x (mean, then LEVELS); zeros for an ASIN it cannot forecast.
+
+    As in the forecast workflow, the pooled model (LightGBM, Amazon's forecasts among its inputs) is trained apart
+    and applied to the latest weeks: here it is trained every `refit_weeks` weeks and each week uses the latest
+    one trained at or before the origin it forecasts from (its backtest window's included, so the ensemble's
+    weights are learned out of sample). The other models are fitted every week."""
+    settings = settings or ForecastSettings(horizon=horizon, levels=LEVELS, backtest_windows=1)
     history = world.sales_history()
-    snapshots = world.amazon_snapshots()
-    reach = horizon + refit_weeks - 1
-    settings = settings or ForecastSettings(horizon=reach, levels=LEVELS, backtest_windows=1)
-    asins = world.sim.asins
-    out: dict[str, np.ndarray] = {}
-    for week in range(0, world.total_weeks, refit_weeks):
+    snapshots = world.amazon_snapshots(0, world.first_day + 7 * world.total_weeks)
+    row_of = {asin: row for row, asin in enumerate(world.sim.asins)}
+    pooled = [name for name, factory in model_factories(settings).items() if factory().pooled]
+
+    def panel_before(week: int) -> DensePanel:
         origin = pd.Timestamp(world.sim.day(world.first_day + 7 * week))
         panel = prepare_panel(history[history["week_start"] < origin], settings.horizon)
-        # As the forecast workflow does: Amazon's forecasts are the global model's covariates (each readable from
-        # the week after it was made).
-        attach_snapshots(panel, snapshots)
-        frame = forecast_panel(panel, settings).to_frame(["ensemble"])
-        frame["item_id"] = pd.Categorical(frame["item_id"], categories=asins)
-        for statistic in ["mean", *(quantile_name(q) for q in settings.levels)]:
-            table = frame.pivot_table(index="item_id", columns="horizon", values=statistic, observed=False,
-                                      dropna=False).reindex(index=asins, columns=range(1, reach + 1))
-            values = np.nan_to_num(table.to_numpy())
-            array = out.setdefault(statistic, np.zeros((world.total_weeks, len(asins), horizon)))
-            for step in range(min(refit_weeks, world.total_weeks - week)):
-                array[week + step] = values[:, step : step + horizon]
-    return out
+        attach_snapshots(panel, snapshots)  # each snapshot readable from the week after it was made
+        return panel
+
+    fitted: list[tuple[int, dict[str, ForecastModel]]] = []  # (simulated week it was trained at, models)
+    first_fit = -settings.horizon * settings.backtest_windows
+    for week in range(first_fit, world.total_weeks, refit_weeks):
+        panel = panel_before(week)
+        models = {name: model_factories(settings)[name]().fit(panel, panel.history_weeks) for name in pooled}
+        fitted.append((week, models))
+    out = np.zeros((world.total_weeks, world.sim.n_asins, horizon, 1 + len(LEVELS)))
+    for week in range(world.total_weeks):
+        panel = panel_before(week)
+        trained = {}
+        for origin in forecast_origins(panel, settings):
+            at = week - (panel.history_weeks - origin)
+            models = next(m for trained_at, m in reversed(fitted) if trained_at <= at)
+            trained[panel.week_start(origin).date().isoformat()] = models
+        forecast = forecast_panel(panel, settings, trained=trained).forecasts[ENSEMBLE]
+        rows = [row_of[str(item)] for item in panel.items[forecast.items]]
+        out[week, rows, :, 0] = forecast.mean
+        for k, level in enumerate(LEVELS):
+            out[week, rows, :, 1 + k] = forecast.quantiles[level]
+    return np.nan_to_num(out)
 
 
 def policies(world: SupplyWorld, refit_weeks: int) -> list[Policy]:
     """The policies compared on the same weeks, vendorcast first."""
-    forecasts = sell_through_forecasts(world, refit_weeks, SELL_THROUGH_HORIZON)
-    sell_through = np.stack([forecasts["mean"], *(forecasts[quantile_name(q)] for q in LEVELS)], axis=-1)
+    sell_through = sell_through_forecasts(world, refit_weeks)
     return [
         Vendorcast(sell_through, world.amazon_forecast("mean"), world.sim.order_unit, world.amazon.lead_weeks,
                    world.amazon_cover_weeks(), world.sim.seed),
