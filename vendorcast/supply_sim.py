@@ -57,6 +57,8 @@ COVER_HISTORY_WEEKS = 26
 TARGET_FILL_RATE = 0.95
 # Weeks of vendorcast's sell-through forecast each simulated week reads (lead time plus review at most).
 SELL_THROUGH_HORIZON = 8
+# Weeks between two trainings of the sell-through forecast's pooled model (docs/planning.md, "Supply simulation").
+REFIT_WEEKS = 13
 # Weeks ahead the vendor sees its shipments to Amazon coming in (every one arrives within three weeks).
 DUE_WEEKS = 4
 
@@ -255,8 +257,8 @@ def build_world(seed: int, n_asins: int, weeks: int, warmup: int = WARMUP_WEEKS)
     return SupplyWorld(sim, amazon, vendor, first_day, weeks, warmup)
 
 
-def sell_through_forecasts(world: SupplyWorld, refit_weeks: int, horizon: int = SELL_THROUGH_HORIZON,
-                           settings: ForecastSettings | None = None) -> np.ndarray:
+def sell_through_forecasts(world: SupplyWorld, refit_weeks: int, settings: ForecastSettings | None = None
+                           ) -> np.ndarray:
     """vendorcast's sell-through forecast (the ensemble) as of each simulated Sunday, from the sales and Amazon's
     forecasts before it only: weeks x ASINs x horizon x (mean, then LEVELS); zeros for an ASIN it cannot forecast.
 
@@ -264,7 +266,7 @@ def sell_through_forecasts(world: SupplyWorld, refit_weeks: int, horizon: int = 
     and applied to the latest weeks: here it is trained every `refit_weeks` weeks and each week uses the latest
     one trained at or before the origin it forecasts from (its backtest window's included, so the ensemble's
     weights are learned out of sample). The other models are fitted every week."""
-    settings = settings or ForecastSettings(horizon=horizon, levels=LEVELS, backtest_windows=1)
+    settings = settings or ForecastSettings(horizon=SELL_THROUGH_HORIZON, levels=LEVELS, backtest_windows=1)
     history = world.sales_history()
     snapshots = world.amazon_snapshots(0, world.first_day + 7 * world.total_weeks)
     row_of = {asin: row for row, asin in enumerate(world.sim.asins)}
@@ -282,7 +284,7 @@ def sell_through_forecasts(world: SupplyWorld, refit_weeks: int, horizon: int = 
         panel = panel_before(week)
         models = {name: model_factories(settings)[name]().fit(panel, panel.history_weeks) for name in pooled}
         fitted.append((week, models))
-    out = np.zeros((world.total_weeks, world.sim.n_asins, horizon, 1 + len(LEVELS)))
+    out = np.zeros((world.total_weeks, world.sim.n_asins, settings.horizon, 1 + len(LEVELS)))
     for week in range(world.total_weeks):
         panel = panel_before(week)
         trained = {}
@@ -298,9 +300,9 @@ def sell_through_forecasts(world: SupplyWorld, refit_weeks: int, horizon: int = 
     return np.nan_to_num(out)
 
 
-def policies(world: SupplyWorld, refit_weeks: int) -> list[Policy]:
+def policies(world: SupplyWorld, refit_weeks: int, settings: ForecastSettings | None = None) -> list[Policy]:
     """The policies compared on the same weeks, vendorcast first."""
-    sell_through = sell_through_forecasts(world, refit_weeks)
+    sell_through = sell_through_forecasts(world, refit_weeks, settings=settings)
     return [
         Vendorcast(sell_through, world.amazon_forecast("mean"), world.sim.order_unit, world.amazon.lead_weeks,
                    world.amazon_cover_weeks(), world.sim.seed),
@@ -321,10 +323,11 @@ def sweep_payload(result: SweepResult, target: float) -> dict[str, Any]:
     }
 
 
-def run_supply_sim(asins: int | None, weeks: int, seed: int | None, output: Path,
-                   refit_weeks: int = 4) -> dict[str, Any]:
+def run_supply_sim(asins: int | None, weeks: int, seed: int | None, output: Path, refit_weeks: int = REFIT_WEEKS,
+                   models: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Run every policy on the same simulated weeks, write DIR/supply_sim.json and DIR/supply_sim.html, and
-    return the JSON's content. `asins` and `seed` default to the emulator's vendor."""
+    return the JSON's content. `asins` and `seed` default to the emulator's vendor; `models` are the sell-through
+    forecast's (default: all of the engine's)."""
     defaults = SandboxSettings()
     seed = defaults.seed if seed is None else seed
     asins = defaults.n_asins if asins is None else asins
@@ -339,7 +342,10 @@ def run_supply_sim(asins: int | None, weeks: int, seed: int | None, output: Path
         "last_week": str(world.sim.day(world.first_day + 7 * (world.total_weeks - 1))),
         "policies": {},
     }
-    for policy in policies(world, refit_weeks):
+    settings = ForecastSettings(horizon=SELL_THROUGH_HORIZON, levels=LEVELS, models=models, backtest_windows=1)
+    payload["refit_weeks"] = refit_weeks
+    payload["sell_through_models"] = list(models or model_factories(settings))
+    for policy in policies(world, refit_weeks, settings):
         result = simulate(policy, world.amazon, world.vendor, world.weeks, world.warmup)
         payload["policies"][policy.name] = sweep_payload(result, TARGET_FILL_RATE)
         if isinstance(policy, Vendorcast):

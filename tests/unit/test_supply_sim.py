@@ -33,7 +33,7 @@ def test_amazon_orders_again_what_the_vendor_did_not_ship(world) -> None:
     amazon.start(2)
     first = amazon.order(0)
     amazon.deliver(0, np.stack([first[0], np.zeros_like(first[1])]))  # run 0 ships in full, run 1 ships nothing
-    on_hand, due = amazon.position()
+    _, due = amazon.position()
     assert due[0].sum() - due[1].sum() == first[0].sum()  # on its way to Amazon in run 0 only
     second = amazon.order(1)
     assert second[1].sum() > second[0].sum()
@@ -41,8 +41,9 @@ def test_amazon_orders_again_what_the_vendor_did_not_ship(world) -> None:
 
 def run(tmp_path: Path, name: str) -> dict:
     output = tmp_path / name
+    # The statistical models only: the test is about the simulation, and LightGBM's training would take most of it.
     result = CliRunner().invoke(cli, ["supply-sim", "--asins", "6", "--weeks", "6", "--seed", "3", "--output",
-                                      str(output), "--refit-weeks", "8"])
+                                      str(output), "--models", "ets,seasonal_naive"])
     assert result.exit_code == 0, result.output
     assert "inventory at fill rate 0.95" in result.output
     return json.loads((output / "supply_sim.json").read_text())
@@ -56,7 +57,7 @@ def test_a_small_run_is_deterministic_and_in_the_documented_shape(tmp_path: Path
     for policy in first["policies"].values():
         front = np.array(policy["frontier"])
         assert len(front) >= 2 and np.all(np.diff(front[:, 0]) > 0) and np.all(np.diff(front[:, 1]) > 0)
-        assert ((0 <= front[:, 0]) & (front[:, 0] <= 1)).all()
+        assert ((front[:, 0] >= 0) & (front[:, 0] <= 1)).all()
         at = policy["inventory_at_target"]
         assert at is None or front[0, 1] <= at <= front[-1, 1]
     assert set(first["po_forecast"]) >= {"wql_mean", "baseline_wql_mean", "coverage_p10_p90"}
