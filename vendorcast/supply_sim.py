@@ -26,6 +26,7 @@ from vendorcast.planning.decisions import DEFAULT_SAMPLES, LEVELS
 from vendorcast.planning.sell_in import direct_paths, learn_cover_weeks, summarize
 from vendorcast.planning.simulation import (
     SCORED_HORIZON,
+    SEASON_WEEKS,
     ForecastCover,
     MovingAverage,
     Policy,
@@ -158,6 +159,7 @@ class SupplyWorld:
     first_day: int
     weeks: int
     warmup: int
+    scored: np.ndarray  # ASINs scored: on sale for a year before the simulated weeks and until their end
 
     @property
     def total_weeks(self) -> int:
@@ -254,7 +256,12 @@ def build_world(seed: int, n_asins: int, weeks: int, warmup: int = WARMUP_WEEKS)
     recent = amazon.history[:, -8:].mean(axis=1)
     in_production = np.where(np.arange(lead.max())[None, :] < lead[:, None] - 1, recent[:, None], 0.0)
     vendor = VendorStart(lead, lot, 2 * recent, np.round(in_production))
-    return SupplyWorld(sim, amazon, vendor, first_day, weeks, warmup)
+    # New launches and run-downs are planned apart from the weekly rule (launch quantities are agreed with Amazon;
+    # a discontinued ASIN's last stock is sold off), and last year's POs must exist: they run in the simulation,
+    # so Amazon's orders for them are as they would be, but are not scored.
+    last_day = first_day + 7 * total
+    scored = (sim.launch_index <= first_day - 7 * SEASON_WEEKS) & (sim.discontinue_index >= last_day)
+    return SupplyWorld(sim, amazon, vendor, first_day, weeks, warmup, scored)
 
 
 def sell_through_forecasts(world: SupplyWorld, refit_weeks: int, settings: ForecastSettings | None = None
@@ -338,6 +345,7 @@ def run_supply_sim(asins: int | None, weeks: int, seed: int | None, output: Path
         "asins": asins,
         "weeks": weeks,
         "warmup_weeks": world.warmup,
+        "scored_asins": int(world.scored.sum()),
         "first_week": str(world.sim.day(world.first_day + 7 * world.warmup)),
         "last_week": str(world.sim.day(world.first_day + 7 * (world.total_weeks - 1))),
         "policies": {},
@@ -346,7 +354,7 @@ def run_supply_sim(asins: int | None, weeks: int, seed: int | None, output: Path
     payload["refit_weeks"] = refit_weeks
     payload["sell_through_models"] = list(models or model_factories(settings))
     for policy in policies(world, refit_weeks, settings):
-        result = simulate(policy, world.amazon, world.vendor, world.weeks, world.warmup)
+        result = simulate(policy, world.amazon, world.vendor, world.weeks, world.warmup, world.scored)
         payload["policies"][policy.name] = sweep_payload(result, TARGET_FILL_RATE)
         if isinstance(policy, Vendorcast):
             payload["po_forecast"] = score_sell_in(world, policy, result)
@@ -365,21 +373,23 @@ def run_supply_sim(asins: int | None, weeks: int, seed: int | None, output: Path
 
 def score_sell_in(world: SupplyWorld, policy: Vendorcast, result: SweepResult) -> dict[str, Any]:
     """vendorcast's forecast of Amazon's orders over the scored weeks (horizons 1 to SCORED_HORIZON), in the run
-    whose fill rate is nearest the target, against the orders Amazon then placed in that run; next to the direct
+    whose fill rate is nearest the target, against the orders Amazon then placed in that run (the scored ASINs);
+    next to the direct
     baseline (each week drawn from the last weeks' PO units, vendorcast.planning.sell_in.direct_paths)."""
     run = int(np.argmin(np.abs(result.fill_rate - TARGET_FILL_RATE)))
-    ordered = result.po_units[run]
-    history = world.amazon.history
+    asins = np.flatnonzero(world.scored)
+    ordered = result.po_units[run][asins]
+    history = world.amazon.history[asins]
     actual, ours, baseline = [], [], []
     for forecast in policy.forecasts:
         week = forecast.week
         if week < world.warmup or week + SCORED_HORIZON > world.total_weeks:
             continue
         actual.append(ordered[:, week : week + SCORED_HORIZON])
-        ours.append(np.concatenate([forecast.mean[run][..., None], forecast.quantiles[run]], axis=-1))
+        ours.append(np.concatenate([forecast.mean[run][asins, :, None], forecast.quantiles[run][asins]], axis=-1))
         rows = []
-        for asin in range(ordered.shape[0]):
-            past = np.concatenate([history[asin], ordered[asin, :week]])
+        for k, asin in enumerate(asins):
+            past = np.concatenate([history[k], ordered[k, :week]])
             rng = np.random.default_rng([world.sim.seed, week, asin, 1])
             mean, quantiles = summarize(direct_paths(past, SCORED_HORIZON, DEFAULT_SAMPLES, rng), LEVELS)
             rows.append(np.concatenate([mean[:, None], quantiles], axis=1))

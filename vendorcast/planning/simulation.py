@@ -124,11 +124,13 @@ def lots(need: np.ndarray, lot_units: np.ndarray) -> np.ndarray:
     return np.ceil(np.maximum(need, 0.0) / lot_units) * lot_units
 
 
-def simulate(policy: Policy, amazon: Amazon, vendor: VendorStart, weeks: int, warmup: int) -> SweepResult:
+def simulate(policy: Policy, amazon: Amazon, vendor: VendorStart, weeks: int, warmup: int,
+             scored: np.ndarray | None = None) -> SweepResult:
     """Roll the vendor forward `warmup + weeks` weeks under `policy`, one run per setting, and score the last
-    `weeks`. Each week: finished production arrives; the vendor decides what to start (knowing only the past);
-    Amazon orders; the vendor ships what it has (what it cannot ship is lost: Amazon orders again next week if it
-    still needs it); fill counts units shipped in the week ordered, inventory is what is left at the week's end."""
+    `weeks` on the ASINs `scored` (a mask; default all). Each week: finished production arrives; the vendor
+    decides what to start (knowing only the past); Amazon orders; the vendor ships what it has (what it cannot ship
+    is lost: Amazon orders again next week if it still needs it); fill counts units shipped in the week ordered,
+    inventory is what is left at the week's end."""
     runs, total = len(policy.settings), warmup + weeks
     lead = vendor.lead_weeks.astype(np.int64)
     n_asins = len(lead)
@@ -143,6 +145,7 @@ def simulate(policy: Policy, amazon: Amazon, vendor: VendorStart, weeks: int, wa
     shipped_sum = np.zeros(runs)
     inventory_sum = np.zeros(runs)
     rows, cols = np.indices((runs, n_asins))
+    scored = np.ones(n_asins, dtype=bool) if scored is None else np.asarray(scored, dtype=bool)
     amazon.start(runs)
     for week in range(total):
         on_hand += pipeline[:, :, week]
@@ -158,9 +161,9 @@ def simulate(policy: Policy, amazon: Amazon, vendor: VendorStart, weeks: int, wa
         amazon.deliver(week, shipped)
         po_units[:, :, history.shape[1] + week] = ordered
         if week >= warmup:
-            ordered_sum += ordered.sum(axis=1)
-            shipped_sum += shipped.sum(axis=1)
-            inventory_sum += on_hand.sum(axis=1)
+            ordered_sum += ordered[:, scored].sum(axis=1)
+            shipped_sum += shipped[:, scored].sum(axis=1)
+            inventory_sum += on_hand[:, scored].sum(axis=1)
     fill = np.divide(shipped_sum, ordered_sum, out=np.ones(runs), where=ordered_sum > 0)
     return SweepResult(policy.name, policy.setting, tuple(policy.settings), fill, inventory_sum / weeks,
                        ordered_sum, po_units[:, :, history.shape[1] :])
