@@ -133,3 +133,12 @@ def test_frontier_keeps_the_efficient_points_by_rising_fill_and_interpolates_inv
     assert inventory_at(front, 0.95) == pytest.approx(175.0)
     assert inventory_at(front, 0.85) == 100.0
     assert inventory_at(front, 0.995) is None
+
+
+def test_only_the_scored_asins_count() -> None:
+    amazon = ReplayedOrders(np.full((3, 2), 10.0))
+    start = VendorStart(np.array([1, 1]), np.array([1, 1]), np.array([100.0, 0.0]), np.zeros((2, 1)))
+    both = simulate(FixedLevel((0.0,)), amazon, start, weeks=3, warmup=0)
+    first = simulate(FixedLevel((0.0,)), amazon, start, weeks=3, warmup=0, scored=np.array([True, False]))
+    assert both.fill_rate[0] == 0.5 and first.fill_rate[0] == 1.0
+    assert first.average_inventory[0] == both.average_inventory[0] == pytest.approx(80.0)
