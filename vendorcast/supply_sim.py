@@ -475,5 +475,7 @@ def frontier_page(payload: dict[str, Any]) -> str:
     parts.append("</svg>")
     title = (f"Supply simulation: seed {payload['seed']}, {payload['asins']} ASINs, {payload['weeks']} weeks "
              f"({payload['first_week']} to {payload['last_week']})")
+    lines = "".join(f"<li>{html.escape(line.strip())}</li>" for line in summary_lines(payload)[1:])
     return (f"<!doctype html>\n<html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
-            f"<body><h1>{html.escape(title)}</h1>\n{''.join(parts)}\n</body></html>\n")
+            f"<body><h1>{html.escape(title)}</h1>\n{''.join(parts)}\n<p>Inventory at fill rate {target}:</p>"
+            f"<ul>{lines}</ul>\n</body></html>\n")
