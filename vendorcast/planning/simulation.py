@@ -11,11 +11,12 @@ from typing import Protocol
 
 import numpy as np
 
-from vendorcast.planning.decisions import LEVELS, order_up_to, sample_paths
+from vendorcast.planning.decisions import DEFAULT_CORRELATION, LEVELS, order_up_to, sample_paths
 from vendorcast.planning.sell_in import AmazonPosition, replay_amazon_orders, summarize
 
-# The baselines' safety setting: weeks of (their own) mean weekly demand held on top of the lead-time cover.
-SAFETY_WEEKS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
+# The baselines' safety setting: weeks of (their own) mean weekly demand held on top of the lead-time cover, from
+# two weeks below it (a baseline whose plain cover already fills more than the target must be able to hold less).
+SAFETY_WEEKS = (-2.0, -1.5, -1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
 MOVING_AVERAGE_WEEKS = 4
 SEASON_WEEKS = 52
 # vendorcast's setting: the service level (the critical ratio) its order-up-to level is the quantile at.
@@ -201,7 +202,7 @@ class MovingAverage:
 
     def order_up_to(self, state: WeekState, lead_weeks: np.ndarray) -> np.ndarray:
         mean = state.po_units[:, :, -MOVING_AVERAGE_WEEKS:].mean(axis=2)
-        return mean * (lead_weeks + 1 + np.asarray(self.settings)[:, None])
+        return mean * np.maximum(lead_weeks + 1 + np.asarray(self.settings)[:, None], 0.0)
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ class SeasonalNaive:
             raise ValueError(f"seasonal naive needs a year of PO history; there are {seen} weeks")
         last_year = state.po_units[:, :, seen - SEASON_WEEKS :]
         need = cover(last_year, lead_weeks + 1)
-        return need * (1 + np.asarray(self.settings)[:, None] / (lead_weeks + 1))
+        return need * np.maximum(1 + np.asarray(self.settings)[:, None] / (lead_weeks + 1), 0.0)
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ class ForecastCover:
             raise ValueError(f"the forecast covers {weekly.shape[1]} weeks; lead time plus review needs "
                              f"{int(lead_weeks.max()) + 1}")
         need = cover(np.nan_to_num(weekly), lead_weeks + 1)
-        return need * (1 + np.asarray(self.settings)[:, None] / (lead_weeks + 1))
+        return need * np.maximum(1 + np.asarray(self.settings)[:, None] / (lead_weeks + 1), 0.0)
 
 
 # ---------------------------------------------------------------------------------------------- vendorcast
@@ -271,6 +272,7 @@ class Vendorcast:
     seed: int
     settings: tuple[float, ...] = SERVICE_LEVELS
     samples: int = SIMULATION_SAMPLES
+    correlation: float = DEFAULT_CORRELATION
     name: str = "vendorcast"
     setting: str = "service_level"
     forecasts: list[SellInForecast] = field(default_factory=list, compare=False)
@@ -289,7 +291,7 @@ class Vendorcast:
                 raise ValueError(f"the sell-through forecast covers {forecast.shape[1]} weeks; {weeks} are needed")
             rng = np.random.default_rng([self.seed, state.week, asin])
             # One set of demand paths for every run: the runs differ only in Amazon's position.
-            demand = sample_paths(LEVELS, forecast[asin, :weeks, 1:], self.samples, rng)
+            demand = sample_paths(LEVELS, forecast[asin, :weeks, 1:], self.samples, rng, self.correlation)
             scored = np.empty((self.samples, runs, SCORED_HORIZON))
             for run in range(runs):
                 position = AmazonPosition(on_hand=float(state.amazon_on_hand[run, asin]),
