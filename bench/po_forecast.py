@@ -6,7 +6,7 @@ history: the last 4 weeks' mean, seasonal naive (the PO units 52 weeks earlier) 
 into orders (its order-up-to replayed on its forecast mean as if demand were exactly that). The point baselines
 give the same number at every quantile.
 
-    .venv/bin/python bench/po_forecast.py [--asins 60 --weeks 80 --origins 5 --step 4 --horizon 8 --seed 7]
+    .venv/bin/python bench/po_forecast.py [--asins 30 --weeks 70 --origins 3 --step 4 --horizon 8 --seed 7]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from vendorcast.lake.publish import publish_lake_local
 from vendorcast.lake.query import LocalLake
 from vendorcast.lake.storage import LakeStorage
 from vendorcast.planning.decisions import LEVELS
-from vendorcast.planning.plan import forecast_sell_in
+from vendorcast.planning.plan import forecast_sell_in, plan_supply
 from vendorcast.planning.sell_in import METHODS, AmazonPosition, replay_amazon_orders
 from vendorcast.planning.settings import PlanningSettings
 from vendorcast.synthetic_lake import WEEKLY_STREAMS, SyntheticLake, write_synthetic_lake
@@ -119,9 +119,9 @@ def amazon_orders(inputs, keys: list[tuple], horizon: int) -> dict[tuple, np.nda
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--asins", type=int, default=60)
-    parser.add_argument("--weeks", type=int, default=80)
-    parser.add_argument("--origins", type=int, default=5)
+    parser.add_argument("--asins", type=int, default=30)
+    parser.add_argument("--weeks", type=int, default=70)
+    parser.add_argument("--origins", type=int, default=3)
     parser.add_argument("--step", type=int, default=4, help="weeks between origins")
     parser.add_argument("--horizon", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
@@ -137,9 +137,13 @@ def main() -> None:
         # method -> (actual, quantiles at LEVELS, mean) per origin and ASIN; and (actual, P10, P90) of 4-week sums
         scored: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         sums: dict[str, list[tuple[float, float, float]]] = {}
+        plan_seconds: list[float] = []
         for origin in origins:
             write_forecast_run(storage, origin, 12)
+            planning = time.perf_counter()
             inputs = read_planning_inputs(storage, settings, origin)
+            plan_supply(inputs, settings)
+            plan_seconds.append(time.perf_counter() - planning)
             keys = sorted(tuple(r) for r in inputs.vendor[SERIES].itertuples(index=False))
             actual = {key: np.array([actual_of.get((*key, origin + timedelta(weeks=h)), 0.0)
                                      for h in range(args.horizon)]) for key in keys}
@@ -187,6 +191,8 @@ def main() -> None:
         ours = dict(rows)["vendorcast"]
         print(f"vendorcast wQL mean / best baseline's: {ours / best_baseline:.3f}; / last 4 weeks' mean: "
               f"{ours / reference:.3f}")
+        print(f"inner part: read_planning_inputs + plan_supply of {len(keys)} ASINs: "
+              f"{np.median(plan_seconds):.1f} s (median of {len(plan_seconds)} origins)")
     print(f"({time.perf_counter() - started:.0f} s)")
 
 

@@ -49,7 +49,7 @@ SUPPLY_PLAN_COLUMNS = ("account", "marketplace_id", "asin", "vendor_sku", "week_
                        "defaults_used", "reason")
 PO_ADVICE_COLUMNS = ("account", "marketplace_id", "purchase_order_number", "asin", "vendor_sku", "ship_to_party_id",
                      "order_date", "window_start", "window_end", "ordered_units", "confirm_units", "available_units",
-                     "shortfall_units", "reason")
+                     "shortfall_units", "reason", "item_sequence_number")
 SERIES_KEY = ["account", "marketplace_id", "asin"]
 
 
@@ -336,6 +336,7 @@ def _advise(key: tuple[str, str, str], vendor: pd.Series, stock: VendorStock, op
             "order_date": pd.Timestamp(line["order_date"]).date(), "window_start": line["window_start"],
             "window_end": line["window_end"], "ordered_units": ordered[i], "confirm_units": confirmed,
             "available_units": float(available[i]), "shortfall_units": max(short, 0.0), "reason": reason,
+            "item_sequence_number": line["item_sequence_number"],
         })
     return rows
 
