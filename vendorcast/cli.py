@@ -529,6 +529,28 @@ def sandbox_export_truth(seed: int, asins: int, start: datetime, end: datetime, 
         click.echo(path)
 
 
+@cli.command("supply-sim")
+@click.option("--asins", type=click.IntRange(1, 1000), help="ASINs of the simulated vendor  [default: the emulator's]")
+@click.option("--weeks", default=52, show_default=True, type=click.IntRange(1, 60),
+              help="weeks simulated, the last of the vendor's history")
+@click.option("--seed", type=int, help="the simulated vendor  [default: the emulator's]")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("supply-sim-output"),
+              show_default=True, help="folder for supply_sim.json and supply_sim.html")
+@click.option("--refit-weeks", default=13, show_default=True, type=click.IntRange(1, 52),
+              help="train the forecast's pooled model (LightGBM) every this many simulated weeks")
+@click.option("--models", default="", help="models of the sell-through forecast, comma-separated  [default: all]")
+def supply_sim(asins: int | None, weeks: int, seed: int | None, output: Path, refit_weeks: int, models: str) -> None:
+    """Prove the supply plan by simulation: vendorcast's plan against baseline policies on the emulator's vendor,
+    as fill rate against vendor inventory."""
+    from vendorcast.supply_sim import run_supply_sim, summary_lines
+
+    chosen = tuple(name.strip() for name in models.split(",") if name.strip()) or None
+    payload = run_supply_sim(asins=asins, weeks=weeks, seed=seed, output=output, refit_weeks=refit_weeks,
+                             models=chosen)
+    for line in summary_lines(payload):
+        click.echo(line)
+
+
 @cli.command("demo")
 @click.option("--asins", default=200, show_default=True, help="ASINs of the simulated vendor")
 @click.option("--weeks", default=104, show_default=True, help="weeks of history to backfill (at least 40)")

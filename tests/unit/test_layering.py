@@ -28,7 +28,7 @@ FLOORS: tuple[frozenset[str], ...] = tuple(frozenset(floor) for floor in (
     {"function_environment", "forecasting", "synthetic_lake"},
     {"ingestion"},
     {"catalog", "orders"},
-    {"operations", "dashboard"},
+    {"operations", "dashboard", "supply_sim"},
     {"local"},
     {"cli"},
 ))

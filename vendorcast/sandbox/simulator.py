@@ -17,7 +17,7 @@ from vendorcast.sandbox.amazon_forecast import FORECAST_WEEKS, AmazonKnowledge
 from vendorcast.sandbox.marketplaces import marketplace
 from vendorcast.sandbox.products import Catalogue, Product, build_catalogue
 from vendorcast.sandbox.retail_calendar import event_mask, holiday_multiplier
-from vendorcast.sandbox.supply import WINDOW_DAYS, PurchaseOrderLines, VendorSupply
+from vendorcast.sandbox.supply import WINDOW_DAYS, PurchaseOrderLines, VendorSupply, window_offset_days
 from vendorcast.vocabulary.report_catalogue import DistributorView, SellingProgram
 
 CHUNK_DAYS = 64
@@ -33,6 +33,15 @@ SELLABLE_RETURN_SHARE = 0.65
 SHIP_NEXT_DAY_SHARE = 0.12
 # No new purchase orders this close to a planned discontinuation (sell-off).
 SELL_OFF_DAYS = 56
+
+
+def amazon_order_amount(target: np.ndarray, on_hand: np.ndarray, open_po: np.ndarray, order_unit: np.ndarray,
+                        eligible: np.ndarray) -> np.ndarray:
+    """Amazon's weekly order per ASIN, in order units: what lifts its on hand plus open POs to `target` (see
+    `VendorSimulator.order_target`), rounded up to whole order units; nothing for ASINs it does not order.
+    Works on any shape that broadcasts over ASINs (a supply simulation steps several runs at once)."""
+    need = np.where(eligible, target - (on_hand + open_po), 0.0)
+    return np.where(need > 0, np.ceil(need / order_unit), 0).astype(np.int64)
 
 
 class Stream(IntEnum):
@@ -355,11 +364,9 @@ class VendorSimulator:
             )
         }
         oos = np.zeros((n, a))
-        generation_for_day = self._generation_for_days()
         has_forecast = len(self.generation_dates) > 0
-        cover = self.forecast_mean[:, :COVER_WEEKS].sum(axis=1) if has_forecast else None
         lines: list[PurchaseOrderLines] = []
-        order_unit = np.where(self.ordered_in_eaches, 1, self.case_size)
+        order_unit = self.order_unit
         supply = VendorSupply(
             self.start,
             self.vendor_quality,
@@ -373,8 +380,6 @@ class VendorSimulator:
             self.vendor_lead_days,
             lambda t: self.rng(Stream.PURCHASE_ORDERS, t),
         )
-        # Launch stock is ordered in the week whose delivery window reaches the launch day.
-        last_window_day = supply.window_offset + WINDOW_DAYS - 1
         weekday = self._weekday_ext[:n]
         first_of_month = (self.dates.astype("datetime64[D]") == self.dates.astype("datetime64[M]")).tolist()
         last_active = self.discontinue_index - 1
@@ -422,14 +427,10 @@ class VendorSimulator:
                 unsellable[ending] = 0
 
             if weekday[t] == 0 and has_forecast:
-                eligible = (t + last_window_day >= self.launch_index) & (
-                    t < self.discontinue_index - SELL_OFF_DAYS
-                )
-                target = cover[generation_for_day[t]] * SAFETY_FACTOR
-                need = np.where(eligible, target - (on_hand + open_po), 0.0)
-                amount = np.where(need > 0, np.ceil(need / order_unit), 0).astype(np.int64)
+                amount = amazon_order_amount(self.order_target(t), on_hand, open_po, order_unit,
+                                             self.orders_eligible(t))
                 week = supply.respond(t, amount)
-                self._schedule(week, t, sched_received, sched_confirmed, sched_lead)
+                self.schedule_receipts(week, t, sched_received, sched_confirmed, sched_lead)
                 accepted = np.zeros(a, dtype=np.int64)
                 np.add.at(accepted, week.asin_index, week.accepted_units)
                 open_po += accepted
@@ -469,8 +470,30 @@ class VendorSimulator:
         self.censored = self.demand > self.ordered_units
         self.purchase_orders = PurchaseOrderLines.concatenate(lines)
 
+    @property
+    def order_unit(self) -> np.ndarray:
+        """Units per order unit of each ASIN: its case pack, or 1 for ASINs Amazon orders by the each."""
+        return np.where(self.ordered_in_eaches, 1, self.case_size)
+
+    @property
+    def window_offset_days(self) -> int:
+        """Days from a PO to the start of its delivery window."""
+        return window_offset_days(self.vendor_lead_days)
+
+    def order_target(self, t: int) -> np.ndarray:
+        """What Amazon wants on hand plus on order after its order of day `t`: its latest forecast over
+        COVER_WEEKS weeks, times SAFETY_FACTOR."""
+        generation = min(max((t - self.first_generation_index) // 7, 0), len(self.generation_dates) - 1)
+        return self.forecast_mean[generation, :COVER_WEEKS].sum(axis=0) * SAFETY_FACTOR
+
+    def orders_eligible(self, t: int) -> np.ndarray:
+        """ASINs Amazon orders on day `t`: launch stock is ordered in the week whose delivery window reaches the
+        launch day, and nothing in the SELL_OFF_DAYS before a discontinuation."""
+        last_window_day = self.window_offset_days + WINDOW_DAYS - 1
+        return (t + last_window_day >= self.launch_index) & (t < self.discontinue_index - SELL_OFF_DAYS)
+
     @staticmethod
-    def _schedule(
+    def schedule_receipts(
         week: PurchaseOrderLines,
         t: int,
         received: np.ndarray,

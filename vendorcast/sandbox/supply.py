@@ -40,6 +40,12 @@ def failure_intensity(quality: np.ndarray) -> np.ndarray:
     return np.where(quality < PROBLEM_SHARE, 0.35 + 0.25 * quality / PROBLEM_SHARE, 0.1 * good**2)
 
 
+def window_offset_days(lead_days: int) -> int:
+    """Days from a PO to the start of its delivery window: it opens two days before the vendor's usual lead
+    time is up."""
+    return lead_days - 2
+
+
 @dataclass(frozen=True)
 class PurchaseOrderLines:
     """One row per ASIN and fulfilment center ordered on a purchase-order day. Amounts are in the line's
@@ -115,8 +121,7 @@ class VendorSupply:
         self.supply_outage = supply_outage
         self.supply_strain = supply_strain
         self.list_price = list_price
-        # The window opens two days before the vendor's usual lead time is up.
-        self.window_offset = lead_days - 2
+        self.window_offset = window_offset_days(lead_days)
         self._week_rng = week_rng
         self._start = np.datetime64(start, "D")
 
