@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from tests.integration.forecasting.conftest import EmulatedLake, emulate, run_steps
-from vendorcast.forecasting.workflow import _storage
+from vendorcast.forecasting.workflow import workflow_storage
 from vendorcast.lake.promotions import PROMOTION_COVARIATES, PROMOTION_DAYS
 from vendorcast.lake.run_files import RunFiles
 from vendorcast.synthetic_lake import PROMOTION_PLAN_WEEKS, WEEKLY_STREAMS, SyntheticLake, promotion_plan
@@ -41,7 +41,7 @@ def test_the_plan_reaches_the_shards_and_the_model(promoted_lake: EmulatedLake, 
     run, _ = published
     assert run["promotions"] is True
     origin = pd.Timestamp(run["origin"])
-    files = RunFiles(_storage(), run["run_id"])
+    files = RunFiles(workflow_storage(), run["run_id"])
     covariates = pd.concat([files.read_shard(s["shard"], "promotions").to_pandas() for s in run["shards"]])
     # The exported plan's promotions in the forecast weeks are there, known ahead, for the ASINs forecast.
     plan = promotion_plan(SPEC.simulator(), SPEC.account, SPEC.last_day + timedelta(weeks=PROMOTION_PLAN_WEEKS))
