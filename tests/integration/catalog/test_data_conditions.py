@@ -27,7 +27,9 @@ pytestmark = pytest.mark.integration
 
 START = datetime(2026, 6, 10, 7, tzinfo=UTC)
 US, CA = "ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"
-THRESHOLD = 0.2
+# Low enough that the simulated vendor (seed 167) has ASINs crossing it in the latest week: its Amazon orders ahead
+# of its deals, so it rarely runs out of stock for long.
+THRESHOLD = 0.1
 WEEKLY = {"report_period": "WEEK", "distributor_view": "MANUFACTURING", "selling_program": "RETAIL"}
 
 
