@@ -170,17 +170,22 @@ def interval_widening(actual: np.ndarray, quantiles: np.ndarray, levels: tuple[f
     the half-interval on the error's side; the factor is the score's `coverage` quantile).
 
     actual: forecasts x horizons (NaN: not yet known); quantiles: forecasts x horizons x levels.
-    Horizons with fewer than MIN_CALIBRATION_OBSERVATIONS known forecasts whose interval is not a point keep 1."""
+    Horizons with fewer than MIN_CALIBRATION_OBSERVATIONS known forecasts that a widening can reach keep 1."""
     p10, p50, p90 = (quantiles[..., levels.index(q)] for q in (0.1, 0.5, 0.9))
-    above = actual > p50
-    half = np.where(above, p90 - p50, p50 - p10)
-    usable = np.isfinite(actual) & (p90 > p10) & (half > 0)
-    scores = np.abs(actual - p50) / np.where(usable, half, 1.0)
+    half = np.where(actual > p50, p90 - p50, p50 - p10)
+    error = np.abs(actual - p50)
+    known = np.isfinite(actual)
+    # An interval no widening can reach (no spread on the error's side) scores as a miss beyond any factor, so the
+    # factor makes up for it on the others: the widened intervals hold `coverage` of all known forecasts.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = np.where(error == 0, 0.0, np.where(half > 0, error / half, np.inf))
     scale = np.ones(actual.shape[1])
     for horizon in range(actual.shape[1]):
-        known = scores[usable[:, horizon], horizon]
-        if len(known) >= MIN_CALIBRATION_OBSERVATIONS:
-            scale[horizon] = np.clip(np.quantile(known, coverage), 0.5, MAX_WIDENING)
+        observed = scores[known[:, horizon], horizon]
+        if np.isfinite(observed).sum() >= MIN_CALIBRATION_OBSERVATIONS:
+            # Misses no factor reaches count as beyond the bound (a quantile through infinity is undefined).
+            reach = np.quantile(np.minimum(observed, 2 * MAX_WIDENING), coverage)
+            scale[horizon] = np.clip(reach, 0.5, MAX_WIDENING)
     return scale
 
 
