@@ -14,9 +14,6 @@ Signatures:
 - `direct_paths(po_units_history, weeks, samples, rng) -> ndarray[samples, weeks]`.
 - `summarize(paths) -> (mean[weeks], quantiles[weeks, levels])` (non-crossing, >= 0).
 - `learn_cover_weeks(orders, positions, snapshots) -> frame` of each ASIN's cover, learned from its PO history.
-- `interval_widening(actual, quantiles) -> ndarray[horizons]`: how much past [P10, P90] intervals had to be widened
-  around their P50 to hold CALIBRATION_COVERAGE of what Amazon then ordered (a split-conformal score).
-- `widen(paths, scale) -> paths` with each week's spread around its median scaled by `scale[week]`.
 """
 
 from __future__ import annotations
@@ -44,12 +41,6 @@ AMAZON_REVIEW_WEEKS = 1
 MIN_COVER_OBSERVATIONS = 4
 MAX_COVER_WEEKS = 26
 SERIES = ["account", "marketplace_id", "asin"]
-# The [P10, P90] interval's nominal coverage the calibration aims at.
-CALIBRATION_COVERAGE = 0.8
-# Past forecasts with a non-degenerate interval needed at a horizon before it is widened (else scale 1).
-MIN_CALIBRATION_OBSERVATIONS = 50
-# Bounds of the widening: never narrower than half, never more than this many times wider.
-MAX_WIDENING = 5.0
 
 
 @dataclass(frozen=True)
@@ -163,42 +154,6 @@ def learn_cover_weeks(orders: pd.DataFrame, positions: pd.DataFrame, snapshots: 
     return learned.rename(columns={"size": "observations"})[columns]
 
 
-def interval_widening(actual: np.ndarray, quantiles: np.ndarray, levels: tuple[float, ...] = LEVELS,
-                      coverage: float = CALIBRATION_COVERAGE) -> np.ndarray:
-    """Per horizon, the factor by which past forecasts' spread around their P50 had to be scaled for their
-    [P10, P90] to hold `coverage` of the actual orders (split conformal: each forecast's score is its error over
-    the half-interval on the error's side; the factor is the score's `coverage` quantile).
-
-    actual: forecasts x horizons (NaN: not yet known); quantiles: forecasts x horizons x levels.
-    Horizons with fewer than MIN_CALIBRATION_OBSERVATIONS known forecasts that a widening can reach keep 1."""
-    p10, p50, p90 = (quantiles[..., levels.index(q)] for q in (0.1, 0.5, 0.9))
-    half = np.where(actual > p50, p90 - p50, p50 - p10)
-    error = np.abs(actual - p50)
-    known = np.isfinite(actual)
-    # An interval no widening can reach (no spread on the error's side) scores as a miss beyond any factor, so the
-    # factor makes up for it on the others: the widened intervals hold `coverage` of all known forecasts.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scores = np.where(error == 0, 0.0, np.where(half > 0, error / half, np.inf))
-    scale = np.ones(actual.shape[1])
-    for horizon in range(actual.shape[1]):
-        observed = scores[known[:, horizon], horizon]
-        if np.isfinite(observed).sum() >= MIN_CALIBRATION_OBSERVATIONS:
-            # Misses no factor reaches count as beyond the bound (a quantile through infinity is undefined).
-            reach = np.quantile(np.minimum(observed, 2 * MAX_WIDENING), coverage)
-            scale[horizon] = np.clip(reach, 0.5, MAX_WIDENING)
-    return scale
-
-
-def widen(paths: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """Paths (samples x weeks) with each week's deviations from its median across samples scaled by `scale`
-    (per horizon; weeks beyond it take its last value), never below 0: the quantiles widen by the same factor
-    around the P50, and a sum over weeks keeps the paths' correlation."""
-    weeks = paths.shape[1]
-    per_week = np.asarray(scale, dtype=float)[np.minimum(np.arange(weeks), len(scale) - 1)]
-    median = np.median(paths, axis=0)
-    return np.maximum(median + per_week * (paths - median), 0.0)
-
-
 def summarize(paths: np.ndarray, levels: tuple[float, ...] = LEVELS) -> tuple[np.ndarray, np.ndarray]:
     """The mean and the quantiles (weeks x levels) of paths (samples x weeks): non-crossing and >= 0."""
     quantiles = np.quantile(np.maximum(paths, 0), levels, axis=0).T
@@ -214,9 +169,7 @@ __all__ = [
     "METHOD_STRUCTURAL",
     "AmazonPosition",
     "direct_paths",
-    "interval_widening",
     "learn_cover_weeks",
     "replay_amazon_orders",
     "summarize",
-    "widen",
 ]

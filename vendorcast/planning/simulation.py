@@ -12,7 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from vendorcast.planning.decisions import DEFAULT_CORRELATION, LEVELS, order_up_to, sample_paths
-from vendorcast.planning.sell_in import AmazonPosition, interval_widening, replay_amazon_orders, summarize, widen
+from vendorcast.planning.sell_in import AmazonPosition, replay_amazon_orders, summarize
 
 # The baselines' safety setting: weeks of (their own) mean weekly demand held on top of the lead-time cover, from
 # two weeks below it (a baseline whose plain cover already fills more than the target must be able to hold less).
@@ -246,13 +246,11 @@ class ForecastCover:
 @dataclass(frozen=True)
 class SellInForecast:
     """vendorcast's forecast of Amazon's orders made in one simulated week, for every run: mean and quantiles
-    (LEVELS) of the next SCORED_HORIZON weeks (runs x ASINs x weeks, and x levels), as calibrated, and the
-    quantiles of the replay before calibration (what the calibration learns from)."""
+    (LEVELS) of the next SCORED_HORIZON weeks (runs x ASINs x weeks, and x levels)."""
 
     week: int
     mean: np.ndarray
     quantiles: np.ndarray
-    raw_quantiles: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -264,11 +262,7 @@ class Vendorcast:
     `sell_through`: weeks x ASINs x horizon x (mean, then LEVELS), the forecast as of each simulated week.
     `amazon_expected`: weeks x ASINs x horizon, the demand Amazon orders on (its own forecast, which its forecasting
     report shows the vendor); `amazon_cover_weeks`: per ASIN, the weeks of it Amazon orders up to, learned from
-    history.
-
-    The replay's spread is calibrated (vendorcast.planning.sell_in.interval_widening, widen): each week, per
-    horizon, by the widening its own past forecasts (before calibration) needed for their [P10, P90] to hold 0.8 of
-    the orders Amazon then placed, pooled over ASINs and runs, from the weeks already known."""
+    history."""
 
     sell_through: np.ndarray
     amazon_expected: np.ndarray
@@ -283,27 +277,12 @@ class Vendorcast:
     setting: str = "service_level"
     forecasts: list[SellInForecast] = field(default_factory=list, compare=False)
 
-    def widening(self, state: WeekState) -> np.ndarray:
-        """Per horizon, the spread factor learned from the past forecasts whose weeks have been ordered."""
-        actual, raw = [], []
-        first = state.po_units.shape[2] - state.week  # the column of simulated week 0
-        for forecast in self.forecasts:
-            weeks = forecast.week + np.arange(SCORED_HORIZON)
-            ordered = state.po_units[:, :, first + np.minimum(weeks, state.week - 1)]
-            actual.append(np.where(weeks < state.week, ordered, np.nan).reshape(-1, SCORED_HORIZON))
-            raw.append(forecast.raw_quantiles.reshape(-1, SCORED_HORIZON, len(LEVELS)))
-        if not actual:
-            return np.ones(SCORED_HORIZON)
-        return interval_widening(np.concatenate(actual), np.concatenate(raw))
-
     def order_up_to(self, state: WeekState, lead_weeks: np.ndarray) -> np.ndarray:
         runs, n_asins = state.amazon_on_hand.shape
         levels = np.asarray(self.settings)
         target = np.zeros((runs, n_asins))
         mean = np.zeros((runs, n_asins, SCORED_HORIZON))
         quantiles = np.zeros((runs, n_asins, SCORED_HORIZON, len(LEVELS)))
-        raw_quantiles = np.zeros_like(quantiles)
-        scale = self.widening(state)
         forecast = self.sell_through[state.week]
         expected = self.amazon_expected[state.week]
         for asin in range(n_asins):
@@ -314,23 +293,18 @@ class Vendorcast:
             # One set of demand paths for every run: the runs differ only in Amazon's position.
             demand = sample_paths(LEVELS, forecast[asin, :weeks, 1:], self.samples, rng, self.correlation)
             scored = np.empty((self.samples, runs, SCORED_HORIZON))
-            raw = np.empty((self.samples, runs, SCORED_HORIZON))
             for run in range(runs):
                 position = AmazonPosition(on_hand=float(state.amazon_on_hand[run, asin]),
                                           lead_time_weeks=self.amazon_lead_weeks,
                                           case_pack=int(self.case_pack[asin]),
                                           cover_weeks=float(self.amazon_cover_weeks[asin]),
                                           open_po_by_week=state.amazon_due[run, asin])
-                replayed = replay_amazon_orders(demand, expected[asin, :weeks], position)
-                raw[:, run] = replayed[:, :SCORED_HORIZON]
-                orders = widen(replayed, scale)
+                orders = replay_amazon_orders(demand, expected[asin, :weeks], position)
                 target[run, asin] = order_up_to(orders, int(lead_weeks[asin]), REVIEW_WEEKS, float(levels[run]))
                 scored[:, run] = orders[:, :SCORED_HORIZON]
             # Every run's weekly quantiles in one pass (they are only kept for scoring the forecast).
             run_mean, run_quantiles = summarize(scored.reshape(self.samples, -1), LEVELS)
             mean[:, asin] = run_mean.reshape(runs, SCORED_HORIZON)
             quantiles[:, asin] = run_quantiles.reshape(runs, SCORED_HORIZON, len(LEVELS))
-            raw_quantiles[:, asin] = summarize(raw.reshape(self.samples, -1), LEVELS)[1].reshape(
-                runs, SCORED_HORIZON, len(LEVELS))
-        self.forecasts.append(SellInForecast(state.week, mean, quantiles, raw_quantiles))
+        self.forecasts.append(SellInForecast(state.week, mean, quantiles))
         return target
