@@ -4,7 +4,7 @@ or to the rows of a table. The fan chart is built per ASIN, for the page's ASIN 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -219,16 +219,22 @@ def stockout_risk_table(risk: pd.DataFrame) -> list[list[str]]:
             for r in ordered.head(TABLE_ROWS).itertuples()]
 
 
+def _by_marketplace(rows: pd.DataFrame, *keys: str) -> Iterator[tuple[pd.DataFrame, str, bool]]:
+    """Each account and marketplace's rows (and further `keys`, e.g. the currency), by week: the rows, the suffix
+    that names them in a legend when there are several, and whether there are several (one gets the house colours)."""
+    groups = rows.sort_values("week_start").groupby(["account", "marketplace_id", *keys], sort=True)
+    several = groups.ngroups > 1
+    for (account, marketplace_id, *_), group in groups:
+        yield group, f" ({account} {marketplace_id})" if several else "", several
+
+
 # --- the supply plan -----------------------------------------------------------------------------------------
 
 def plan_by_week(rows: pd.DataFrame) -> dict[str, Any]:
     """Per plan week of each account and marketplace: units to start (bars), Amazon's expected orders and the
     projected vendor on hand (lines)."""
     traces = []
-    groups = rows.sort_values("week_start").groupby(["account", "marketplace_id"], sort=True)
-    several = groups.ngroups > 1
-    for (account, marketplace_id), group in groups:
-        suffix = f" ({account} {marketplace_id})" if several else ""
+    for group, suffix, several in _by_marketplace(rows):
         weeks = _values(group["week_start"])
         traces += [
             go.Bar(x=weeks, y=_values(group["start_units"]), name=f"units to start{suffix}",
@@ -282,10 +288,7 @@ def po_advice(rows: pd.DataFrame) -> list[list[str]]:
 def otif_by_week(rows: pd.DataFrame) -> dict[str, Any]:
     """OTIF and fill rate per due week of each account and marketplace."""
     traces = []
-    groups = rows.sort_values("week_start").groupby(["account", "marketplace_id"], sort=True)
-    several = groups.ngroups > 1
-    for (account, marketplace_id), group in groups:
-        suffix = f" ({account} {marketplace_id})" if several else ""
+    for group, suffix, several in _by_marketplace(rows):
         weeks = _values(group["week_start"])
         traces += [
             go.Scatter(x=weeks, y=_values(group["otif_rate"]), name=f"on time in full{suffix}", mode="lines+markers",
@@ -384,10 +387,7 @@ def run_table(runs: pd.DataFrame) -> list[list[str]]:
 def sales_trend(rows: pd.DataFrame) -> dict[str, Any]:
     """Units per week of each account and marketplace, and the same retail week a year earlier (dotted)."""
     traces = []
-    groups = rows.sort_values("week_start").groupby(["account", "marketplace_id", "currency_code"], sort=True)
-    several = groups.ngroups > 1
-    for (account, marketplace_id, _currency), group in groups:
-        suffix = f" ({account} {marketplace_id})" if several else ""
+    for group, suffix, several in _by_marketplace(rows, "currency_code"):
         weeks = _values(group["week_start"])
         traces += [
             go.Scatter(x=weeks, y=_values(group["units"]), name=f"units{suffix}", mode="lines",

@@ -4,18 +4,9 @@
 -- line's units still to deliver, confirmation status, days left and risk as of the latest status read. One row per
 -- account, marketplace and open purchase-order line.
 CREATE OR REPLACE VIEW v_po_advice_open AS
-WITH planned_runs AS (
-    SELECT DISTINCT p.run_id, p.forecast_origin, p.generated_at
-    FROM supply_plan AS p
-    JOIN forecast_runs AS r
-        ON r.run_id = p.run_id
-        AND r.status = 'SUCCEEDED'
-),
-latest_run AS (
-    SELECT run_id
-    FROM planned_runs
-    ORDER BY forecast_origin DESC, generated_at DESC, run_id DESC
-    LIMIT 1
+WITH latest_run AS (
+    SELECT DISTINCT run_id
+    FROM v_supply_plan_latest
 )
 SELECT
     a.run_id,
