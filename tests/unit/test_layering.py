@@ -122,3 +122,28 @@ def test_the_check_lets_downward_and_inner_imports_through() -> None:
     source = ("from vendorcast.config import VendorcastConfig\nfrom vendorcast.catalog.store import CatalogStore\n"
               "from .snapshot import CatalogSnapshot\nfrom vendorcast import resources as r\nimport boto3\n")
     assert wrong_imports(source, "vendorcast.catalog.watch") == []
+
+
+# The CDK app reads the deployment config, the shared names and what the dashboards show (one definition for the
+# local dashboard and QuickSight, free of heavy imports); nothing else of the library, so that synthesizing needs no
+# pipeline code.
+STACK_READS = ("vendorcast.config", "vendorcast.resources", "vendorcast.dashboard.contents")
+DEPLOYMENT = Path(vendorcast.__file__).parent.parent
+STACK_FILES = sorted([*(DEPLOYMENT / "stacks").rglob("*.py"), DEPLOYMENT / "app.py"])
+
+
+def stack_reaches(source: str) -> list[str]:
+    """The library modules a file of the CDK app imports beyond what it may read."""
+    named = imported_modules(source, "stacks.module", is_package=False)
+    return [name for name in named if name.split(".")[0] == "vendorcast"
+            and not any(name == allowed or name.startswith(f"{allowed}.") for allowed in STACK_READS)]
+
+
+@pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.relative_to(DEPLOYMENT).as_posix())
+def test_the_cdk_app_reads_only_config_names_and_dashboard_contents(path: Path) -> None:
+    assert stack_reaches(path.read_text(encoding="utf-8")) == [], f"{path.name} reaches into the pipeline's code"
+
+
+def test_the_cdk_app_check_catches_a_pipeline_import() -> None:
+    assert stack_reaches("from vendorcast.forecasting.models import MODELS\nfrom vendorcast.config import X\n") == [
+        "vendorcast.forecasting.models"]
