@@ -72,7 +72,10 @@ def replay_amazon_orders(paths: np.ndarray, expected_demand: np.ndarray, positio
     `cover` weeks of its forecast from week w, less what it has on hand and on order, in whole case packs; the
     order arrives `lead_time_weeks` later; the week's demand then draws the stock down (never below zero: demand
     beyond stock is lost to Amazon, as shoppers' unfilled orders are). Its forecast starts as `expected_demand` on
-    every path and is revised along each path after every week by `revision` (position.revision_elasticity)."""
+    every path and, after each week, is revised (`revise_forecast`, position.revision_elasticity) by the path's
+    surprise: its demand less the paths' mean that week. The surprise is taken from the paths' spread and not
+    against Amazon's forecast, so a gap between our forecast's mean and Amazon's is not read as a revision to come
+    (docs/planning.md: reading it made the orders forecast and the decisions worse)."""
     samples, weeks = paths.shape
     lead = max(int(position.lead_time_weeks), 0)
     case = max(int(position.case_pack), 1)
@@ -81,6 +84,7 @@ def replay_amazon_orders(paths: np.ndarray, expected_demand: np.ndarray, positio
     expected = np.concatenate([expected_demand, np.full(max(reach - len(expected_demand), 0),
                                                         expected_demand[-1] if len(expected_demand) else 0.0)])
     forecast = np.broadcast_to(expected, (samples, len(expected)))
+    surprises = paths - paths.mean(axis=0)
     whole, part = divmod(position.cover, 1.0)
     due = np.zeros(weeks + lead + 1)
     known = position.open_po_by_week[: weeks + lead + 1]
@@ -99,16 +103,17 @@ def replay_amazon_orders(paths: np.ndarray, expected_demand: np.ndarray, positio
             incoming[:, week + lead] += ordered
         on_hand = np.maximum(on_hand + incoming[:, week] - paths[:, week], 0.0)
         if position.revision_elasticity:
-            forecast = revise_forecast(forecast, week, paths[:, week], position.revision_elasticity)
+            forecast = revise_forecast(forecast, week, surprises[:, week], position.revision_elasticity)
     return orders
 
 
-def revise_forecast(forecast: np.ndarray, week: int, demand: np.ndarray, elasticity: float) -> np.ndarray:
-    """Amazon's forecast (samples x weeks) after week `week`'s demand (per sample) is seen: every later week
-    scaled by 1 + elasticity x the week's surprise as a share of its forecast (at least one unit, so a near-zero
-    forecast does not turn a unit's surprise into a multiple of the level), never below zero."""
-    surprise = (demand - forecast[:, week]) / np.maximum(forecast[:, week], 1.0)
-    factor = np.maximum(1.0 + elasticity * surprise, 0.0)
+def revise_forecast(forecast: np.ndarray, week: int, surprise: np.ndarray, elasticity: float) -> np.ndarray:
+    """Amazon's forecast (samples x weeks) after week `week`'s demand surprised it by `surprise` units (per
+    sample): every later week scaled by 1 + elasticity x the surprise as a share of the week's forecast (at least
+    one unit, so a near-zero forecast does not turn a unit's surprise into a multiple of the level), never below
+    zero. The rule learn_revision_elasticity reads from Amazon's snapshots."""
+    share = surprise / np.maximum(forecast[:, week], 1.0)
+    factor = np.maximum(1.0 + elasticity * share, 0.0)
     return np.concatenate([forecast[:, : week + 1], forecast[:, week + 1 :] * factor[:, None]], axis=1)
 
 

@@ -79,23 +79,25 @@ def test_amazons_cover_is_learned_from_its_orders_and_positions() -> None:
 
 def test_a_surprise_revises_every_later_week_of_amazons_forecast() -> None:
     forecast = np.array([[10.0, 10.0, 20.0], [10.0, 10.0, 20.0], [0.5, 4.0, 4.0]])
-    # 14 against 10 is a 40% surprise: at elasticity 0.5 the later weeks rise by 20%; 4 against 10 lowers them by
-    # 30%; a forecast under one unit counts as one (0.5 -> 2.5 is a surprise of 2 units, 200%: 4 -> 8).
-    revised = revise_forecast(forecast, 0, np.array([14.0, 4.0, 2.5]), 0.5)
+    # 4 units over 10 is a 40% surprise: at elasticity 0.5 the later weeks rise by 20%; 6 under lowers them by
+    # 30%; a forecast under one unit counts as one (2 units over 0.5 is a surprise of 200%: 4 -> 8).
+    revised = revise_forecast(forecast, 0, np.array([4.0, -6.0, 2.0]), 0.5)
     assert np.allclose(revised, [[10.0, 12.0, 24.0], [10.0, 7.0, 14.0], [0.5, 8.0, 8.0]])
-    assert (revise_forecast(forecast, 0, np.array([0.0, 0.0, 0.0]), 2.0) >= 0).all()
+    assert (revise_forecast(forecast, 0, np.array([-10.0, -10.0, -10.0]), 2.0) >= 0).all()
 
 
 def test_amazon_orders_on_its_revised_forecast_along_each_path() -> None:
-    # Forecast 10 a week, cover 2, lead time 1, nothing on hand. Week 0: orders 20. Demand 14 (+40%) lifts the
-    # forecast to 12: week 1 orders 24 - 20 on order = 4; demand 10 (-1/6 of 12) brings it to 11, so week 2 orders
-    # 22 - (10 on hand + 4 due) = 8. Held fixed, the forecast asks for 0 and then 10.
-    demand = np.array([[14.0, 10.0, 10.0]])
+    # Forecast 10 a week, cover 2, lead time 1, nothing on hand; two paths, 14 or 6 in week 0 (mean 10), then 10.
+    # Week 0: both order 20. The first path's +4 (40% of 10) lifts the forecast to 12: week 1 orders 24 - 20 on
+    # order = 4, week 2 24 - (10 on hand + 4 due) = 10. The second path's -4 lowers it to 8: nothing in week 1,
+    # 16 - 10 on hand = 6 in week 2. Held fixed, the forecast asks for 0 and then 10 on both.
+    demand = np.array([[14.0, 10.0, 10.0], [6.0, 10.0, 10.0]])
     revised = replay_amazon_orders(demand, np.full(3, 10.0), AmazonPosition(
         on_hand=0, lead_time_weeks=1, cover_weeks=2, revision_elasticity=0.5))
     fixed = replay_amazon_orders(demand, np.full(3, 10.0), AmazonPosition(on_hand=0, lead_time_weeks=1,
                                                                           cover_weeks=2))
-    assert revised[0].tolist() == [20.0, 4.0, 8.0] and fixed[0].tolist() == [20.0, 0.0, 10.0]
+    assert revised.tolist() == [[20.0, 4.0, 10.0], [20.0, 0.0, 6.0]]
+    assert fixed.tolist() == [[20.0, 0.0, 10.0], [20.0, 0.0, 10.0]]
 
 
 def test_revisions_widen_the_replayed_orders_as_the_elasticity_grows() -> None:
