@@ -3,8 +3,8 @@ no I/O.
 
 - structural: Amazon's order-up-to behaviour replayed on paths of our sell-through forecast. Each Monday Amazon
   orders, in whole case packs, up to `cover_weeks` of its expected demand minus its inventory position (sellable on
-  hand plus open purchase-order units); what it ordered arrives after the lead time learned from receipts, and
-  shoppers' demand draws its stock down.
+  hand plus open purchase-order units); what it ordered arrives after the lead time learned from receipts,
+  shoppers' demand draws its stock down, and its forecast is revised after each week by that week's surprise.
 - direct: the ASIN's own weekly PO units of the recent weeks, as an empirical distribution (the plain baseline
   that needs no model of Amazon).
 - structural+direct: half the paths of each (the default where both are possible).
@@ -14,6 +14,8 @@ Signatures:
 - `direct_paths(po_units_history, weeks, samples, rng) -> ndarray[samples, weeks]`.
 - `summarize(paths) -> (mean[weeks], quantiles[weeks, levels])` (non-crossing, >= 0).
 - `learn_cover_weeks(orders, positions, snapshots) -> frame` of each ASIN's cover, learned from its PO history.
+- `revise_forecast(forecast, week, surprise, elasticity) -> forecast` after a week's surprise.
+- `learn_revision_elasticity(snapshots, sales) -> (elasticity, observations)`, from Amazon's snapshots and sales.
 """
 
 from __future__ import annotations
