@@ -23,7 +23,7 @@ from vendorcast.forecasting.models import ForecastModel, model_factories
 from vendorcast.forecasting.panel import DensePanel, attach_snapshots
 from vendorcast.forecasting.settings import ForecastSettings
 from vendorcast.planning.decisions import DEFAULT_SAMPLES, LEVELS
-from vendorcast.planning.sell_in import direct_paths, learn_cover_weeks, summarize
+from vendorcast.planning.sell_in import direct_paths, learn_cover_weeks, learn_revision_elasticity, summarize
 from vendorcast.planning.simulation import (
     SCORED_HORIZON,
     SEASON_WEEKS,
@@ -53,8 +53,8 @@ LEAD_WEEKS = (2, 6)
 LOT_CASES = (1, 4)
 # Weeks simulated before the scored ones, so that every policy's own stock replaces the common start.
 WARMUP_WEEKS = LEAD_WEEKS[1] + 4
-# Weeks of Amazon's orders before the simulated ones that the plan learns Amazon's cover from.
-COVER_HISTORY_WEEKS = 26
+# Weeks before the simulated ones that the plan learns Amazon's cover and its forecast revisions from.
+AMAZON_HISTORY_WEEKS = 26
 TARGET_FILL_RATE = 0.95
 # Weeks of vendorcast's sell-through forecast each simulated week reads (lead time plus review at most).
 SELL_THROUGH_HORIZON = 8
@@ -180,7 +180,7 @@ class SupplyWorld:
         (vendorcast.planning.sell_in.learn_cover_weeks) from the half year before the simulated weeks: Amazon's
         orders, its positions at each week's end (its inventory report) and its forecasts."""
         sim = self.sim
-        first, weeks = self.first_day - COVER_HISTORY_WEEKS * 7, COVER_HISTORY_WEEKS
+        first, weeks = self.first_day - AMAZON_HISTORY_WEEKS * 7, AMAZON_HISTORY_WEEKS
         week_starts = [sim.day(first + 7 * k) for k in range(weeks)]
         key = {"account": "simulated", "marketplace_id": sim.marketplace_id}
 
@@ -192,7 +192,7 @@ class SupplyWorld:
         days = slice(first, self.first_day)
         ordered = sim.requested_units[days].reshape(weeks, 7, -1).sum(axis=1)
         saturday = np.arange(first + 6, self.first_day, 7)
-        orders = frame({"ordered_units": ordered})
+        orders = frame({"ordered_units": ordered, "case_pack": np.broadcast_to(sim.order_unit, ordered.shape)})
         positions = frame({"on_hand": sim.sellable_on_hand[saturday], "open_po_units": sim.open_po_units[saturday]})
         snapshots = self.amazon_snapshots(first, self.first_day)
         learned = learn_cover_weeks(orders[orders["ordered_units"] > 0], positions,
@@ -200,6 +200,20 @@ class SupplyWorld:
         cover = learned.set_index("asin")["cover_weeks"].reindex(sim.asins)
         # ASINs with no order to learn from (not on sale yet) take the median of the others.
         return cover.fillna(cover.median()).to_numpy(dtype=float)
+
+    def amazon_revision_elasticity(self) -> float:
+        """How Amazon's forecast moves with a surprise, learned as the plan learns it
+        (vendorcast.planning.sell_in.learn_revision_elasticity) from its forecasts and the weekly sales of the half
+        year before the simulated weeks."""
+        key = {"account": "simulated", "marketplace_id": self.sim.marketplace_id}
+        first = self.first_day - AMAZON_HISTORY_WEEKS * 7
+        snapshots = self.amazon_snapshots(first, self.first_day)
+        sales = self.sales_history()
+        sales = sales[(sales["week_start"] >= pd.Timestamp(self.sim.day(first)))
+                      & (sales["week_start"] < pd.Timestamp(self.sim.day(self.first_day)))]
+        elasticity, _ = learn_revision_elasticity(snapshots.rename(columns={"item_id": "asin"}).assign(**key),
+                                                  sales.rename(columns={"item_id": "asin"}).assign(**key))
+        return elasticity
 
     def amazon_snapshots(self, first_day: int, end_day: int) -> pd.DataFrame:
         """Amazon's forecasts generated from `first_day` until before `end_day` (day indices), as the forecasting
@@ -312,7 +326,7 @@ def policies(world: SupplyWorld, refit_weeks: int, settings: ForecastSettings | 
     sell_through = sell_through_forecasts(world, refit_weeks, settings=settings)
     return [
         Vendorcast(sell_through, world.amazon_forecast("mean"), world.sim.order_unit, world.amazon.lead_weeks,
-                   world.amazon_cover_weeks(), world.sim.seed),
+                   world.amazon_cover_weeks(), world.amazon_revision_elasticity(), world.sim.seed),
         MovingAverage(),
         ForecastCover(world.amazon_forecast("p70")),
         SeasonalNaive(),

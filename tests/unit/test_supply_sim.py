@@ -39,6 +39,15 @@ def test_amazon_orders_again_what_the_vendor_did_not_ship(world) -> None:
     assert second[1].sum() > second[0].sum()
 
 
+def test_the_plan_learns_amazons_cover_and_revisions_from_the_half_year_before(world) -> None:
+    # The emulator's Amazon orders up to 3 weeks of its forecast x 1.15 (its rule, which the plan does not import):
+    # read from Saturday positions (two days of sales before its Monday order), that is about 3.7 weeks. Its level
+    # moves with each week's surprise, so the learned elasticity is positive.
+    cover = world.amazon_cover_weeks()
+    assert np.all((cover > 3.0) & (cover < 4.5))
+    assert 0.05 < world.amazon_revision_elasticity() < 0.5
+
+
 def run(tmp_path: Path, name: str) -> dict:
     output = tmp_path / name
     # The statistical models only: the test is about the simulation, and LightGBM's training would take most of it.

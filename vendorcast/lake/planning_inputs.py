@@ -25,11 +25,11 @@ from vendorcast.planning.inputs import (
     apply_defaults,
     validate_supply_rows,
 )
-from vendorcast.planning.sell_in import learn_cover_weeks
+from vendorcast.planning.sell_in import learn_cover_weeks, learn_revision_elasticity
 from vendorcast.planning.settings import PlanningSettings
 from vendorcast.resources import SUPPLY_INPUTS_PREFIX
 
-# Weeks of history Amazon's lead time and cover are learned from.
+# Weeks of history Amazon's lead time, cover and forecast revisions are learned from.
 HISTORY_WEEKS = 26
 SERIES = ["account", "marketplace_id", "asin"]
 
@@ -83,6 +83,14 @@ WHERE selling_program = 'RETAIL' AND forecast_generation_date < ? AND forecast_g
 """
 
 
+# Weekly sell-through before the origin, back to a date: the surprises Amazon's forecast revisions are read against.
+_SALES_SQL = """
+SELECT account, marketplace_id, asin, week_start, units, censored
+FROM demand_weekly
+WHERE week_start < ? AND week_start >= ?
+"""
+
+
 def _run(lake: LocalLake, origin: date | None, run_id: str | None) -> tuple[str, date]:
     found = lake.connection.execute(_RUN_SQL, [origin, origin, run_id, run_id]).fetchall()
     if not found:
@@ -109,7 +117,8 @@ def _weekly_orders(lines: pd.DataFrame) -> pd.DataFrame:
     return (lines.assign(week_start=week).groupby([*SERIES, "week_start"], as_index=False)["ordered_units"].sum())
 
 
-def _amazon_position(lines: pd.DataFrame, positions: pd.DataFrame, snapshots: pd.DataFrame) -> pd.DataFrame:
+def _amazon_position(lines: pd.DataFrame, positions: pd.DataFrame, snapshots: pd.DataFrame, sales: pd.DataFrame
+                     ) -> pd.DataFrame:
     latest = positions.sort_values("week_start").drop_duplicates(SERIES, keep="last").set_index(SERIES)
     on_hand = latest["on_hand"].rename("amazon_on_hand_units")
     learned = (lines.dropna(subset=["lead_time_days"]).groupby(SERIES)["lead_time_days"].median()
@@ -117,13 +126,16 @@ def _amazon_position(lines: pd.DataFrame, positions: pd.DataFrame, snapshots: pd
     open_units = (lines[lines["is_open"]].groupby(SERIES)["units_to_deliver"].sum().astype(float)
                   .rename("amazon_open_po_units"))
     case_pack = lines.groupby(SERIES)["unit_size"].last().rename("case_pack")
-    cover = learn_cover_weeks(_weekly_orders(lines), positions, snapshots).set_index(SERIES)["cover_weeks"]
+    orders = _weekly_orders(lines).merge(case_pack.reset_index(), on=SERIES)
+    cover = learn_cover_weeks(orders, positions, snapshots).set_index(SERIES)["cover_weeks"]
     frame = pd.concat([on_hand, open_units, learned, case_pack, cover.rename("amazon_cover_weeks")], axis=1)
     frame = frame.rename_axis(SERIES).reset_index()
     # Without receipts, or too few orders to learn from, an ASIN is taken to behave as the others do.
     frame = frame.fillna({"amazon_on_hand_units": 0.0, "amazon_open_po_units": 0.0,
                           "amazon_lead_time_weeks": learned.median() if len(learned) else 1,
                           "case_pack": 1, "amazon_cover_weeks": cover.median() if len(cover) else np.nan})
+    # Amazon's forecast revisions are learned over every ASIN at once (one elasticity: docs/planning.md).
+    frame["amazon_revision_elasticity"] = learn_revision_elasticity(snapshots, sales)[0]
     frame["amazon_lead_time_weeks"] = frame["amazon_lead_time_weeks"].astype(int)
     frame["case_pack"] = frame["case_pack"].astype(int)
     return frame[list(AMAZON_POSITION_COLUMNS)]
@@ -165,8 +177,9 @@ def read_planning_inputs(storage: LakeStorage, settings: PlanningSettings, origi
         since = origin - timedelta(weeks=HISTORY_WEEKS)
         positions = lake.connection.execute(_POSITIONS_SQL, [origin, since]).df()
         snapshots = lake.connection.execute(_SNAPSHOTS_SQL, [origin, since]).df()
+        sales = lake.connection.execute(_SALES_SQL, [origin, since]).df()
     recent = lines[pd.to_datetime(lines["order_date"], utc=True) >= pd.Timestamp(since, tz="UTC")]
-    position = _amazon_position(recent, positions, snapshots)
+    position = _amazon_position(recent, positions, snapshots, sales)
     newest = snapshots[snapshots["generated_on"] == snapshots.groupby(SERIES)["generated_on"].transform("max")]
     amazon_forecast = newest[pd.to_datetime(newest["week_start"]) >= pd.Timestamp(origin)]
     sell_through["week_start"] = pd.to_datetime(sell_through["week_start"]).dt.date

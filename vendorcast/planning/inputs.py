@@ -49,9 +49,10 @@ PO_LINE_COLUMNS = ("account", "marketplace_id", "purchase_order_number", "item_s
                    "vendor_sku", "ship_to", "order_date", "window_start", "window_end", "unit_size",
                    "confirmation_status", "ordered_units", "accepted_units", "received_units", "units_to_deliver",
                    "is_open", "lead_time_days", "last_receive_date")
-# PlanningInputs.amazon_position: Amazon's side of each ASIN at the origin.
+# PlanningInputs.amazon_position: Amazon's side of each ASIN at the origin (amazon_revision_elasticity: how its
+# forecast moves with a surprise, vendorcast.planning.sell_in.learn_revision_elasticity; missing: 0).
 AMAZON_POSITION_COLUMNS = ("account", "marketplace_id", "asin", "amazon_on_hand_units", "amazon_open_po_units",
-                           "amazon_lead_time_weeks", "case_pack", "amazon_cover_weeks")
+                           "amazon_lead_time_weeks", "case_pack", "amazon_cover_weeks", "amazon_revision_elasticity")
 # PlanningInputs.amazon_forecast: Amazon's latest retail forecast snapshot before the origin, weeks from the origin.
 AMAZON_FORECAST_COLUMNS = ("account", "marketplace_id", "asin", "week_start", "mean")
 # PlanningInputs.sell_through: the selected forecast rows of the run planned from.

@@ -181,9 +181,11 @@ def _position(row: pd.Series | None, open_lines: pd.DataFrame, origin: date, wee
     if row is None:
         return AmazonPosition(on_hand=0.0, lead_time_weeks=1, open_po_by_week=due)
     cover = row.get("amazon_cover_weeks")
+    revision = row.get("amazon_revision_elasticity")
     return AmazonPosition(on_hand=float(row["amazon_on_hand_units"]),
                           lead_time_weeks=int(row["amazon_lead_time_weeks"]), case_pack=int(row["case_pack"]),
-                          cover_weeks=None if cover is None or pd.isna(cover) else float(cover), open_po_by_week=due)
+                          cover_weeks=None if cover is None or pd.isna(cover) else float(cover), open_po_by_week=due,
+                          revision_elasticity=0.0 if revision is None or pd.isna(revision) else float(revision))
 
 
 def _fmt(units: float) -> str:

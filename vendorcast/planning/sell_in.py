@@ -3,8 +3,8 @@ no I/O.
 
 - structural: Amazon's order-up-to behaviour replayed on paths of our sell-through forecast. Each Monday Amazon
   orders, in whole case packs, up to `cover_weeks` of its expected demand minus its inventory position (sellable on
-  hand plus open purchase-order units); what it ordered arrives after the lead time learned from receipts, and
-  shoppers' demand draws its stock down.
+  hand plus open purchase-order units); what it ordered arrives after the lead time learned from receipts,
+  shoppers' demand draws its stock down, and its forecast is revised after each week by that week's surprise.
 - direct: the ASIN's own weekly PO units of the recent weeks, as an empirical distribution (the plain baseline
   that needs no model of Amazon).
 - structural+direct: half the paths of each (the default where both are possible).
@@ -14,6 +14,8 @@ Signatures:
 - `direct_paths(po_units_history, weeks, samples, rng) -> ndarray[samples, weeks]`.
 - `summarize(paths) -> (mean[weeks], quantiles[weeks, levels])` (non-crossing, >= 0).
 - `learn_cover_weeks(orders, positions, snapshots) -> frame` of each ASIN's cover, learned from its PO history.
+- `revise_forecast(forecast, week, surprise, elasticity) -> forecast` after a week's surprise.
+- `learn_revision_elasticity(snapshots, sales) -> (elasticity, observations)`, from Amazon's snapshots and sales.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ AMAZON_REVIEW_WEEKS = 1
 # An ASIN's own cover is learned from at least this many of its orders; else the median over all ASINs.
 MIN_COVER_OBSERVATIONS = 4
 MAX_COVER_WEEKS = 26
+# Amazon's forecast revisions are read over this many weeks after each snapshot (about its lead time plus cover),
+# from at least this many snapshot pairs (ASIN-weeks); fewer: no revision.
+REVISION_WEEKS = 8
+MIN_REVISION_OBSERVATIONS = 20
 SERIES = ["account", "marketplace_id", "asin"]
 
 
@@ -54,6 +60,9 @@ class AmazonPosition:
     case_pack: int = 1
     cover_weeks: float | None = None
     open_po_by_week: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # How Amazon's forecast moves with a surprise: after a week whose demand differs from its forecast by a share
+    # s of it, every later week's forecast is revised by revision_elasticity x s (learn_revision_elasticity).
+    revision_elasticity: float = 0.0
 
     @property
     def cover(self) -> float:
@@ -62,9 +71,13 @@ class AmazonPosition:
 
 def replay_amazon_orders(paths: np.ndarray, expected_demand: np.ndarray, position: AmazonPosition) -> np.ndarray:
     """Amazon's weekly orders along each demand path (samples x weeks): at the start of week w it orders up to
-    `cover` weeks of `expected_demand` from week w (its forecast, the same on every path), less what it has on hand
-    and on order, in whole case packs; the order arrives `lead_time_weeks` later; the week's demand then draws the
-    stock down (never below zero: demand beyond stock is lost to Amazon, as shoppers' unfilled orders are)."""
+    `cover` weeks of its forecast from week w, less what it has on hand and on order, in whole case packs; the
+    order arrives `lead_time_weeks` later; the week's demand then draws the stock down (never below zero: demand
+    beyond stock is lost to Amazon, as shoppers' unfilled orders are). Its forecast starts as `expected_demand` on
+    every path and, after each week, is revised (`revise_forecast`, position.revision_elasticity) by the path's
+    surprise: its demand less the paths' mean that week. The surprise is taken from the paths' spread and not
+    against Amazon's forecast, so a gap between our forecast's mean and Amazon's is not read as a revision to come
+    (docs/planning.md: reading it made the orders forecast and the decisions worse)."""
     samples, weeks = paths.shape
     lead = max(int(position.lead_time_weeks), 0)
     case = max(int(position.case_pack), 1)
@@ -72,7 +85,8 @@ def replay_amazon_orders(paths: np.ndarray, expected_demand: np.ndarray, positio
     reach = weeks + math.ceil(position.cover) + 1
     expected = np.concatenate([expected_demand, np.full(max(reach - len(expected_demand), 0),
                                                         expected_demand[-1] if len(expected_demand) else 0.0)])
-    cumulative = np.concatenate([[0.0], np.cumsum(expected)])
+    forecast = np.broadcast_to(expected, (samples, len(expected)))
+    surprises = paths - paths.mean(axis=0)
     whole, part = divmod(position.cover, 1.0)
     due = np.zeros(weeks + lead + 1)
     known = position.open_po_by_week[: weeks + lead + 1]
@@ -81,7 +95,8 @@ def replay_amazon_orders(paths: np.ndarray, expected_demand: np.ndarray, positio
     on_hand = np.full(samples, float(position.on_hand))
     orders = np.zeros((samples, weeks))
     for week in range(weeks):
-        target = (cumulative[week + int(whole)] - cumulative[week]) + part * expected[week + int(whole)]
+        ahead = week + int(whole)
+        target = forecast[:, week:ahead].sum(axis=1) + part * forecast[:, ahead]
         on_order = incoming[:, week:].sum(axis=1)
         need = target - (on_hand + on_order)
         ordered = np.where(need > 0, np.ceil(need / case - 1e-9) * case, 0.0)
@@ -89,7 +104,19 @@ def replay_amazon_orders(paths: np.ndarray, expected_demand: np.ndarray, positio
         if week + lead < incoming.shape[1]:
             incoming[:, week + lead] += ordered
         on_hand = np.maximum(on_hand + incoming[:, week] - paths[:, week], 0.0)
+        if position.revision_elasticity:
+            forecast = revise_forecast(forecast, week, surprises[:, week], position.revision_elasticity)
     return orders
+
+
+def revise_forecast(forecast: np.ndarray, week: int, surprise: np.ndarray, elasticity: float) -> np.ndarray:
+    """Amazon's forecast (samples x weeks) after week `week`'s demand surprised it by `surprise` units (per
+    sample): every later week scaled by 1 + elasticity x the surprise as a share of the week's forecast (at least
+    one unit, so a near-zero forecast does not turn a unit's surprise into a multiple of the level), never below
+    zero. The rule learn_revision_elasticity reads from Amazon's snapshots."""
+    share = surprise / np.maximum(forecast[:, week], 1.0)
+    factor = np.maximum(1.0 + elasticity * share, 0.0)
+    return np.concatenate([forecast[:, : week + 1], forecast[:, week + 1 :] * factor[:, None]], axis=1)
 
 
 def direct_paths(po_units_history: np.ndarray, weeks: int, samples: int, rng: np.random.Generator) -> np.ndarray:
@@ -112,11 +139,17 @@ def _cover_of(target: float, means: np.ndarray) -> float:
 
 
 def learn_cover_weeks(orders: pd.DataFrame, positions: pd.DataFrame, snapshots: pd.DataFrame) -> pd.DataFrame:
-    """How many weeks of its own forecast Amazon orders up to, per ASIN, from its past orders: in a week it ordered,
-    the order plus its inventory position before it (sellable on hand and open PO units at the end of the previous
-    week) is its target, read as weeks of the forecast snapshot it had then.
+    """How many weeks of its own forecast Amazon orders up to, per ASIN, from its past orders, read as weeks of the
+    forecast snapshot it had when it ordered. Amazon orders whole case packs, rounded up, so an order only brackets
+    its target: above the inventory position before it (sellable on hand and open PO units at the end of the
+    previous week; it ordered, so that was short of the target) and above what the order lifted the position to
+    less one case pack, at most that lifted position, and at most the position a week earlier when Amazon did not
+    order then (that position was not short of the target). The target is read as the middle of the bracket:
+    taking the lifted position alone would read an ASIN whose case pack is weeks of its demand as covering weeks
+    more than it does.
 
-    orders: SERIES, week_start (Sunday), ordered_units (per week, weeks with orders only);
+    orders: SERIES, week_start (Sunday), ordered_units (per week, weeks with orders only), optionally case_pack
+    (units per order unit; missing: 1);
     positions: SERIES, week_start, on_hand, open_po_units (as of the week's end);
     snapshots: SERIES, generated_on, week_start, mean (Amazon's weekly forecasts).
     Returns SERIES, cover_weeks (the ASIN's median, or the median over all ASINs' orders when it has fewer than
@@ -124,9 +157,23 @@ def learn_cover_weeks(orders: pd.DataFrame, positions: pd.DataFrame, snapshots: 
     columns = [*SERIES, "cover_weeks", "observations"]
     if orders.empty or positions.empty or snapshots.empty:
         return pd.DataFrame(columns=columns)
-    before = positions.assign(week_start=pd.to_datetime(positions["week_start"]) + pd.Timedelta(weeks=1))
-    frame = orders.assign(week_start=pd.to_datetime(orders["week_start"])).merge(before, on=[*SERIES, "week_start"])
-    frame = frame[frame["ordered_units"] > 0]
+    week = pd.to_datetime(positions["week_start"])
+    held = positions.assign(position=positions["on_hand"] + positions["open_po_units"])[[*SERIES, "position"]]
+    orders = orders.assign(week_start=pd.to_datetime(orders["week_start"]))
+    if "case_pack" not in orders:
+        orders = orders.assign(case_pack=1)
+    frame = (orders[orders["ordered_units"] > 0]
+             .merge(held.assign(week_start=week + pd.Timedelta(weeks=1)), on=[*SERIES, "week_start"])
+             .merge(held.assign(week_start=week + pd.Timedelta(weeks=2)).rename(columns={"position": "earlier"}),
+                    on=[*SERIES, "week_start"], how="left")
+             .merge(orders[[*SERIES, "week_start", "ordered_units"]].assign(
+                 week_start=orders["week_start"] + pd.Timedelta(weeks=1)).rename(
+                 columns={"ordered_units": "ordered_before"}), on=[*SERIES, "week_start"], how="left"))
+    lifted = frame["position"] + frame["ordered_units"]
+    lower = np.maximum(frame["position"], lifted - frame["case_pack"].clip(lower=1))
+    not_short = frame["earlier"].where(frame["ordered_before"].fillna(0) <= 0)
+    upper = np.maximum(np.fmin(lifted, not_short), lower)
+    frame = frame.assign(target=(lower + upper) / 2)
     snapshots = snapshots.assign(generated_on=pd.to_datetime(snapshots["generated_on"]),
                                  week_start=pd.to_datetime(snapshots["week_start"]))
     by_series = dict(tuple(snapshots.groupby(SERIES)))
@@ -143,7 +190,7 @@ def learn_cover_weeks(orders: pd.DataFrame, positions: pd.DataFrame, snapshots: 
             continue
         latest = usable[usable["generated_on"] == usable["generated_on"].max()]
         means = latest[latest["week_start"] >= row.week_start].sort_values("week_start")["mean"].to_numpy(float)
-        covers.append(_cover_of(row.ordered_units + row.on_hand + row.open_po_units, means))
+        covers.append(_cover_of(row.target, means))
     frame = frame.assign(cover_weeks=covers).dropna(subset=["cover_weeks"])
     if frame.empty:
         return pd.DataFrame(columns=columns)
@@ -152,6 +199,54 @@ def learn_cover_weeks(orders: pd.DataFrame, positions: pd.DataFrame, snapshots: 
     learned["cover_weeks"] = np.where(learned["size"] >= MIN_COVER_OBSERVATIONS, learned["median"], pooled)
     learned["cover_weeks"] = learned["cover_weeks"].clip(1, MAX_COVER_WEEKS)
     return learned.rename(columns={"size": "observations"})[columns]
+
+
+def learn_revision_elasticity(snapshots: pd.DataFrame, sales: pd.DataFrame) -> tuple[float, int]:
+    """How Amazon's forecast moves with a surprise, pooled over ASINs, from its successive snapshots: between two
+    snapshots of an ASIN, the weeks the older one forecast and the newer one no longer does have been sold; their
+    surprise (units sold less forecast) as a share of their forecast is s, and the newer snapshot's forecast of each
+    of the next REVISION_WEEKS weeks is read against the older one's: revision = elasticity x s x older forecast
+    (the rule `revise_forecast` applies on every path). Least squares in units, so the ASINs that sell most weigh
+    most, as they do in the vendor's stock.
+
+    snapshots: SERIES, generated_on, week_start, mean; sales: SERIES, week_start, units, optionally censored (a
+    censored week's units understate demand: its surprise is not read). Returns (elasticity clipped to 0 to 1,
+    observations = the snapshot pairs read); with fewer than MIN_REVISION_OBSERVATIONS, 0: Amazon's forecast held
+    as it stands (the replay without revisions)."""
+    if snapshots.empty or sales.empty:
+        return 0.0, 0
+    snap = snapshots[[*SERIES, "generated_on", "week_start", "mean"]].assign(
+        generated_on=pd.to_datetime(snapshots["generated_on"]), week_start=pd.to_datetime(snapshots["week_start"]))
+    pairs = snap.groupby([*SERIES, "generated_on"], as_index=False)["week_start"].min().rename(
+        columns={"week_start": "first_week"}).sort_values([*SERIES, "generated_on"])
+    pairs["previous"] = pairs.groupby(SERIES)["generated_on"].shift()
+    pairs = pairs.dropna(subset=["previous"])
+    older = snap.rename(columns={"generated_on": "previous", "mean": "older"})
+    # The surprise: the weeks the older snapshot forecast before the newer one's first week.
+    sold = older.merge(pairs, on=[*SERIES, "previous"])
+    sold = sold[sold["week_start"] < sold["first_week"]]
+    actual = sales.assign(week_start=pd.to_datetime(sales["week_start"]))
+    if "censored" not in actual:
+        actual = actual.assign(censored=False)
+    sold = sold.merge(actual[[*SERIES, "week_start", "units", "censored"]], on=[*SERIES, "week_start"], how="left")
+    # A week with no sales row, or censored by a stockout, leaves the pair unread.
+    sold["unread"] = sold["units"].isna() | sold["censored"].astype("boolean").fillna(False).astype(bool)
+    surprise = sold.groupby([*SERIES, "generated_on"]).agg(
+        units=("units", "sum"), forecast=("older", "sum"), unread=("unread", "any")).reset_index()
+    surprise = surprise[~surprise["unread"]]
+    surprise["share"] = (surprise["units"] - surprise["forecast"]) / np.maximum(surprise["forecast"], 1.0)
+    revised = snap.merge(older, on=[*SERIES, "week_start"]).merge(
+        surprise[[*SERIES, "generated_on", "share"]].merge(pairs, on=[*SERIES, "generated_on"]),
+        on=[*SERIES, "generated_on", "previous"])
+    ahead = (revised["week_start"] >= revised["first_week"]) & (
+        revised["week_start"] < revised["first_week"] + pd.Timedelta(weeks=REVISION_WEEKS))
+    revised = revised[ahead]
+    x = (revised["share"] * revised["older"]).to_numpy(float)
+    y = (revised["mean"] - revised["older"]).to_numpy(float)
+    observations = len(surprise)
+    if observations < MIN_REVISION_OBSERVATIONS or not np.any(x):
+        return 0.0, observations
+    return float(np.clip(x @ y / (x @ x), 0.0, 1.0)), observations
 
 
 def summarize(paths: np.ndarray, levels: tuple[float, ...] = LEVELS) -> tuple[np.ndarray, np.ndarray]:
@@ -170,6 +265,8 @@ __all__ = [
     "AmazonPosition",
     "direct_paths",
     "learn_cover_weeks",
+    "learn_revision_elasticity",
     "replay_amazon_orders",
+    "revise_forecast",
     "summarize",
 ]

@@ -261,14 +261,16 @@ class Vendorcast:
 
     `sell_through`: weeks x ASINs x horizon x (mean, then LEVELS), the forecast as of each simulated week.
     `amazon_expected`: weeks x ASINs x horizon, the demand Amazon orders on (its own forecast, which its forecasting
-    report shows the vendor); `amazon_cover_weeks`: per ASIN, the weeks of it Amazon orders up to, learned from
-    history."""
+    report shows the vendor); `amazon_cover_weeks`: per ASIN, the weeks of it Amazon orders up to, and
+    `amazon_revision_elasticity`: how its forecast moves with a surprise (sell_in.learn_revision_elasticity), both
+    learned from history."""
 
     sell_through: np.ndarray
     amazon_expected: np.ndarray
     case_pack: np.ndarray
     amazon_lead_weeks: int
     amazon_cover_weeks: np.ndarray
+    amazon_revision_elasticity: float
     seed: int
     settings: tuple[float, ...] = SERVICE_LEVELS
     samples: int = SIMULATION_SAMPLES
@@ -298,7 +300,8 @@ class Vendorcast:
                                           lead_time_weeks=self.amazon_lead_weeks,
                                           case_pack=int(self.case_pack[asin]),
                                           cover_weeks=float(self.amazon_cover_weeks[asin]),
-                                          open_po_by_week=state.amazon_due[run, asin])
+                                          open_po_by_week=state.amazon_due[run, asin],
+                                          revision_elasticity=self.amazon_revision_elasticity)
                 orders = replay_amazon_orders(demand, expected[asin, :weeks], position)
                 target[run, asin] = order_up_to(orders, int(lead_weeks[asin]), REVIEW_WEEKS, float(levels[run]))
                 scored[:, run] = orders[:, :SCORED_HORIZON]

@@ -24,6 +24,9 @@ def test_the_lake_gives_the_run_the_lines_amazon_and_the_vendor(planned_lake: La
     assert inputs.po_lines["is_open"].any() and (inputs.po_lines["order_date"].dt.date < ORIGIN).all()
     position = inputs.amazon_position
     assert (position["amazon_lead_time_weeks"] >= 1).all() and (position["case_pack"] >= 1).all()
+    # One revision elasticity for every ASIN, learned from the snapshots of Amazon's forecast and the sales.
+    elasticity = position["amazon_revision_elasticity"]
+    assert elasticity.nunique() == 1 and 0 < elasticity.iloc[0] < 1
     assert position["amazon_open_po_units"].sum() == inputs.po_lines.loc[inputs.po_lines["is_open"],
                                                                          "units_to_deliver"].sum()
     assert (inputs.vendor["defaults_used"].str.contains("lead_time_weeks")).all()
