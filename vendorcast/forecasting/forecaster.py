@@ -25,6 +25,7 @@ from vendorcast.forecasting.panel import (
     check_future,
     check_history,
     covariate_columns,
+    stopped_selling,
     to_dense,
 )
 from vendorcast.forecasting.settings import ForecastSettings
@@ -71,14 +72,28 @@ def train_pooled_models(panel: DensePanel, settings: ForecastSettings) -> Traine
     return trained
 
 
+def zero_stopped(panel: DensePanel, forecast: ModelForecast) -> ModelForecast:
+    """The forecast with the items that stopped selling before its origin (panel.stopped_selling) at zero."""
+    stopped = stopped_selling(panel, forecast.origin)[forecast.items][:, None]
+    if not stopped.any():
+        return forecast
+    return ModelForecast(forecast.model, forecast.items, forecast.origin, np.where(stopped, 0.0, forecast.mean),
+                         {level: np.where(stopped, 0.0, q) for level, q in forecast.quantiles.items()})
+
+
 def _forecasts_at(panel: DensePanel, settings: ForecastSettings, factories: Mapping[str, ModelFactory],
                   origin: int, trained: TrainedModels | None) -> dict[str, ModelForecast]:
     fitted = (trained or {}).get(_origin_key(panel, origin), {})
     forecasts = {}
     for name, factory in factories.items():
         model = fitted[name].on(panel, origin) if name in fitted else factory().fit(panel, origin)
-        forecasts[name] = model.predict(settings.horizon, settings.levels)
+        forecasts[name] = zero_stopped(panel, model.predict(settings.horizon, settings.levels))
     return forecasts
+
+
+def _ensemble(panel: DensePanel, plan: EnsemblePlan, forecasts: Mapping[str, ModelForecast],
+              origin: int) -> ModelForecast:
+    return zero_stopped(panel, plan.apply(panel, forecasts, demand_segments(panel, origin)))
 
 
 def run_backtest(panel: DensePanel, settings: ForecastSettings, factories: Mapping[str, ModelFactory] | None = None,
@@ -178,7 +193,7 @@ def forecast_panel(panel: DensePanel, settings: ForecastSettings, trained: Train
     plan = learn_plan(panel, backtest, list(factories))
     references = {}
     for window in backtest:
-        window.forecasts[ENSEMBLE] = plan.apply(panel, window.forecasts, demand_segments(panel, window.origin))
+        window.forecasts[ENSEMBLE] = _ensemble(panel, plan, window.forecasts, window.origin)
         aligned = (reference_forecast(reference, panel, window.forecasts[ENSEMBLE], reference_name)
                    if reference is not None else None)
         if aligned is not None:
@@ -186,7 +201,7 @@ def forecast_panel(panel: DensePanel, settings: ForecastSettings, trained: Train
     origin = panel.history_weeks
     forecasts = _forecasts_at(panel, settings, factories, origin, trained)
     segments = demand_segments(panel, origin)
-    forecasts[ENSEMBLE] = plan.apply(panel, forecasts, segments)
+    forecasts[ENSEMBLE] = _ensemble(panel, plan, forecasts, origin)
     skipped = [str(i) for i in panel.items[panel.first_week >= origin]]
     return PanelForecast(panel, settings, origin, forecasts, backtest, plan, segments, skipped, references)
 
@@ -200,7 +215,7 @@ def honest_backtest(panel: DensePanel, settings: ForecastSettings) -> list[Windo
     for k, window in enumerate(backtest):
         others = [w for j, w in enumerate(backtest) if j != k] or [window]
         plan = learn_plan(panel, others, list(factories))
-        ensemble = plan.apply(panel, window.forecasts, demand_segments(panel, window.origin))
+        ensemble = _ensemble(panel, plan, window.forecasts, window.origin)
         windows.append(WindowForecasts(window.window, window.origin, {**window.forecasts, ENSEMBLE: ensemble}))
     return windows
 

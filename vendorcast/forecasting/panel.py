@@ -134,6 +134,19 @@ class DensePanel:
         return self.start + pd.to_timedelta(np.asarray(index) * WEEK_DAYS, unit="D")
 
 
+# An item with no week at all among this many before the origin has stopped selling (Amazon's reports list an ASIN
+# in every period it is on sale, with zero units if none sold: rows stop when it is discontinued or delisted). Its
+# forecast is zero: the models would otherwise carry its last level on for ever. A quarter, so that a user's file
+# that leaves out weeks of no sales loses only items quiet for that long.
+STOPPED_SELLING_WEEKS = 13
+
+
+def stopped_selling(panel: DensePanel, origin: int) -> np.ndarray:
+    """Boolean per item: launched before `origin` and with no known week in the STOPPED_SELLING_WEEKS before it."""
+    recent = panel.units[:, max(origin - STOPPED_SELLING_WEEKS, 0):origin]
+    return (panel.first_week < origin) & np.isnan(recent).all(axis=1)
+
+
 def to_dense(history: pd.DataFrame, future: pd.DataFrame | None = None, horizon: int = 0,
              end: pd.Timestamp | None = None, known_covariates: Sequence[str] | None = None,
              start: pd.Timestamp | None = None) -> DensePanel:

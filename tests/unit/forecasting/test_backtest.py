@@ -102,3 +102,23 @@ def test_the_reference_is_scored_on_the_weeks_it_covered() -> None:
     versus = sums[sums["segment"] == SEGMENT_VS_AMAZON]
     assert set(versus["model"]) == {"amazon", "seasonal_naive", "ets", "lightgbm_global", ENSEMBLE}
     assert (versus["weeks"] == 4).all() and (versus["backtest_window"] == 1).all()  # one item, window 1 only
+
+
+def test_an_item_that_stopped_selling_is_forecast_at_zero_by_every_model() -> None:
+    history = _history()
+    weeks = history["week_start"]
+    # i0: no row in its last 20 weeks (discontinued); i1: 6 weeks without rows, then the history ends (a gap only).
+    gone = (history["item_id"] == "i0") & (weeks > weeks.max() - pd.Timedelta(weeks=20))
+    quiet = (history["item_id"] == "i1") & (weeks > weeks.max() - pd.Timedelta(weeks=6))
+    panel = _panel(history[~gone & ~quiet])
+    result = forecast_panel(panel, SETTINGS)
+    rows = result.to_frame()
+    stopped, paused = rows[rows["item_id"] == "i0"], rows[rows["item_id"] == "i1"]
+    assert set(stopped["model"]) == set(result.forecasts) and len(stopped) == len(result.forecasts) * 4
+    assert (stopped[["mean", "p10", "p50", "p90"]] == 0).all().all()
+    assert (paused["mean"] > 0).all()
+    # the backtest windows apply the same rule at their own origins: i0 had stopped before the last one only
+    last_window = result.backtest[-1]
+    i0 = list(last_window.forecasts[ENSEMBLE].items).index(0)
+    assert (last_window.forecasts[ENSEMBLE].mean[i0] == 0).all()
+    assert (result.backtest[0].forecasts[ENSEMBLE].mean[i0] > 0).all()
