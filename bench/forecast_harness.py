@@ -106,9 +106,9 @@ def m4_weekly(_: argparse.Namespace) -> Dataset:
 
 
 def emulator(args: argparse.Namespace) -> Dataset:
-    from forecast_emulator import weekly_truth  # bench/ is the script's folder, so on its path
+    from forecast_emulator import simulate, weekly_truth  # bench/ is the script's folder, so on its path
 
-    weekly, _ = weekly_truth(args.emulator_asins, 156, 7)
+    weekly, _ = weekly_truth(simulate(args.emulator_asins, 156, 7))
     return Dataset("emulator", weekly[["item_id", "week_start", "units", "censored"]],
                    note=f"simulated vendor, {args.emulator_asins} ASINs, stockouts censored")
 
