@@ -282,7 +282,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, object]]:
     parser.add_argument("--all-models", action="store_true", help="print every model of the engine, not only the "
                         "ensemble (the selected forecast)")
     parser.add_argument("--models", default="", help="the engine's models, comma-separated (default: its default "
-                        "models; e.g. seasonal_naive,ets,lightgbm_global,sarima,mq_cnn adds the opt-in candidates)")
+                        "models; e.g. seasonal_naive,ets,year_over_year,lightgbm_global,sarima,mq_cnn adds the "
+                        "opt-in candidates)")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     unknown = [n for n in names if n not in LOADERS]
