@@ -18,11 +18,14 @@ SEASON = 52
 GROWTH_WEEKS = 13
 # A growth ratio outside this range says more about an odd quarter than about the coming weeks.
 GROWTH_BOUNDS = (0.25, 4.0)
-# Earlier origins whose errors give the quantiles (the last year and a quarter of them at most).
+# The quantiles come from the errors of the same forecast made at earlier origins: within the last ERROR_ORIGINS
+# weeks (a year and a quarter), every ERROR_STRIDE weeks (neighbouring origins repeat each other's errors, and a
+# stride of 4 scored as well as 1 on the harness at a quarter of the cost).
 ERROR_ORIGINS = 65
+ERROR_STRIDE = 4
 # Fewer errors than this per series: its quantiles come from the pooled errors of every series (scaled).
 MIN_ERRORS = 20
-ERROR_STRIDE = 4
+# An error is relative to the forecast it missed, but never to less than this share of the series' level.
 ERROR_SCALE_FLOOR = 0.5
 
 
@@ -34,8 +37,7 @@ def _nanmean(values: np.ndarray) -> np.ndarray:
 
 def _level(values: np.ndarray, end: int) -> np.ndarray:
     """Each series' mean over the known weeks [end - GROWTH_WEEKS, end); NaN where none is known."""
-    weeks = GROWTH_WEEKS
-    return _nanmean(values[:, max(end - weeks, 0):max(end, 0)])
+    return _nanmean(values[:, max(end - GROWTH_WEEKS, 0):max(end, 0)])
 
 
 def _growth(now: np.ndarray, then: np.ndarray) -> np.ndarray:
@@ -45,7 +47,8 @@ def _growth(now: np.ndarray, then: np.ndarray) -> np.ndarray:
 
 
 def event_weeks(week_starts: pd.DatetimeIndex) -> np.ndarray:
-    """Whether each week holds a day of any event of the (US) retail calendar."""
+    """Whether each week holds a day of any event of the US retail calendar (the calendar features.year_ago_lags
+    aligns last year's weeks on)."""
     calendar = calendar_features(week_starts)
     return np.vstack([v for name, v in calendar.items() if name.startswith("event_")]).sum(axis=0) > 0
 
