@@ -33,7 +33,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--output", type=Path, help="write the full report as JSON here")
     parser.add_argument("--models", default="", help="models, comma-separated (default: the engine's default "
-                        "models; add the opt-in candidates, e.g. seasonal_naive,ets,lightgbm_global,sarima,mq_cnn)")
+                        "models; add the opt-in candidates, e.g. "
+                        "seasonal_naive,ets,year_over_year,lightgbm_global,sarima,mq_cnn)")
     args = parser.parse_args()
     history = load_orange_juice(args.data)
     panel = prepare_panel(history, 0, known_covariates=["price", "deal", "feature"])

@@ -79,7 +79,8 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--models", default="", help="models, comma-separated (default: the engine's default "
-                        "models; add the opt-in candidates, e.g. seasonal_naive,ets,lightgbm_global,sarima,mq_cnn)")
+                        "models; add the opt-in candidates, e.g. "
+                        "seasonal_naive,ets,year_over_year,lightgbm_global,sarima,mq_cnn)")
     args = parser.parse_args()
     started = time.perf_counter()
     sim = simulate(args.asins, args.weeks, args.seed)

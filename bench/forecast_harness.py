@@ -106,9 +106,9 @@ def m4_weekly(_: argparse.Namespace) -> Dataset:
 
 
 def emulator(args: argparse.Namespace) -> Dataset:
-    from forecast_emulator import weekly_truth  # bench/ is the script's folder, so on its path
+    from forecast_emulator import simulate, weekly_truth  # bench/ is the script's folder, so on its path
 
-    weekly, _ = weekly_truth(args.emulator_asins, 156, 7)
+    weekly, _ = weekly_truth(simulate(args.emulator_asins, 156, 7))
     return Dataset("emulator", weekly[["item_id", "week_start", "units", "censored"]],
                    note=f"simulated vendor, {args.emulator_asins} ASINs, stockouts censored")
 
@@ -282,7 +282,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, object]]:
     parser.add_argument("--all-models", action="store_true", help="print every model of the engine, not only the "
                         "ensemble (the selected forecast)")
     parser.add_argument("--models", default="", help="the engine's models, comma-separated (default: its default "
-                        "models; e.g. seasonal_naive,ets,lightgbm_global,sarima,mq_cnn adds the opt-in candidates)")
+                        "models; e.g. seasonal_naive,ets,year_over_year,lightgbm_global,sarima,mq_cnn adds the "
+                        "opt-in candidates)")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     unknown = [n for n in names if n not in LOADERS]

@@ -223,8 +223,8 @@ def _forecast_settings(horizon: int, quantiles: str, windows: int, models: str) 
 
 
 _QUANTILES_HELP = "quantile levels, comma-separated"
-_MODELS_HELP = ("models the ensemble chooses from, comma-separated (default: seasonal_naive,ets,lightgbm_global; "
-                "opt-in: sarima, mq_cnn with the neural extra)")
+_MODELS_HELP = ("models the ensemble chooses from, comma-separated (default: "
+                "seasonal_naive,ets,year_over_year,lightgbm_global; opt-in: sarima, mq_cnn with the neural extra)")
 
 
 def _report_skipped(problem: str) -> None:

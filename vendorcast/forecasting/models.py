@@ -11,6 +11,8 @@ mean and quantiles for every item that has history.
   series at once (arima.py); opt-in.
 - mq_cnn: a multi-horizon quantile convolutional network (Amazon's MQ-CNN family) pooled over all items, trained
   on the pinball loss of every horizon at once (neural.py, the `neural` extra: JAX); opt-in.
+- year_over_year: last year's week aligned on its holidays (and two years back), grown by the year's level
+  ratio, with the series' own empirical error quantiles (year_over_year.py).
 - lightgbm_global: one gradient-boosted model per quantile pooled over all items and horizons (direct
   multi-horizon), on scale-free targets with covariates, calendar and last year's pattern as features.
 """
@@ -33,9 +35,10 @@ import numpy as np
 import pandas as pd
 
 from vendorcast.forecasting.arima import airline_quantiles
-from vendorcast.forecasting.features import FeatureBuilder, Rows
+from vendorcast.forecasting.features import FeatureBuilder, Rows, year_ago_lags
 from vendorcast.forecasting.panel import DensePanel, PanelError
 from vendorcast.forecasting.settings import DEFAULT_LEVELS, ForecastSettings
+from vendorcast.forecasting.year_over_year import event_weeks, year_over_year_quantiles
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +283,22 @@ class SeasonalArima(_StatisticalModel):
         return airline_quantiles(values, horizon, levels)
 
 
+@dataclass
+class YearOverYear(_StatisticalModel):
+    """Last year's week aligned on its holidays (and two years back), grown by the year's level ratio, with the
+    series' own empirical error quantiles (year_over_year.py): seasonal naive with empirical quantiles, the strong
+    baseline of store-level retail data, made robust to level shifts and moving holidays. Items with less than a
+    year of history get the naive forecast."""
+
+    name: str = "year_over_year"
+
+    def forecast_quantiles(self, values: np.ndarray, items: np.ndarray, horizon: int,
+                           levels: Sequence[float]) -> dict[float, np.ndarray]:
+        assert self._panel is not None, "fit first"
+        weeks = pd.DatetimeIndex(self._panel.week_start(np.arange(self._origin + horizon)))
+        return year_over_year_quantiles(values, year_ago_lags(weeks), event_weeks(weeks), horizon, levels)
+
+
 def degenerate_rows(quantiles: dict[float, np.ndarray], history: np.ndarray) -> np.ndarray:
     """Items whose forecast is missing, not finite, or above ten times the most they ever sold (plus 10 units)."""
     ceiling = 10 * np.nan_to_num(np.nanmax(np.where(np.isnan(history), -np.inf, history), axis=1, initial=0.0)) + 10
@@ -446,6 +465,7 @@ def _mq_cnn(settings: ForecastSettings) -> ForecastModel:
 MODELS: dict[str, Callable[[ForecastSettings], ForecastModel]] = {
     "seasonal_naive": lambda settings: SeasonalNaive(mask_censored=settings.mask_censored),
     "ets": lambda settings: Ets(mask_censored=settings.mask_censored),
+    "year_over_year": lambda settings: YearOverYear(mask_censored=settings.mask_censored),
     "lightgbm_global": _lightgbm_global,
     "sarima": lambda settings: SeasonalArima(mask_censored=settings.mask_censored),
     "mq_cnn": _mq_cnn,

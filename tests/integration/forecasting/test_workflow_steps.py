@@ -45,7 +45,7 @@ def test_forecast_rows_follow_the_contract(emulated_lake: EmulatedLake, publishe
     frame = data.to_table().to_pandas()
     selected = frame[frame["selected"]]
     assert set(selected["model"]) == {"ensemble"}
-    assert set(frame["model"]) == {"seasonal_naive", "ets", "lightgbm_global", "ensemble"}
+    assert set(frame["model"]) == {"seasonal_naive", "ets", "year_over_year", "lightgbm_global", "ensemble"}
     # One selected forecast per ASIN and week, for the 4 weeks from the origin.
     assert not selected.duplicated(["asin", "week_start"]).any()
     assert sorted(selected["horizon"].unique()) == [1, 2, 3, 4]
@@ -64,7 +64,7 @@ def test_accuracy_and_run_rows(emulated_lake: EmulatedLake, published: tuple) ->
     headline = accuracy[(accuracy["segment"] == "all") & accuracy["backtest_window"].isna()
                         & accuracy["horizon"].isna()]
     by_model = headline.pivot_table(index="model", columns="metric", values="value")
-    assert {"seasonal_naive", "ets", "lightgbm_global", "ensemble"} <= set(by_model.index)
+    assert {"seasonal_naive", "ets", "year_over_year", "lightgbm_global", "ensemble"} <= set(by_model.index)
     assert by_model.loc["ensemble", "wql_mean"] == pytest.approx(summary["wql_mean"])
     # Amazon's forecast is scored on the weeks it covered, next to ours on the same weeks.
     versus = accuracy[accuracy["segment"] == "vs_amazon"]

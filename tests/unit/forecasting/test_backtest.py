@@ -100,7 +100,7 @@ def test_the_reference_is_scored_on_the_weeks_it_covered() -> None:
                               "mean": [20.0] * 4, "p90": [30.0] * 4})
     sums = forecast_panel(panel, SETTINGS, reference=reference, reference_name="amazon").accuracy_sums()
     versus = sums[sums["segment"] == SEGMENT_VS_AMAZON]
-    assert set(versus["model"]) == {"amazon", "seasonal_naive", "ets", "lightgbm_global", ENSEMBLE}
+    assert set(versus["model"]) == {"amazon", "seasonal_naive", "ets", "year_over_year", "lightgbm_global", ENSEMBLE}
     assert (versus["weeks"] == 4).all() and (versus["backtest_window"] == 1).all()  # one item, window 1 only
 
 

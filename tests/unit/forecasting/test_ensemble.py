@@ -8,7 +8,17 @@ import pandas as pd
 import pytest
 
 from vendorcast.forecasting.backtest import WindowForecasts
-from vendorcast.forecasting.ensemble import ENSEMBLE, NEW, SMOOTH, combine, demand_segments, learn_plan, weight_grid
+from vendorcast.forecasting.ensemble import (
+    ENSEMBLE,
+    NEW,
+    REFINE_STEP,
+    SMOOTH,
+    WEIGHT_STEP,
+    combine,
+    demand_segments,
+    learn_plan,
+    weight_grid,
+)
 from vendorcast.forecasting.models import ModelForecast
 from vendorcast.forecasting.panel import check_history, to_dense
 
@@ -63,3 +73,27 @@ def test_segments_name_new_and_smooth_items() -> None:
     units[1, :25] = np.nan  # launched 5 weeks before the origin
     segments = demand_segments(_panel(units), 30)
     assert segments.tolist() == [SMOOTH, NEW]
+
+
+def test_the_weights_are_refined_to_the_best_of_the_finer_grid() -> None:
+    """Three models whose best blend lies between the coarse grid's points: the refined weights are the best of
+    every combination on the grid of REFINE_STEP (searched here in full)."""
+    rng = np.random.default_rng(7)
+    units = rng.normal(100, 10, (60, 40)).round()
+    panel = _panel(units)
+    origin = 30
+    actual = units[:, origin:origin + 6]
+    spread = np.full(actual.shape, 8.0)
+    forecasts = {name: _forecast(name, origin, actual + offset + rng.normal(0, 6, actual.shape), spread)
+                 for name, offset in (("low", -9.0), ("high", 12.0), ("noisy", 0.0))}
+    windows = [WindowForecasts(1, origin, forecasts)]
+    plan = learn_plan(panel, windows, list(forecasts), calibrate=False)
+
+    def loss(weights: dict[str, float]) -> float:
+        combined = combine(forecasts, weights)
+        return sum(float(np.sum(np.maximum(level * (actual - q), (level - 1) * (actual - q))))
+                   for level, q in combined.quantiles.items())
+
+    finest = min(weight_grid(list(forecasts), step=REFINE_STEP), key=loss)
+    assert loss(plan.weights["all"]) == pytest.approx(loss(finest))
+    assert any(w % WEIGHT_STEP for w in plan.weights["all"].values())  # off the coarse grid

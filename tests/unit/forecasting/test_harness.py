@@ -49,7 +49,7 @@ def test_one_run_scores_every_model_next_to_the_baseline() -> None:
     settings = ForecastSettings(horizon=harness.HORIZON, levels=harness.LEVELS, lightgbm_rounds=5, threads=1)
     sums, series, _ = harness.run_dataset(harness.Dataset("tiny", history), settings)
     assert series == history["item_id"].nunique()
-    assert set(sums) == {harness.BASELINE, "seasonal_naive", "ets", "lightgbm_global", "ensemble"}
+    assert set(sums) == {harness.BASELINE, "seasonal_naive", "ets", "year_over_year", "lightgbm_global", "ensemble"}
     # 3 origins x 8 weeks of every series that is open then (a late-opening department may miss some).
     assert sums["ensemble"].weeks == sums[harness.BASELINE].weeks <= series * 24
     assert np.isfinite(sums["ensemble"].metrics()["wql_mean"])

@@ -162,7 +162,7 @@ def test_forecast_file_and_backtest_file(tmp_path: Path) -> None:
     assert (written["p10"] <= written["p50"]).all() and (written["p50"] <= written["p90"]).all()
     assert str(written["week_start"].min()) == str((last + pd.Timedelta(weeks=1)).date())
     report = backtest_file(tmp_path / "history.parquet", tmp_path / "metrics.json", settings)
-    assert set(report["models"]) == {"seasonal_naive", "ets", "lightgbm_global", "ensemble"}
+    assert set(report["models"]) == {"seasonal_naive", "ets", "year_over_year", "lightgbm_global", "ensemble"}
     assert len(report["windows"]) == 2
     assert report["models"]["seasonal_naive"]["relative_to_baseline"]["wql_mean"] == pytest.approx(1.0)
 
