@@ -8,9 +8,6 @@ Signatures (all quantities in units, weeks as integer counts):
 - `sample_paths(levels, quantiles[weeks, levels], samples, rng, correlation) -> ndarray[samples, weeks]`.
 - `quantile_of_sum(paths, first, weeks, level) -> float`: a quantile of the demand summed over weeks.
 - `order_up_to(paths, lead_time_weeks, review_weeks, ratio, first=0) -> float`: the base-stock level.
-- `pit(samples, realised) -> float`: where a realised value fell in a forecast's samples (0 to 1).
-- `calibrated_level(level, own_pits, pooled_pits, strength) -> float`: the level to read a forecast at so that its
-  past realised values fell below the reading `level` of the time (per-ASIN quantile recalibration).
 - `start_quantity(need, lot_size, min_order_units, capacity_units) -> float`: a need as a feasible start.
 - `project_supply(paths, on_hand, arrivals[weeks]) -> SupplyProjection`: expected on hand, shipped and fill per week.
 - `allocate_confirmations(needed, due_week, case_size, supply_by_week) -> (confirm, allocated)`.
@@ -33,9 +30,6 @@ LEVELS: tuple[float, ...] = (0.1, 0.5, 0.7, 0.8, 0.9)
 # than independent weeks would make it; docs/planning.md says how this was chosen.
 DEFAULT_CORRELATION = 0.5
 DEFAULT_SAMPLES = 1000
-# How many past PIT values the recalibration counts its prior as (calibrated_level): an ASIN with this many PITs of
-# its own is read half from them, half from the pooled ones; the pooled ones are shrunk toward identity alike.
-DEFAULT_CALIBRATION_STRENGTH = 20.0
 
 
 class PlanningError(ValueError):
@@ -102,35 +96,6 @@ def order_up_to(paths: np.ndarray, lead_time_weeks: int, review_weeks: int, rati
                             f"reach past the {paths.shape[1]} weeks of Amazon's orders forecast: forecast a longer "
                             "horizon or shorten the lead time")
     return quantile_of_sum(paths, first, weeks, ratio)
-
-
-def pit(samples: np.ndarray, realised: float) -> float:
-    """The probability integral transform of `realised` under the distribution of `samples` (1-D): the share of
-    samples below it, ties counted half (orders come in case packs, so many paths share a sum)."""
-    samples = np.asarray(samples, dtype=float)
-    below = np.count_nonzero(samples < realised)
-    equal = np.count_nonzero(samples == realised)
-    return float((below + 0.5 * equal) / len(samples))
-
-
-def calibrated_level(level: float, own_pits: np.ndarray, pooled_pits: np.ndarray,
-                     strength: float = DEFAULT_CALIBRATION_STRENGTH) -> float:
-    """The level at which to read a forecast so that it is exceeded about `1 - level` of the time, from the PIT
-    values of past forecasts of the same kind (quantile recalibration, Kuleshov et al. 2018): the empirical `level`
-    quantile of the ASIN's own PITs, shrunk toward that of the pooled PITs (all ASINs) with weight
-    `strength / (strength + n_own)`, the pooled one itself shrunk toward `level` alike. A well calibrated forecast
-    has uniform PITs and keeps its level; one whose realised values fell above its P95 a fifth of the time is read
-    higher. No history: `level` unchanged."""
-    if strength < 0:
-        raise PlanningError(f"calibration strength must be at least 0, not {strength}")
-
-    def shrunk(pits: np.ndarray, prior: float) -> float:
-        pits = np.asarray(pits, dtype=float)
-        if len(pits) == 0:
-            return prior
-        return float((len(pits) * np.quantile(pits, level) + strength * prior) / (len(pits) + strength))
-
-    return min(max(shrunk(own_pits, shrunk(pooled_pits, level)), 0.0), 1.0)
 
 
 def start_quantity(need: float, lot_size: float = 1, min_order_units: float = 0,
@@ -204,18 +169,15 @@ def allocate_confirmations(needed: np.ndarray, due_week: np.ndarray, case_size: 
 
 
 __all__ = [
-    "DEFAULT_CALIBRATION_STRENGTH",
     "DEFAULT_CORRELATION",
     "DEFAULT_SAMPLES",
     "LEVELS",
     "PlanningError",
     "SupplyProjection",
     "allocate_confirmations",
-    "calibrated_level",
     "critical_ratio",
     "holding_cost_per_week",
     "order_up_to",
-    "pit",
     "project_supply",
     "quantile_at",
     "quantile_of_sum",

@@ -11,15 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from vendorcast.planning.decisions import (
-    DEFAULT_CALIBRATION_STRENGTH,
-    DEFAULT_CORRELATION,
-    LEVELS,
-    calibrated_level,
-    order_up_to,
-    pit,
-    sample_paths,
-)
+from vendorcast.planning.decisions import DEFAULT_CORRELATION, LEVELS, order_up_to, sample_paths
 from vendorcast.planning.sell_in import AmazonPosition, replay_amazon_orders, summarize
 
 # The baselines' safety setting: weeks of (their own) mean weekly demand held on top of the lead-time cover, from
@@ -261,35 +253,6 @@ class SellInForecast:
     quantiles: np.ndarray
 
 
-@dataclass
-class PitHistory:
-    """Per run and ASIN, the PIT values of the policy's past forecasts of Amazon's orders over lead time plus review
-    (decisions.pit), each read once its weeks have all passed; and the forecasts still waiting for theirs."""
-
-    pits: dict[tuple[int, int], list[float]] = field(default_factory=dict)
-    pending: list[tuple[int, int, int, np.ndarray]] = field(default_factory=list)  # week, ASIN, weeks, runs x samples
-
-    def settle(self, state: WeekState) -> None:
-        """Read the PIT of every pending forecast whose weeks are all in `state`'s past (no look-ahead)."""
-        first = state.po_units.shape[2] - state.week  # column of simulated week 0
-        waiting = []
-        for week, asin, weeks, sums in self.pending:
-            if week + weeks > state.week:
-                waiting.append((week, asin, weeks, sums))
-                continue
-            realised = state.po_units[:, asin, first + week : first + week + weeks].sum(axis=1)
-            for run, value in enumerate(realised):
-                self.pits.setdefault((run, asin), []).append(pit(sums[run], float(value)))
-        self.pending = waiting
-
-    def own(self, run: int, asins: np.ndarray | list[int]) -> np.ndarray:
-        """The PITs of `asins` (an ASIN, or the ASINs of its class) in `run`."""
-        return np.asarray([v for asin in asins for v in self.pits.get((run, int(asin)), [])])
-
-    def pooled(self, run: int) -> np.ndarray:
-        return np.asarray([v for (r, _), values in self.pits.items() if r == run for v in values])
-
-
 @dataclass(frozen=True)
 class Vendorcast:
     """The plan's rule: Amazon's orders forecast by replaying its order-up-to behaviour (its position of the run,
@@ -300,9 +263,7 @@ class Vendorcast:
     `amazon_expected`: weeks x ASINs x horizon, the demand Amazon orders on (its own forecast, which its forecasting
     report shows the vendor); `amazon_cover_weeks`: per ASIN, the weeks of it Amazon orders up to, and
     `amazon_revision_elasticity`: how its forecast moves with a surprise (sell_in.learn_revision_elasticity), both
-    learned from history. `calibration_strength`: the order-up-to level is read at each ASIN's recalibrated service
-    level (decisions.calibrated_level, from the PITs of the policy's own past forecasts, `calibration`); None reads
-    it at the service level itself."""
+    learned from history."""
 
     sell_through: np.ndarray
     amazon_expected: np.ndarray
@@ -314,12 +275,9 @@ class Vendorcast:
     settings: tuple[float, ...] = SERVICE_LEVELS
     samples: int = SIMULATION_SAMPLES
     correlation: float = DEFAULT_CORRELATION
-    calibration_strength: float | None = DEFAULT_CALIBRATION_STRENGTH
-    calibration_classes: np.ndarray | None = None
     name: str = "vendorcast"
     setting: str = "service_level"
     forecasts: list[SellInForecast] = field(default_factory=list, compare=False)
-    calibration: PitHistory = field(default_factory=PitHistory, compare=False)
 
     def order_up_to(self, state: WeekState, lead_weeks: np.ndarray) -> np.ndarray:
         runs, n_asins = state.amazon_on_hand.shape
@@ -329,8 +287,6 @@ class Vendorcast:
         quantiles = np.zeros((runs, n_asins, SCORED_HORIZON, len(LEVELS)))
         forecast = self.sell_through[state.week]
         expected = self.amazon_expected[state.week]
-        self.calibration.settle(state)
-        pooled = [self.calibration.pooled(run) for run in range(runs)]
         for asin in range(n_asins):
             weeks = max(int(lead_weeks[asin]) + REVIEW_WEEKS, SCORED_HORIZON)
             if forecast.shape[1] < weeks:
@@ -339,8 +295,6 @@ class Vendorcast:
             # One set of demand paths for every run: the runs differ only in Amazon's position.
             demand = sample_paths(LEVELS, forecast[asin, :weeks, 1:], self.samples, rng, self.correlation)
             scored = np.empty((self.samples, runs, SCORED_HORIZON))
-            cover_weeks = int(lead_weeks[asin]) + REVIEW_WEEKS
-            sums = np.empty((runs, self.samples))
             for run in range(runs):
                 position = AmazonPosition(on_hand=float(state.amazon_on_hand[run, asin]),
                                           lead_time_weeks=self.amazon_lead_weeks,
@@ -349,16 +303,8 @@ class Vendorcast:
                                           open_po_by_week=state.amazon_due[run, asin],
                                           revision_elasticity=self.amazon_revision_elasticity)
                 orders = replay_amazon_orders(demand, expected[asin, :weeks], position)
-                level = float(levels[run])
-                if self.calibration_strength is not None:
-                    peers = ([asin] if self.calibration_classes is None else
-                             np.flatnonzero(self.calibration_classes == self.calibration_classes[asin]))
-                    level = calibrated_level(level, self.calibration.own(run, peers), pooled[run],
-                                             self.calibration_strength)
-                target[run, asin] = order_up_to(orders, int(lead_weeks[asin]), REVIEW_WEEKS, level)
-                sums[run] = orders[:, :cover_weeks].sum(axis=1)
+                target[run, asin] = order_up_to(orders, int(lead_weeks[asin]), REVIEW_WEEKS, float(levels[run]))
                 scored[:, run] = orders[:, :SCORED_HORIZON]
-            self.calibration.pending.append((state.week, asin, cover_weeks, sums))
             # Every run's weekly quantiles in one pass (they are only kept for scoring the forecast).
             run_mean, run_quantiles = summarize(scored.reshape(self.samples, -1), LEVELS)
             mean[:, asin] = run_mean.reshape(runs, SCORED_HORIZON)

@@ -11,10 +11,8 @@ from vendorcast.planning.decisions import (
     LEVELS,
     PlanningError,
     allocate_confirmations,
-    calibrated_level,
     critical_ratio,
     order_up_to,
-    pit,
     project_supply,
     quantile_at,
     sample_paths,
@@ -107,36 +105,3 @@ def test_confirmations_go_to_the_earliest_windows_in_whole_cases() -> None:
     # 7 units left for a line in cases of 4: one case is confirmed.
     confirm, allocated = allocate_confirmations(np.array([12.0]), np.array([0]), np.array([4]), np.array([7.0]))
     assert confirm.tolist() == [4.0] and allocated.tolist() == [7.0]
-
-
-def test_pit_is_the_share_of_samples_below_ties_counted_half() -> None:
-    samples = np.array([1.0, 2.0, 3.0, 4.0])
-    assert pit(samples, 3.0) == pytest.approx(2.5 / 4)  # 1 and 2 below, 3 tied
-    assert pit(samples, 2.5) == pytest.approx(0.5)
-    assert pit(samples, 0.0) == 0.0
-    assert pit(samples, 9.0) == 1.0
-
-
-def test_calibrated_level_reads_the_asins_pits_shrunk_toward_the_pooled_and_identity() -> None:
-    own = np.array([0.9, 0.9, 0.9, 0.9])
-    pooled = np.array([0.5, 0.7, 0.9])
-    # Pooled P50 of the PITs is 0.7, shrunk toward 0.5 with strength 4: (3 x 0.7 + 4 x 0.5) / 7 = 0.585714;
-    # the ASIN's own P50 is 0.9, shrunk toward that: (4 x 0.9 + 4 x 0.585714) / 8 = 0.742857.
-    assert calibrated_level(0.5, own, pooled, strength=4) == pytest.approx(0.742857, abs=1e-6)
-    # Without shrinkage: the empirical quantile of the ASIN's PITs (np.quantile, linear): P50 of 0.2 ... 1.0 is 0.6.
-    assert calibrated_level(0.5, np.array([0.2, 0.4, 0.6, 0.8, 1.0]), pooled, strength=0) == pytest.approx(0.6)
-
-
-def test_calibrated_level_without_history_is_the_level_and_with_much_history_the_asins_own() -> None:
-    empty = np.array([])
-    assert calibrated_level(0.95, empty, empty) == 0.95
-    # No PIT of its own: the pooled reading, itself shrunk toward the level.
-    assert calibrated_level(0.5, empty, np.full(20, 0.8), strength=20) == pytest.approx(0.65)
-    # Realised sums that fell above the forecast's P95 a fifth of the time: read the forecast higher than P95.
-    rng = np.random.default_rng(1)
-    too_narrow = np.where(rng.random(4000) < 0.2, rng.uniform(0.95, 1.0, 4000), rng.uniform(0.0, 0.95, 4000))
-    assert calibrated_level(0.95, too_narrow, empty) > 0.98
-    # Calibrated PITs (uniform) keep the level.
-    assert calibrated_level(0.95, np.linspace(0, 1, 4001), empty) == pytest.approx(0.95, abs=0.001)
-    with pytest.raises(PlanningError, match="strength"):
-        calibrated_level(0.5, empty, empty, strength=-1)

@@ -12,7 +12,6 @@ from vendorcast.planning.simulation import (
     ForecastCover,
     MovingAverage,
     SeasonalNaive,
-    Vendorcast,
     VendorStart,
     WeekState,
     frontier,
@@ -143,28 +142,3 @@ def test_only_the_scored_asins_count() -> None:
     first = simulate(FixedLevel((0.0,)), amazon, start, weeks=3, warmup=0, scored=np.array([True, False]))
     assert both.fill_rate[0] == 0.5 and first.fill_rate[0] == 1.0
     assert first.average_inventory[0] == both.average_inventory[0] == pytest.approx(80.0)
-
-
-def test_vendorcast_reads_its_level_higher_for_an_asin_whose_past_orders_its_forecasts_missed() -> None:
-    # One ASIN whose shoppers' demand is forecast at about 10 a week (Amazon holds 2 weeks of it, so it reorders about
-    # what sold), and Amazon ordering 30 every week: once the
-    # sums of lead time (1) + review (1) weeks are complete, each PIT is 1, and the recalibrated policy orders up to
-    # more than the same policy without recalibration (which reads the forecast at the service level itself).
-    horizon, weeks = 6, 6
-    normal = 10 + 2 * np.array([-1.2815516, 0.0, 0.5244005, 0.8416212, 1.2815516])
-    sell_through = np.broadcast_to(np.concatenate([[10.0], normal]), (weeks, 1, horizon, 6)).copy()
-
-    def policy(strength: float | None) -> Vendorcast:
-        return Vendorcast(sell_through, np.full((weeks, 1, horizon), 10.0), np.array([1]), 1, np.array([2.0]), 0.0,
-                          seed=3, settings=(0.5,), samples=200, calibration_strength=strength)
-
-    on, off = policy(1.0), policy(None)
-    for week in range(weeks):
-        po_units = np.concatenate([np.zeros((1, 1, 4)), np.full((1, 1, week), 30.0)], axis=2)
-        state = WeekState(week, po_units, np.full((1, 1), 20.0), np.zeros((1, 1, 4)), np.zeros((1, 1)),
-                          np.zeros((1, 1)))
-        target_on, target_off = on.order_up_to(state, np.array([1])), off.order_up_to(state, np.array([1]))
-    # Weeks 0 to 3 are complete by week 5 (their two weeks end before it); week 4's is not.
-    assert on.calibration.own(0, [0]).tolist() == [1.0, 1.0, 1.0, 1.0]
-    # Strength 1: pooled (4 x 1 + 0.5) / 5 = 0.9, own (4 x 1 + 0.9) / 5 = 0.98: well above the median.
-    assert target_on[0, 0] > target_off[0, 0] * 1.1
