@@ -150,12 +150,11 @@ def sell_in_paths(sell_through: pd.DataFrame | None, position: AmazonPosition, p
     """Paths (samples x weeks) of Amazon's orders of one ASIN and the method that made them. `method`: structural
     (the replay on the sell-through forecast, Amazon ordering up to its own forecast when given, with `origin`;
     no forecast: no orders), direct (the draw from PO history), blend (half the paths of each); by default
-    (None) the blend where both are possible, else whichever is."""
+    (None) the structural replay where there is a sell-through forecast, else the direct draw (the choice is
+    measured in docs/planning.md, "Choosing the method")."""
     has_forecast = sell_through is not None and not sell_through.empty
-    has_history = len(po_history) > 0
     if method is None:
-        method = (METHOD_BLEND if has_forecast and has_history else
-                  METHOD_STRUCTURAL if has_forecast else METHOD_DIRECT)
+        method = METHOD_STRUCTURAL if has_forecast else METHOD_DIRECT
     if method not in METHODS:
         raise PlanningError(f"unknown sell-in method {method!r}; known: {', '.join(METHODS)}")
     parts = []

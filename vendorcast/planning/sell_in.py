@@ -7,7 +7,8 @@ no I/O.
   shoppers' demand draws its stock down, and its forecast is revised after each week by that week's surprise.
 - direct: the ASIN's own weekly PO units of the recent weeks, as an empirical distribution (the plain baseline
   that needs no model of Amazon).
-- structural+direct: half the paths of each (the default where both are possible).
+- structural+direct: half the paths of each (on request; the default is the structural replay wherever there is
+  a sell-through forecast, else the direct draw).
 
 Signatures:
 - `replay_amazon_orders(paths, expected_demand, position) -> ndarray[samples, weeks]` of ordered units.
@@ -31,8 +32,8 @@ from vendorcast.planning.decisions import LEVELS
 METHOD_STRUCTURAL = "structural"
 METHOD_DIRECT = "direct"
 # Half the paths of each: the structural replay knows Amazon's rule and position, the direct draw the noise of its
-# real orders (splits across fulfilment centers, rejections ordered again, forecast updates); measured in
-# docs/benchmarks.md ("Amazon's orders forecast").
+# real orders (splits across fulfilment centers, rejections ordered again). A slightly better wQL on some lakes, but
+# twice the stock at the same fill in the supply simulation, so not the default (docs/planning.md).
 METHOD_BLEND = "structural+direct"
 METHODS = (METHOD_STRUCTURAL, METHOD_DIRECT, METHOD_BLEND)
 # Weeks of PO history the direct method draws from.

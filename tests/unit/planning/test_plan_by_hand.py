@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
 from vendorcast.planning.inputs import (
@@ -14,7 +15,8 @@ from vendorcast.planning.inputs import (
     apply_defaults,
     validate_supply_rows,
 )
-from vendorcast.planning.plan import plan_supply
+from vendorcast.planning.plan import plan_supply, sell_in_paths
+from vendorcast.planning.sell_in import AmazonPosition
 from vendorcast.planning.settings import PlanningSettings
 
 ORIGIN = date(2026, 11, 29)
@@ -130,3 +132,14 @@ def test_stock_counted_before_the_origin_is_less_what_amazon_received_since() ->
     week = result.supply_plan.set_index("horizon").loc[1]
     assert week["inventory_position_units"] == 70
     assert "70 on hand (100 counted on 2026-11-15, less 30 Amazon received since)" in week["reason"]
+
+
+def test_the_replay_is_the_default_where_there_is_a_forecast_and_po_history_alone_is_drawn_from() -> None:
+    # The simulation proves the structural replay, not a blend with the PO history (docs/planning.md): with a
+    # forecast, the history of 40 units a week must not pull the orders of a steady 10 a week away from the replay.
+    position = AmazonPosition(on_hand=0.0, lead_time_weeks=1, case_pack=1, cover_weeks=2.0)
+    history = np.full(8, 40.0)
+    paths, method = sell_in_paths(sell_through(10), position, history, 6, np.random.default_rng(0))
+    assert method == "structural" and (paths == [20.0, 0.0, 10.0, 10.0, 10.0, 10.0]).all()
+    paths, method = sell_in_paths(None, position, history, 6, np.random.default_rng(0))
+    assert method == "direct" and (paths == 40.0).all()
