@@ -219,13 +219,21 @@ def ets_quantiles(values: np.ndarray, horizon: int, levels: Sequence[float]) -> 
         known = ~np.isnan(y)
         first = known & ~started
         update = (known & started)[:, None]
-        expected = level + phi * trend
-        error = np.where(update, y[:, None] - expected, 0.0)
-        squares += error * error
-        level = np.where(update, expected + alpha * error, level)
-        trend = np.where(update, phi * trend + beta * error, trend)
-        level[first] = y[first, None]
-        trend[first] = 0.0
+        damped = phi * trend
+        expected = level + damped
+        if update.all():
+            # Most weeks every series is known and started: the same arithmetic without the masks, in place.
+            error = y[:, None] - expected
+            squares += error * error
+            level = expected + alpha * error
+            trend = damped + beta * error
+        else:
+            error = np.where(update, y[:, None] - expected, 0.0)
+            squares += error * error
+            level = np.where(update, expected + alpha * error, level)
+            trend = np.where(update, damped + beta * error, trend)
+            level[first] = y[first, None]
+            trend[first] = 0.0
         errors += update[:, 0]
         started |= known
     n = errors[:, None]

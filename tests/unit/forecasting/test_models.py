@@ -140,6 +140,21 @@ def test_boosters_sharing_one_dataset_forecast_as_boosters_with_a_dataset_each()
         np.testing.assert_array_equal(model._boosters[key].predict(ahead), alone.predict(ahead))
 
 
+def test_the_global_model_is_the_same_for_the_same_seed() -> None:
+    """Its training rows are a sample (max_rows): drawn from the seed, so a rerun forecasts the same numbers."""
+    panel = to_dense(check_history(_history()), horizon=6)
+    origin = panel.history_weeks - 6
+
+    def fitted(seed: int) -> LightGBMGlobal:
+        return LightGBMGlobal(max_horizon=6, num_rounds=10, max_rows=1200, seed=seed, threads=2).fit(panel, origin)
+
+    first, again, other = fitted(0), fitted(0), fitted(1)
+    rows = [model._training_rows(panel, origin) for model in (first, again, other)]
+    assert len(rows[0]) <= 1200 and np.array_equal(rows[0].item, rows[1].item)
+    assert not np.array_equal(rows[0].origin, rows[2].origin)
+    np.testing.assert_array_equal(first.predict(6).quantiles[0.9], again.predict(6).quantiles[0.9])
+
+
 def test_censored_weeks_do_not_teach_low_demand() -> None:
     history = _history(n_items=16, weeks=80)
     # Stockouts in the last 8 weeks of history: sales near zero, flagged as censored.
