@@ -222,7 +222,7 @@ def ets_quantiles(values: np.ndarray, horizon: int, levels: Sequence[float]) -> 
         damped = phi * trend
         expected = level + damped
         if update.all():
-            # Most weeks every series is known and started: the same arithmetic without the masks, in place.
+            # Most weeks every series is known and started: the same arithmetic, without the masks.
             error = y[:, None] - expected
             squares += error * error
             level = expected + alpha * error
