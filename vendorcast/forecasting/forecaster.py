@@ -7,6 +7,7 @@ window are learned on the other windows only)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,17 +60,21 @@ def _origin_key(panel: DensePanel, origin: int) -> str:
     return panel.week_start(origin).date().isoformat()
 
 
+def _fit_pooled(panel: DensePanel, factories: Mapping[str, ModelFactory], origin: int) -> dict[str, ForecastModel]:
+    """The pooled models among `factories`, fitted at `origin` on all series of the panel."""
+    fitted = {}
+    for name, factory in factories.items():
+        model = factory()
+        if model.pooled:
+            fitted[name] = model.fit(panel, origin)
+    return fitted
+
+
 def train_pooled_models(panel: DensePanel, settings: ForecastSettings) -> TrainedModels:
     """The settings' pooled models fitted at every origin of forecast_origins, on all series of the panel."""
-    trained: TrainedModels = {}
-    for origin in forecast_origins(panel, settings):
-        fitted = {}
-        for name, factory in model_factories(settings).items():
-            model = factory()
-            if model.pooled:
-                fitted[name] = model.fit(panel, origin)
-        trained[_origin_key(panel, origin)] = fitted
-    return trained
+    factories = model_factories(settings)
+    return {_origin_key(panel, origin): _fit_pooled(panel, factories, origin)
+            for origin in forecast_origins(panel, settings)}
 
 
 def zero_stopped(panel: DensePanel, forecast: ModelForecast) -> ModelForecast:
@@ -81,14 +86,37 @@ def zero_stopped(panel: DensePanel, forecast: ModelForecast) -> ModelForecast:
                          {level: np.where(stopped, 0.0, q) for level, q in forecast.quantiles.items()})
 
 
-def _forecasts_at(panel: DensePanel, settings: ForecastSettings, factories: Mapping[str, ModelFactory],
-                  origin: int, trained: TrainedModels | None) -> dict[str, ModelForecast]:
-    fitted = (trained or {}).get(_origin_key(panel, origin), {})
-    forecasts = {}
-    for name, factory in factories.items():
-        model = fitted[name].on(panel, origin) if name in fitted else factory().fit(panel, origin)
-        forecasts[name] = zero_stopped(panel, model.predict(settings.horizon, settings.levels))
-    return forecasts
+def _forecasts_at_origins(panel: DensePanel, settings: ForecastSettings, factories: Mapping[str, ModelFactory],
+                          origins: Sequence[int], trained: TrainedModels | None) -> list[dict[str, ModelForecast]]:
+    """Every model's forecast at each origin, each model fitted on the weeks before its origin only (pooled models
+    from `trained` where it has them).
+
+    The pooled models still to fit are fitted in a background thread, origin after origin, while this thread
+    forecasts with the per-series models and then with each origin's pooled models as soon as they are ready:
+    LightGBM's training (most of a run's CPU) releases the GIL, so the statistical models, the features and the
+    predictions take the core a booster leaves idle instead of waiting for the training to end."""
+    trained = trained or {}
+    pooled = {name for name, factory in factories.items() if factory().pooled}
+    background = ThreadPoolExecutor(1, thread_name_prefix="pooled-fit")
+    try:
+        fitting = []
+        for origin in origins:
+            ready = trained.get(_origin_key(panel, origin), {})
+            missing = {name: factories[name] for name in pooled if name not in ready}
+            fitting.append(background.submit(_fit_pooled, panel, missing, origin) if missing else None)
+        own = [{name: factory().fit(panel, origin).predict(settings.horizon, settings.levels)
+                for name, factory in factories.items() if name not in pooled} for origin in origins]
+        forecasts = []
+        for origin, per_series, fit in zip(origins, own, fitting, strict=True):
+            models = {name: model.on(panel, origin)
+                      for name, model in trained.get(_origin_key(panel, origin), {}).items() if name in pooled}
+            models.update(fit.result() if fit else {})
+            predicted = {**per_series,
+                         **{name: model.predict(settings.horizon, settings.levels) for name, model in models.items()}}
+            forecasts.append({name: zero_stopped(panel, predicted[name]) for name in factories})
+        return forecasts
+    finally:
+        background.shutdown(cancel_futures=True)
 
 
 def _ensemble(panel: DensePanel, plan: EnsemblePlan, forecasts: Mapping[str, ModelForecast],
@@ -101,8 +129,13 @@ def run_backtest(panel: DensePanel, settings: ForecastSettings, factories: Mappi
     """Every model's forecasts at every backtest origin, each fitted on the weeks before its origin only (pooled
     models from `trained` where given)."""
     factories = factories or model_factories(settings)
-    return [WindowForecasts(window, origin, _forecasts_at(panel, settings, factories, origin, trained))
-            for window, origin in enumerate(forecast_origins(panel, settings)[:-1], start=1)]
+    origins = forecast_origins(panel, settings)[:-1]
+    return _windows(origins, _forecasts_at_origins(panel, settings, factories, origins, trained))
+
+
+def _windows(origins: Sequence[int], forecasts: Sequence[dict[str, ModelForecast]]) -> list[WindowForecasts]:
+    return [WindowForecasts(window, origin, at_origin)
+            for window, (origin, at_origin) in enumerate(zip(origins, forecasts, strict=True), start=1)]
 
 
 @dataclass
@@ -189,7 +222,9 @@ def forecast_panel(panel: DensePanel, settings: ForecastSettings, trained: Train
     `trained`: pooled models fitted on more series than the panel's (the workflow's shards); the other models are
     fitted here. `reference`: another forecaster's forecasts (backtest.REFERENCE_COLUMNS), scored next to ours."""
     factories = model_factories(settings)
-    backtest = run_backtest(panel, settings, factories, trained)
+    *origins, origin = forecast_origins(panel, settings)
+    *windows, forecasts = _forecasts_at_origins(panel, settings, factories, [*origins, origin], trained)
+    backtest = _windows(origins, windows)
     plan = learn_plan(panel, backtest, list(factories))
     references = {}
     for window in backtest:
@@ -198,8 +233,6 @@ def forecast_panel(panel: DensePanel, settings: ForecastSettings, trained: Train
                    if reference is not None else None)
         if aligned is not None:
             references[window.window] = aligned
-    origin = panel.history_weeks
-    forecasts = _forecasts_at(panel, settings, factories, origin, trained)
     segments = demand_segments(panel, origin)
     forecasts[ENSEMBLE] = _ensemble(panel, plan, forecasts, origin)
     skipped = [str(i) for i in panel.items[panel.first_week >= origin]]

@@ -22,7 +22,6 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -223,13 +222,21 @@ def ets_quantiles(values: np.ndarray, horizon: int, levels: Sequence[float]) -> 
         known = ~np.isnan(y)
         first = known & ~started
         update = (known & started)[:, None]
-        expected = level + phi * trend
-        error = np.where(update, y[:, None] - expected, 0.0)
-        squares += error * error
-        level = np.where(update, expected + alpha * error, level)
-        trend = np.where(update, phi * trend + beta * error, trend)
-        level[first] = y[first, None]
-        trend[first] = 0.0
+        damped = phi * trend
+        expected = level + damped
+        if update.all():
+            # Most weeks every series is known and started: the same arithmetic, without the masks.
+            error = y[:, None] - expected
+            squares += error * error
+            level = expected + alpha * error
+            trend = damped + beta * error
+        else:
+            error = np.where(update, y[:, None] - expected, 0.0)
+            squares += error * error
+            level = np.where(update, expected + alpha * error, level)
+            trend = np.where(update, damped + beta * error, trend)
+            level[first] = y[first, None]
+            trend[first] = 0.0
         errors += update[:, 0]
         started |= known
     n = errors[:, None]
@@ -366,16 +373,18 @@ class LightGBMGlobal:
         # 2 cores made training slower than one thread (docs/benchmarks.md, "Training threads").
         threads = self.threads or max(1, os.cpu_count() or 1)
         workers = min(threads, len(objectives))
-        per_booster = max(1, threads // workers)
-        local = threading.local()
+        params = {**LIGHTGBM_PARAMS, "seed": self.seed, "num_threads": max(1, threads // workers)}
+        # One Dataset for every booster: the bins depend on the rows and on these parameters, not on the objective,
+        # so binning the rows once gives each booster what a Dataset of its own would. The boosters only read it
+        # (lgb.train would write the objective into its parameters, hence Booster and update() here).
+        dataset = lgb.Dataset(features, label=target, weight=weight, params=params).construct()
 
         def train(objective: dict[str, object]) -> lgb.Booster:
-            # lgb.train updates its Dataset's parameters: each worker thread keeps a Dataset of its own.
-            if not hasattr(local, "dataset"):
-                local.dataset = lgb.Dataset(features, label=target, weight=weight, free_raw_data=False,
-                                            params={"max_bin": LIGHTGBM_PARAMS["max_bin"], "verbosity": -1})
-            params = {**LIGHTGBM_PARAMS, **objective, "num_threads": per_booster, "seed": self.seed}
-            return lgb.train(params, local.dataset, num_boost_round=self.num_rounds)
+            booster = lgb.Booster({**params, **objective}, dataset)
+            for _ in range(self.num_rounds):
+                booster.update()
+            # As lgb.train leaves it: the trees alone, without the training state.
+            return booster.model_from_string(booster.model_to_string()).free_dataset()
 
         with ThreadPoolExecutor(workers, thread_name_prefix="lightgbm") as pool:
             self._boosters = dict(zip(objectives, pool.map(train, objectives.values()), strict=True))

@@ -10,7 +10,7 @@ import pytest
 
 from vendorcast.forecasting.backtest import actuals, reference_forecast
 from vendorcast.forecasting.ensemble import ENSEMBLE
-from vendorcast.forecasting.forecaster import forecast_origins, forecast_panel, train_pooled_models
+from vendorcast.forecasting.forecaster import forecast_origins, forecast_panel, run_backtest, train_pooled_models
 from vendorcast.forecasting.metrics import pool_accuracy
 from vendorcast.forecasting.models import ModelForecast, SeasonalNaive
 from vendorcast.forecasting.panel import check_history, to_dense
@@ -89,6 +89,19 @@ def test_the_workflow_way_forecasts_what_the_cli_way_does() -> None:
 
     sharded = headline([r.accuracy_sums() for r in results], "lightgbm_global")
     assert sharded == pytest.approx(headline([direct.accuracy_sums()], "lightgbm_global"))
+
+
+def test_a_pooled_model_that_fails_in_the_background_fails_the_run() -> None:
+    """Pooled models are fitted in a background thread: its error reaches the caller, the run does not hang."""
+
+    class Broken(SeasonalNaive):
+        pooled = True
+
+        def fit(self, panel, origin):
+            raise ValueError(f"cannot fit at {origin}")
+
+    with pytest.raises(ValueError, match="cannot fit at 62"):
+        run_backtest(_panel(_history()), SETTINGS, {"seasonal_naive": SeasonalNaive, "broken": Broken})
 
 
 def test_the_reference_is_scored_on_the_weeks_it_covered() -> None:

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
 
 from vendorcast.forecasting.backtest import score
 from vendorcast.forecasting.ensemble import demand_segments, learn_plan
+from vendorcast.forecasting.features import FeatureBuilder, Rows
 from vendorcast.forecasting.files import backtest_file, forecast_file
 from vendorcast.forecasting.forecaster import run_backtest
 from vendorcast.forecasting.models import (
+    LIGHTGBM_PARAMS,
     Ets,
     LightGBMGlobal,
     SeasonalNaive,
@@ -118,6 +121,38 @@ def test_a_known_price_cut_raises_the_forecast() -> None:
     before = model.predict(6, DEFAULT_LEVELS).mean
     past_only.covariates["price"][:, origin:] = 8.0
     np.testing.assert_allclose(model.on(past_only, origin).predict(6, DEFAULT_LEVELS).mean, before)
+
+
+def test_boosters_sharing_one_dataset_forecast_as_boosters_with_a_dataset_each() -> None:
+    """The boosters train side by side on one binned Dataset: the same trees as lgb.train on a Dataset of its own."""
+    panel = to_dense(check_history(_history()), horizon=6)
+    origin = panel.history_weeks - 6
+    model = LightGBMGlobal(max_horizon=6, num_rounds=20, threads=2).fit(panel, origin)
+    builder = FeatureBuilder(panel)
+    rows = model._training_rows(panel, origin)
+    features, scale = builder.build(rows)
+    target, weight = np.log1p(builder.target(rows) / scale), scale / scale.mean()
+    ahead, _ = builder.build(Rows(np.repeat(np.arange(12), 6), np.full(72, origin), np.tile(np.arange(1, 7), 12)))
+    objectives = {"q0.1": {"objective": "quantile", "alpha": 0.1}, "mean": {"objective": "regression"}}
+    for key, objective in objectives.items():
+        own = lgb.Dataset(features, label=target, weight=weight, params={"max_bin": LIGHTGBM_PARAMS["max_bin"]})
+        alone = lgb.train({**LIGHTGBM_PARAMS, **objective, "num_threads": 1, "seed": 0}, own, num_boost_round=20)
+        np.testing.assert_array_equal(model._boosters[key].predict(ahead), alone.predict(ahead))
+
+
+def test_the_global_model_is_the_same_for_the_same_seed() -> None:
+    """Its training rows are a sample (max_rows): drawn from the seed, so a rerun forecasts the same numbers."""
+    panel = to_dense(check_history(_history()), horizon=6)
+    origin = panel.history_weeks - 6
+
+    def fitted(seed: int) -> LightGBMGlobal:
+        return LightGBMGlobal(max_horizon=6, num_rounds=10, max_rows=1200, seed=seed, threads=2).fit(panel, origin)
+
+    first, again, other = fitted(0), fitted(0), fitted(1)
+    rows = [model._training_rows(panel, origin) for model in (first, again, other)]
+    assert len(rows[0]) <= 1200 and np.array_equal(rows[0].item, rows[1].item)
+    assert not np.array_equal(rows[0].origin, rows[2].origin)
+    np.testing.assert_array_equal(first.predict(6).quantiles[0.9], again.predict(6).quantiles[0.9])
 
 
 def test_censored_weeks_do_not_teach_low_demand() -> None:
