@@ -18,11 +18,6 @@ SEASON = 52
 GROWTH_WEEKS = 13
 # A growth ratio outside this range says more about an odd quarter than about the coming weeks.
 GROWTH_BOUNDS = (0.25, 4.0)
-# A year-ago quarter is a base for growth only if the series was selling throughout it and this many weeks before
-# it: a launch ramp in the base reads as growth of up to GROWTH_BOUNDS' top (4x) and the forecast overshoots. On
-# the emulator's 70-week lakes (ramping launches) that bias went into the ensemble's forecast while its backtest
-# windows, earlier, had seen the naive fallback instead.
-SETTLED_WEEKS = 13
 # The quantiles come from the errors of the same forecast made at earlier origins: within the last ERROR_ORIGINS
 # weeks (a year and a quarter), every ERROR_STRIDE weeks (neighbouring origins repeat each other's errors, and a
 # stride of 4 scored as well as 1 on the harness at a quarter of the cost).
@@ -43,14 +38,6 @@ def _nanmean(values: np.ndarray) -> np.ndarray:
 def _level(values: np.ndarray, end: int) -> np.ndarray:
     """Each series' mean over the known weeks [end - GROWTH_WEEKS, end); NaN where none is known."""
     return _nanmean(values[:, max(end - GROWTH_WEEKS, 0):max(end, 0)])
-
-
-def _settled(values: np.ndarray, end: int, before: int) -> np.ndarray:
-    """Whether each series was known in every week of [end - GROWTH_WEEKS - before, end)."""
-    start = end - GROWTH_WEEKS - before
-    if start < 0:
-        return np.zeros(len(values), dtype=bool)
-    return ~np.isnan(values[:, start:end]).any(axis=1)
 
 
 def _growth(now: np.ndarray, then: np.ndarray) -> np.ndarray:
@@ -99,11 +86,9 @@ def year_over_year_point(values: np.ndarray, lags: np.ndarray, events: np.ndarra
     one = targets - lags[targets]
     two = one - lags[np.clip(one, 0, None)]
     now = _level(values, origin)
-    # Two years back only adds to last year's forecast, so its base need not be settled as long.
-    last_year, two_years = (np.where(_settled(values, origin - span, before)[:, None],
-                                     _smoothed(values, back, origin, events)
-                                     * _growth(now, _level(values, origin - span))[:, None], np.nan)
-                            for back, span, before in ((one, SEASON, SETTLED_WEEKS), (two, 2 * SEASON, 0)))
+    last_year, two_years = (_smoothed(values, back, origin, events)
+                            * _growth(now, _level(values, origin - span))[:, None]
+                            for back, span in ((one, SEASON), (two, 2 * SEASON)))
     return np.where(np.isnan(two_years), last_year, np.where(np.isnan(last_year), two_years,
                                                               (last_year + two_years) / 2))
 
