@@ -255,7 +255,8 @@ def forecast_file_command(history_path: Path, horizon: int, quantiles: str, futu
     try:
         output = forecast_file(history_path, output_path,
                                _forecast_settings(horizon, quantiles, backtest_windows, models), future_path,
-                               promotions_path, on_problem=_report_skipped)
+                               promotions_path, on_problem=_report_skipped,
+                               on_note=lambda note: click.echo(note, err=True))
     except PanelError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"forecast {output['item_id'].nunique()} item(s) x {horizon} week(s) -> {output_path}")

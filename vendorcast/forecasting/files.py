@@ -18,7 +18,14 @@ import pyarrow.parquet as pq
 from vendorcast.forecasting.ensemble import ENSEMBLE
 from vendorcast.forecasting.forecaster import backtest_report, forecast_panel, prepare_panel
 from vendorcast.forecasting.metrics import quantile_name
-from vendorcast.forecasting.panel import ITEM, WEEK, PanelError, check_history, covariate_columns
+from vendorcast.forecasting.panel import (
+    ITEM,
+    STOPPED_SELLING_WEEKS,
+    WEEK,
+    PanelError,
+    check_history,
+    covariate_columns,
+)
 from vendorcast.forecasting.settings import ForecastSettings
 from vendorcast.lake.promotions import file_promotion_plan, grid_weeks
 
@@ -66,9 +73,11 @@ def with_promotions(history: pd.DataFrame, future: pd.DataFrame | None, path: Pa
 
 def forecast_file(history_path: Path, output_path: Path, settings: ForecastSettings,
                   future_path: Path | None = None, promotions_path: Path | None = None,
-                  on_problem: Callable[[str], None] = log.warning) -> pd.DataFrame:
+                  on_problem: Callable[[str], None] = log.warning,
+                  on_note: Callable[[str], None] = log.info) -> pd.DataFrame:
     """Forecast every item of the history file; writes item_id, week_start, mean and one column per quantile. A
-    promotion plan file (CSV or Parquet, docs/operations.md) adds its covariates known ahead."""
+    promotion plan file (CSV or Parquet, docs/operations.md) adds its covariates known ahead. `on_note` hears
+    which items are forecast at zero because they stopped selling (their rows are still written)."""
     history = read_table(history_path, "history")
     future = read_table(future_path, "future") if future_path else None
     if promotions_path:
@@ -76,6 +85,10 @@ def forecast_file(history_path: Path, output_path: Path, settings: ForecastSetti
     panel = prepare_panel(history, settings.horizon, future)
     settings.check_history_length(panel.history_weeks)
     result = forecast_panel(panel, settings)
+    if result.stopped_items:
+        shown = ", ".join(result.stopped_items[:10]) + (", ..." if len(result.stopped_items) > 10 else "")
+        on_note(f"{len(result.stopped_items)} item(s) with no week in the {STOPPED_SELLING_WEEKS} before the "
+                f"forecast are forecast at zero (stopped selling): {shown}")
     frame = result.to_frame([ENSEMBLE])
     columns = [ITEM, WEEK, "mean", *(quantile_name(q) for q in sorted(settings.levels))]
     output = frame[columns].copy()

@@ -150,7 +150,7 @@ class PanelForecast:
     backtest: list[WindowForecasts]
     plan: EnsemblePlan
     segments: np.ndarray
-    skipped_items: list[str] = field(default_factory=list)
+    stopped_items: list[str] = field(default_factory=list)  # forecast at zero: panel.stopped_selling
     reference_backtest: dict[int, ModelForecast] = field(default_factory=dict)  # window -> reference forecast
 
     def to_frame(self, models: Sequence[str] | None = None) -> pd.DataFrame:
@@ -235,8 +235,8 @@ def forecast_panel(panel: DensePanel, settings: ForecastSettings, trained: Train
             references[window.window] = aligned
     segments = demand_segments(panel, origin)
     forecasts[ENSEMBLE] = _ensemble(panel, plan, forecasts, origin)
-    skipped = [str(i) for i in panel.items[panel.first_week >= origin]]
-    return PanelForecast(panel, settings, origin, forecasts, backtest, plan, segments, skipped, references)
+    stopped = [str(i) for i in panel.items[stopped_selling(panel, origin)]]
+    return PanelForecast(panel, settings, origin, forecasts, backtest, plan, segments, stopped, references)
 
 
 def honest_backtest(panel: DensePanel, settings: ForecastSettings) -> list[WindowForecasts]:

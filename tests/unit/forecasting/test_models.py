@@ -182,6 +182,7 @@ def test_segments_and_ensemble_weights() -> None:
 
 
 def test_forecast_file_and_backtest_file(tmp_path: Path) -> None:
+    notes: list[str] = []
     history = _history(weeks=60)
     history.to_parquet(tmp_path / "history.parquet")
     last = history["week_start"].max()
@@ -190,7 +191,8 @@ def test_forecast_file_and_backtest_file(tmp_path: Path) -> None:
     future.to_parquet(tmp_path / "future.parquet")
     settings = ForecastSettings(horizon=3, levels=(0.1, 0.5, 0.9), backtest_windows=2, lightgbm_rounds=20, threads=1)
     output = forecast_file(tmp_path / "history.parquet", tmp_path / "out.parquet", settings,
-                           tmp_path / "future.parquet")
+                           tmp_path / "future.parquet", on_note=notes.append)
+    assert notes == []  # every item sold in the last weeks
     written = pd.read_parquet(tmp_path / "out.parquet")
     assert list(written.columns) == ["item_id", "week_start", "mean", "p10", "p50", "p90"]
     assert len(written) == len(output) == history["item_id"].nunique() * 3
@@ -200,6 +202,20 @@ def test_forecast_file_and_backtest_file(tmp_path: Path) -> None:
     assert set(report["models"]) == {"seasonal_naive", "ets", "year_over_year", "lightgbm_global", "ensemble"}
     assert len(report["windows"]) == 2
     assert report["models"]["seasonal_naive"]["relative_to_baseline"]["wql_mean"] == pytest.approx(1.0)
+
+
+def test_forecast_file_says_which_items_stopped_selling_and_writes_them_at_zero(tmp_path: Path) -> None:
+    history = _history(weeks=60)
+    gone = (history["item_id"] == "item03") & (history["week_start"] > history["week_start"].max() - pd.Timedelta(
+        weeks=20))
+    history[~gone].to_parquet(tmp_path / "history.parquet")
+    notes: list[str] = []
+    settings = ForecastSettings(horizon=3, levels=(0.1, 0.5, 0.9), backtest_windows=2, lightgbm_rounds=20, threads=1)
+    output = forecast_file(tmp_path / "history.parquet", tmp_path / "out.parquet", settings, on_note=notes.append)
+    assert notes == ["1 item(s) with no week in the 13 before the forecast are forecast at zero (stopped selling): "
+                     "item03"]
+    stopped = output[output["item_id"] == "item03"]
+    assert len(stopped) == 3 and (stopped[["mean", "p10", "p50", "p90"]] == 0).all().all()
 
 
 def test_negative_weeks_forecast_like_weeks_of_no_demand(tmp_path: Path) -> None:
